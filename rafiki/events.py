@@ -1,0 +1,67 @@
+"""The vocabulary of a run: plain JSON-serialisable dicts, one per thing that happened.
+
+Every layer speaks it: the lifecycle and the model logger emit these dicts to a sink, the
+runner's child batches them over its private pipe, the store keeps them, the CLI prints them
+and the GUI draws them. Each has ``kind`` and ``time`` (seconds since the epoch, float).
+
+=========  ===============================================================================
+kind       other keys
+=========  ===============================================================================
+stage      ``stage`` (a :class:`rafiki.lifecycle.Stage` value), ``state`` (started,
+           finished or failed), ``duration`` (seconds, on finished/failed), ``info`` (dict,
+           e.g. the knobs chosen or the score), ``error`` (on failed: see
+           :func:`error_info`)
+plot       ``title``, ``metrics`` (list of names), ``x_axis`` (metric name, or None = time)
+metrics    ``values`` (dict name -> int/float)
+message    ``msg``
+output     ``stream`` (stdout or stderr), ``text`` (one or more whole lines); runner only
+result     ``status``, ``score``, ``knobs``, ``predictions``, ``timings``, ``params_path``,
+           ``params_sha256``; the runner's last word on a run
+=========  ===============================================================================
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Any
+
+STAGE = "stage"
+PLOT = "plot"
+METRICS = "metrics"
+MESSAGE = "message"
+OUTPUT = "output"
+RESULT = "result"
+
+STARTED = "started"
+FINISHED = "finished"
+FAILED = "failed"
+
+
+def error_info(exc: BaseException, stage: str | None = None) -> dict[str, Any]:
+    """An exception as data: its stage, type, message and formatted traceback."""
+    return {
+        "stage": stage,
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+    }
+
+
+def stage_event(
+    stage: str,
+    state: str,
+    *,
+    duration: float | None = None,
+    info: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A stage started, finished or failed."""
+    event: dict[str, Any] = {"kind": STAGE, "time": time.time(), "stage": stage, "state": state}
+    if duration is not None:
+        event["duration"] = duration
+    if info:
+        event["info"] = info
+    if error is not None:
+        event["error"] = error
+    return event

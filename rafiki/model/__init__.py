@@ -1,0 +1,30 @@
+"""Rafiki's model SDK: what a model file imports (``from rafiki.model import ...``)."""
+
+from .base_model import BaseModel, InvalidModelClassException, InvalidModelParamsException
+from .knob import (
+    BaseKnob,
+    CategoricalKnob,
+    FixedKnob,
+    FloatKnob,
+    IntegerKnob,
+    deserialize_knob_config,
+    serialize_knob_config,
+)
+from .loader import load_model_class
+from .log import ModelLogger, logger
+
+__all__ = [
+    "BaseKnob",
+    "BaseModel",
+    "CategoricalKnob",
+    "FixedKnob",
+    "FloatKnob",
+    "IntegerKnob",
+    "InvalidModelClassException",
+    "InvalidModelParamsException",
+    "ModelLogger",
+    "deserialize_knob_config",
+    "load_model_class",
+    "logger",
+    "serialize_knob_config",
+]

@@ -1,0 +1,35 @@
+"""Where the workbench keeps its files: the store and parameters (data) and dataset caches.
+
+``RAFIKI_HOME`` overrides the data folder (tests and CI point it at a temp folder); the cache
+then lives inside it too, unless ``RAFIKI_CACHE_DIR`` names another place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "rafiki-workbench"
+
+
+def data_dir() -> Path:
+    """The folder of the experiment store and its parameters files (created on demand)."""
+    home = os.environ.get("RAFIKI_HOME")
+    path = Path(home) if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir() -> Path:
+    """The folder of disposable caches, such as decoded datasets (created on demand)."""
+    explicit = os.environ.get("RAFIKI_CACHE_DIR")
+    if explicit:
+        path = Path(explicit)
+    elif os.environ.get("RAFIKI_HOME"):
+        path = Path(os.environ["RAFIKI_HOME"]) / "cache"
+    else:
+        path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
