@@ -1,0 +1,326 @@
+"""The open experiment: which model, datasets, knobs and run, as state plus signals, no widgets.
+
+Panels are views over one Session: they read its attributes, call its setters and redraw on
+its signals, so no panel owns engine state and every panel can be tested with a real Session
+alone (napari's model/view split). The Session also starts and stops runs through a
+:class:`rafiki_gui.worker.RunWorker` and keeps each run in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from rafiki.model.knob import BaseKnob, default_knobs, deserialize_knob_config, knob_problems
+
+if TYPE_CHECKING:
+    from rafiki.store import Store
+
+    from rafiki.runner import ModelInspection, RunOutcome, RunSpec
+
+    from .worker import RunWorker
+
+APP_MODES = ("DEV", "PROD")
+
+_log = logging.getLogger(__name__)
+
+
+class RunRefused(ValueError):
+    """A run cannot start; the message says why in words a user can act on."""
+
+
+class Session(QObject):
+    """State and signals of the open experiment."""
+
+    sig_model_changed = Signal(str)
+    """The model file changed: (path). Its inspection follows with sig_inspection_changed."""
+    sig_inspection_changed = Signal(object)
+    """The model file was inspected: (ModelInspection, or None while unknown)."""
+    sig_model_class_changed = Signal(str)
+    """The chosen model class changed: (class name); knob_config changed with it."""
+    sig_datasets_changed = Signal()
+    """train_path or test_path (and maybe task) changed."""
+    sig_label_names_changed = Signal()
+    """label_names_path and label_names changed."""
+    sig_app_mode_changed = Signal(str)
+    """The app mode changed: ("DEV" or "PROD"); the model file should be re-inspected."""
+    sig_knobs_changed = Signal(dict)
+    """The knob values changed: (knobs dict)."""
+    sig_run_started = Signal()
+    """A run started; last_spec is its RunSpec."""
+    sig_run_events = Signal(list)
+    """A batch of the running lifecycle's event dicts (rafiki/events.py), in order."""
+    sig_run_finished = Signal(object)
+    """The run ended: (RunOutcome); last_outcome, last_params_path, last_trial_id are set."""
+
+    def __init__(self, parent: QObject | None = None, store: Store | None = None):
+        super().__init__(parent)
+        self.model_path: str = ""
+        self.inspection: ModelInspection | None = None
+        self.model_class: str = ""
+        self.task: str | None = None
+        self.knob_config: dict[str, BaseKnob] = {}
+        self.train_path: str = ""
+        self.test_path: str = ""
+        self.label_names_path: str = ""
+        self.label_names: dict[int, str] = {}
+        self.app_mode: str = "DEV"
+        self.knobs: dict[str, Any] = {}
+        self.queries: list = []
+        self.dependencies: dict[str, str] = {}
+        self.last_outcome: RunOutcome | None = None
+        self.last_spec: RunSpec | None = None
+        self.last_params_path: str | None = None
+        self.last_trial_id: int | None = None
+        self._store = store
+        self._store_failed = False
+        self._worker: RunWorker | None = None
+        self._task_from_model: str | None = None
+
+    # -- the store ----------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store | None:
+        """The experiment store, opened on first use; None when it cannot be opened."""
+        if self._store is None and not self._store_failed:
+            try:
+                from rafiki.store import Store
+
+                self._store = Store()
+            except Exception:  # an unusable store must not stop runs; say so in the log
+                _log.exception("The experiment store could not be opened; runs are not kept")
+                self._store_failed = True
+        return self._store
+
+    # -- setters ------------------------------------------------------------------------
+
+    def set_model_path(self, path: str) -> None:
+        """Choose a model file; its inspection is unknown until set_inspection."""
+        self.model_path = str(path)
+        self.inspection = None
+        self.model_class = ""
+        self.knob_config = {}
+        self._task_from_model = None
+        self.sig_model_changed.emit(self.model_path)
+        self.sig_inspection_changed.emit(None)
+
+    def set_inspection(self, inspection: ModelInspection | None) -> None:
+        """Take the child's inspection of the model file and pre-fill from its statics."""
+        self.inspection = inspection
+        statics = dict(getattr(inspection, "statics", None) or {})
+        self._task_from_model = statics.get("task")
+        self.queries = list(statics.get("queries") or [])
+        self.dependencies = dict(statics.get("dependencies") or {})
+        model_dir = Path(self.model_path).parent if self.model_path else Path.cwd()
+        for key, setter, current in (
+            ("train_dataset_uri", self.set_train_path, self.train_path),
+            ("test_dataset_uri", self.set_test_path, self.test_path),
+        ):
+            uri = statics.get(key)
+            if uri and not current:
+                candidate = Path(uri) if Path(uri).is_absolute() else model_dir / uri
+                if candidate.exists():
+                    setter(str(candidate))
+        self._update_task()
+        self.sig_inspection_changed.emit(inspection)
+        classes = dict(getattr(inspection, "classes", None) or {})
+        if not classes:
+            self.model_class = ""
+            self.knob_config = {}
+            self.sig_model_class_changed.emit("")
+            self.set_knobs({})
+            return
+        wanted = self.model_class if self.model_class in classes else statics.get("model_class")
+        self.set_model_class(wanted if wanted in classes else next(iter(classes)))
+
+    def set_model_class(self, name: str) -> None:
+        """Choose a class of the inspected file; its knob config replaces the form's."""
+        classes = dict(getattr(self.inspection, "classes", None) or {})
+        if name not in classes:
+            raise ValueError(f"{name!r} is not a model class of {self.model_path}")
+        self.model_class = name
+        self.knob_config = deserialize_knob_config(classes[name])
+        self.sig_model_class_changed.emit(name)
+        kept = {k: v for k, v in self.knobs.items() if k in self.knob_config}
+        fresh = default_knobs(self.knob_config)
+        fresh.update({k: v for k, v in kept.items()
+                      if self.knob_config[k].problem_with(v) is None})
+        self.set_knobs(fresh)
+
+    def set_train_path(self, path: str) -> None:
+        self.train_path = str(path) if path else ""
+        self._update_task()
+        self.sig_datasets_changed.emit()
+
+    def set_test_path(self, path: str) -> None:
+        self.test_path = str(path) if path else ""
+        self.sig_datasets_changed.emit()
+
+    def set_label_names_path(self, path: str) -> None:
+        """Choose a class/tag names file; a file that does not parse raises ValueError."""
+        names: dict[int, str] = {}
+        if path:
+            from rafiki.dataset_summary import load_label_names
+
+            names = load_label_names(str(path))
+        self.label_names_path = str(path) if path else ""
+        self.label_names = names
+        self.sig_label_names_changed.emit()
+
+    def set_app_mode(self, mode: str) -> None:
+        if mode not in APP_MODES:
+            raise ValueError(f"app mode should be one of {APP_MODES}, got {mode!r}")
+        if mode != self.app_mode:
+            self.app_mode = mode
+            self.sig_app_mode_changed.emit(mode)
+
+    def set_knobs(self, knobs: dict[str, Any]) -> None:
+        self.knobs = dict(knobs)
+        self.sig_knobs_changed.emit(dict(self.knobs))
+
+    # -- derived ------------------------------------------------------------------------
+
+    def _update_task(self) -> None:
+        """The task: named by the model file, or else the train dataset's type implies it."""
+        task = self._task_from_model
+        if not task and self.train_path:
+            try:
+                from rafiki.dataset_summary import detect_dataset_type
+                from rafiki.tasks import task_for_dataset_type
+
+                task = task_for_dataset_type(detect_dataset_type(self.train_path))
+            except Exception:  # the datasets panel shows the dataset's problem itself
+                task = None
+        self.task = task
+
+    def run_problems(self) -> list[str]:
+        """Why a run cannot start now; empty when it can."""
+        problems = []
+        if not self.model_path:
+            problems.append("choose a model file")
+        elif self.inspection is None:
+            problems.append(f"{self.model_path} has not been inspected yet")
+        elif getattr(self.inspection, "error", None):
+            error = self.inspection.error
+            problems.append(f"{self.model_path} failed to load: {error.get('type')}: "
+                            f"{error.get('message')}")
+        elif not self.model_class:
+            problems.append(f"{self.model_path} has no BaseModel class")
+        if not self.train_path:
+            problems.append("choose a train dataset")
+        if not self.test_path:
+            problems.append("choose a test dataset")
+        if not self.task and self.model_class:
+            problems.append("the task is unknown: the model file names none and the train "
+                            "dataset's type is not recognised")
+        if self.model_class:
+            problems += knob_problems(self.knob_config, self.knobs)
+        return problems
+
+    @property
+    def is_running(self) -> bool:
+        return self._worker is not None
+
+    # -- runs ---------------------------------------------------------------------------
+
+    def build_spec(self, knobs: dict[str, Any] | None = None) -> RunSpec:
+        """The RunSpec of a run with the current choices (raises RunRefused with reasons)."""
+        from rafiki.runner import RunSpec
+
+        problems = self.run_problems()
+        if problems:
+            raise RunRefused("Cannot run: " + "; ".join(problems))
+        return RunSpec(
+            model_file_path=self.model_path,
+            model_class=self.model_class,
+            task=self.task,
+            train_dataset_uri=self.train_path,
+            test_dataset_uri=self.test_path,
+            knobs=dict(self.knobs if knobs is None else knobs),
+            queries=list(self.queries),
+            dependencies=dict(self.dependencies),
+            app_mode=self.app_mode,
+        )
+
+    def start_run(self) -> None:
+        """Start the lifecycle in a child process; raises RunRefused when it cannot."""
+        if self._worker is not None:
+            raise RunRefused("A run is already going; stop it first")
+        spec = self.build_spec()
+        trial_id = self._open_trial(spec)
+        if spec.params_path is None:
+            spec.params_path = str(Path(tempfile.mkdtemp(prefix="rafiki-run-")) / "params.pkl")
+        from .worker import RunWorker
+
+        worker = RunWorker(spec, recorder=self._recorder_for(trial_id))
+        worker.sig_events.connect(self.sig_run_events)
+        worker.sig_returned.connect(self._on_run_returned)
+        worker.sig_errored.connect(self._on_run_errored)
+        self._worker = worker
+        self.last_spec = spec
+        self.last_trial_id = trial_id
+        self.last_outcome = None
+        self.sig_run_started.emit()
+        worker.start()
+
+    def stop_run(self) -> None:
+        """Stop the running lifecycle (interrupt, terminate, kill); no-op when idle."""
+        if self._worker is not None:
+            self._worker.stop()
+
+    def wait_for_run(self, timeout: float = 30.0) -> bool:
+        """Block until the worker thread ends (tests and shutdown); True when it did."""
+        worker = self._worker
+        return True if worker is None else worker.wait(timeout)
+
+    def _open_trial(self, spec: RunSpec) -> int | None:
+        store = self.store
+        if store is None:
+            return None
+        try:
+            experiment = store.create_experiment(
+                name=Path(spec.model_file_path).stem, model_file_path=spec.model_file_path,
+                model_class=spec.model_class, task=spec.task,
+                train_dataset_uri=spec.train_dataset_uri, test_dataset_uri=spec.test_dataset_uri,
+            )
+            trial = store.start_trial(experiment.id, spec.knobs)
+            spec.params_path = store.params_path_for(trial.id)
+            return trial.id
+        except Exception:
+            _log.exception("The run could not be recorded in the store")
+            return None
+
+    def _recorder_for(self, trial_id: int | None):
+        store = self.store
+        if store is None or trial_id is None:
+            return None
+
+        def record(events: list[dict]) -> None:
+            store.record_events(trial_id, events)
+
+        return record
+
+    def _on_run_returned(self, outcome: RunOutcome) -> None:
+        self._worker = None
+        self.last_outcome = outcome
+        result = outcome.result or {}
+        self.last_params_path = result.get("params_path") or None
+        if self.store is not None and self.last_trial_id is not None:
+            try:
+                self.store.finish_trial(self.last_trial_id, outcome)
+            except Exception:
+                _log.exception("The run's outcome could not be recorded in the store")
+        self.sig_run_finished.emit(outcome)
+
+    def _on_run_errored(self, error: dict) -> None:
+        """The worker itself failed (not the model): report it as a crashed outcome."""
+        from rafiki.runner import RunnerState, RunOutcome
+
+        self._on_run_returned(RunOutcome(
+            state=RunnerState.CRASHED, result=None, error=error, exit_code=None, signal=None,
+            crash_report=None, last_output=[], duration=0.0,
+        ))
