@@ -229,11 +229,11 @@ class Session(QObject):
 
     def build_spec(self, knobs: dict[str, Any] | None = None) -> RunSpec:
         """The RunSpec of a run with the current choices (raises RunRefused with reasons)."""
-        from rafiki.runner import RunSpec
-
         problems = self.run_problems()
         if problems:
             raise RunRefused("Cannot run: " + "; ".join(problems))
+        from rafiki.runner import RunSpec
+
         return RunSpec(
             model_file_path=self.model_path,
             model_class=self.model_class,

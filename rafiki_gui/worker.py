@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 if TYPE_CHECKING:
     from rafiki.runner import RunSpec
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 FLUSH_INTERVAL = 0.05  # s: at most ~20 batches a second reach the UI thread
 
 Recorder = Callable[[list[dict]], None]
+
+_LIVE_WORKERS: set[RunWorker] = set()  # Python owns the QThread: keep it until it finished
 
 
 class RunWorker(QObject):
@@ -54,12 +56,20 @@ class RunWorker(QObject):
         self._thread.setObjectName("rafiki-run-worker")
         self.moveToThread(self._thread)
         self._thread.started.connect(self._work)
-        self.sig_finished.connect(self._thread.quit)
-        self._thread.finished.connect(self.deleteLater)
-        self._thread.finished.connect(self._thread.deleteLater)
+        # quit is thread-safe: call it directly, so wait() on the UI thread cannot deadlock
+        self.sig_finished.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
+        self._thread.finished.connect(self._release, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
+        _LIVE_WORKERS.add(self)
         self._thread.start()
+
+    def _release(self) -> None:
+        """The thread finished (runs on the UI thread): delete both, drop the references."""
+        self._thread.wait()
+        self._thread.deleteLater()
+        self.deleteLater()
+        _LIVE_WORKERS.discard(self)
 
     def stop(self) -> None:
         """Ask the run to stop, without blocking the caller (the runner escalates to kill)."""
@@ -122,5 +132,7 @@ class RunWorker(QObject):
                 "traceback": traceback.format_exc(),
             })
         finally:
+            # back to the UI thread, so _release and deleteLater run there after the quit
+            self.moveToThread(QCoreApplication.instance().thread())
             self._done.set()
             self.sig_finished.emit()

@@ -1,0 +1,59 @@
+"""GUI test fixtures: a Session per test, and no QThread may outlive its test (napari's rule)."""
+
+from __future__ import annotations
+
+import traceback
+from weakref import WeakKeyDictionary
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QThread  # noqa: E402
+
+DANGLING_GRACE_MS = 5000
+
+
+@pytest.fixture(autouse=True)
+def _dangling_qthreads(monkeypatch, qtbot):
+    """Fail a test that leaves a QThread running, naming where the thread was started."""
+    started: WeakKeyDictionary = WeakKeyDictionary()
+    original_start = QThread.start
+
+    def start_and_remember(self, *args, **kwargs):
+        started[self] = "".join(traceback.format_stack(limit=8)[:-1])
+        return original_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(QThread, "start", start_and_remember)
+    yield
+
+    def running() -> list[str]:
+        alive = []
+        for thread, where in list(started.items()):
+            try:
+                if thread.isRunning():
+                    alive.append(where)
+            except RuntimeError:  # the C++ object is gone, so is the thread
+                pass
+        return alive
+
+    try:
+        qtbot.waitUntil(lambda: not running(), timeout=DANGLING_GRACE_MS)
+    except Exception:
+        pass
+    dangling = running()
+    if dangling:
+        pytest.fail("QThread(s) still running after the test; started at:\n"
+                    + "\n---\n".join(dangling))
+
+
+@pytest.fixture
+def session(qtbot, tmp_path):
+    """A fresh Session whose store lives in the test's temp folder."""
+    from rafiki_gui.session import Session
+
+    made = Session()
+    yield made
+    if made.is_running:
+        made.stop_run()
+        qtbot.waitUntil(lambda: not made.is_running, timeout=15000)
