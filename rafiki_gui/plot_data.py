@@ -1,0 +1,151 @@
+"""The numbers behind the live plots: growable numpy series fed from a run's event dicts.
+
+Kept apart from the widgets so the routing of 200,000 points costs a few list appends per
+event on the UI thread, and the drawing (a timer in the plots panel) reads whole arrays. No Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+TIME_AXIS_LABEL = "time (s)"
+
+
+class GrowingSeries:
+    """x and y values in numpy arrays that double their capacity as points arrive."""
+
+    def __init__(self, capacity: int = 1024):
+        self._x = np.empty(capacity, dtype=float)
+        self._y = np.empty(capacity, dtype=float)
+        self._size = 0
+        self.version = 0  # bumps on every change, so views redraw only what changed
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, xs: list[float], ys: list[float]) -> None:
+        count = len(xs)
+        if not count:
+            return
+        needed = self._size + count
+        if needed > len(self._x):
+            capacity = max(needed, 2 * len(self._x))
+            self._x = np.resize(self._x, capacity)
+            self._y = np.resize(self._y, capacity)
+        self._x[self._size:needed] = xs
+        self._y[self._size:needed] = ys
+        self._size = needed
+        self.version += 1
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self._size]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[: self._size]
+
+
+@dataclass
+class PlotSeries:
+    """One plot the model defined: its metrics against time or another metric."""
+
+    title: str
+    metrics: list[str]
+    x_axis: str | None
+    series: dict[str, GrowingSeries] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for metric in self.metrics:
+            self.series.setdefault(metric, GrowingSeries())
+
+    @property
+    def x_label(self) -> str:
+        return self.x_axis or TIME_AXIS_LABEL
+
+
+class RunPlotData:
+    """Every plot of one run, filled from its metrics events, including ones logged earlier."""
+
+    def __init__(self) -> None:
+        self.plots: dict[str, PlotSeries] = {}
+        self.start_time: float | None = None
+        self._history: list[tuple[float, dict[str, Any]]] = []
+
+    def add_events(self, events: list[dict]) -> list[PlotSeries]:
+        """Route a batch; returns the plots it defined (new ones, for the view to create)."""
+        defined: list[PlotSeries] = []
+        pending: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+        plots = list(self.plots.values())
+        for event in events:
+            kind = event.get("kind")
+            if self.start_time is None and "time" in event:
+                self.start_time = float(event["time"])
+            if kind == "metrics":
+                values = event["values"]
+                moment = float(event["time"])
+                self._history.append((moment, values))
+                for plot in plots:
+                    self._route(plot, moment, values, pending)
+            elif kind == "plot":
+                self._flush(pending)
+                pending = {}
+                plot = self._define(event)
+                if plot is not None:
+                    defined.append(plot)
+                    plots = list(self.plots.values())
+        self._flush(pending)
+        return defined
+
+    def _define(self, event: dict) -> PlotSeries | None:
+        title = str(event.get("title"))
+        if title in self.plots:
+            return None
+        plot = PlotSeries(title, list(event.get("metrics") or []), event.get("x_axis"))
+        self.plots[title] = plot
+        backfill: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+        for moment, values in self._history:
+            self._route(plot, moment, values, backfill)
+        self._flush(backfill)
+        return plot
+
+    def _route(self, plot: PlotSeries, moment: float, values: dict[str, Any],
+               pending: dict[tuple[str, str], tuple[list[float], list[float]]]) -> None:
+        if plot.x_axis is None:
+            x = moment - (self.start_time or moment)
+        else:
+            x = values.get(plot.x_axis)
+            if x is None:
+                return
+        for metric in plot.metrics:
+            y = values.get(metric)
+            if y is not None:
+                xs, ys = pending.setdefault((plot.title, metric), ([], []))
+                xs.append(x)
+                ys.append(y)
+
+    def _flush(self, pending: dict[tuple[str, str], tuple[list[float], list[float]]]) -> None:
+        for (title, metric), (xs, ys) in pending.items():
+            self.plots[title].series[metric].extend(xs, ys)
+
+
+def moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over ``window`` points (shorter at the start), vectorised."""
+    if window <= 1 or len(values) == 0:
+        return values
+    sums = np.cumsum(np.insert(values.astype(float), 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    starts = np.arange(1, len(values) + 1) - counts
+    return (sums[np.arange(1, len(values) + 1)] - sums[starts]) / counts
+
+
+def series_csv(plot: PlotSeries) -> str:
+    """A plot's points as CSV: one row per point, columns metric, x, y."""
+    lines = [f"metric,{plot.x_label},value"]
+    for metric, series in plot.series.items():
+        pairs = zip(series.x.tolist(), series.y.tolist(), strict=True)
+        lines += [f"{metric},{x!r},{y!r}" for x, y in pairs]
+    return "\n".join(lines) + "\n"
