@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..plot_data import PlotSeries, RunPlotData, moving_average, series_csv
 from ..session import Session
+from ..style import plot_colors
 
 REDRAW_HZ = 15
 PLOT_HEIGHT = 260
@@ -71,7 +72,11 @@ class PlotView(QWidget):
             controls.addWidget(widget)
         layout.addLayout(controls)
 
-        self.widget = pg.PlotWidget()
+        background, foreground = plot_colors()
+        self.widget = pg.PlotWidget(background=background)
+        for side in ("left", "bottom"):
+            self.widget.getPlotItem().getAxis(side).setPen(foreground)
+            self.widget.getPlotItem().getAxis(side).setTextPen(foreground)
         self.widget.setMinimumHeight(PLOT_HEIGHT)
         self.widget.showGrid(x=True, y=True, alpha=0.2)
         self.widget.setLabel("bottom", plot.x_label)

@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QTextDocument
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..error_view import ErrorView
 from ..session import Session
 
 PENDING, RUNNING, DONE, FAILED, SKIPPED = "pending", "running", "done", "failed", "skipped"
@@ -133,37 +133,6 @@ class SearchableOutput(QWidget):
             found = self.text.find(needle, flags)
         self.found.setText("" if found else "not found")
         return found
-
-
-class ErrorView(QFrame):
-    """A failure inline: one headline naming the stage and cause, and the traceback below."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("ErrorView { border: 1px solid #e53935; border-radius: 4px; }")
-        layout = QVBoxLayout(self)
-        self.headline = QLabel()
-        self.headline.setWordWrap(True)
-        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details = QPlainTextEdit()
-        self.details.setReadOnly(True)
-        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.details.setMaximumHeight(220)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.details)
-        self.hide()
-
-    def show_problem(self, headline: str, details: str = "") -> None:
-        self.headline.setText(f"<b style='color:#e53935'>{headline}</b>")
-        self.details.setPlainText(details)
-        self.details.setVisible(bool(details))
-        self.show()
-
-    def clear(self) -> None:
-        self.headline.clear()
-        self.details.clear()
-        self.hide()
 
 
 class RunPanel(QWidget):

@@ -1,0 +1,218 @@
+"""``rafiki-gui`` / ``python -m rafiki_gui``: parse the command line, open the window, and
+optionally run, save a screenshot, or self-test, then exit.
+
+With no model named it opens the bundled example model and sample datasets, ready to Run.
+``--screenshot`` and ``--self-test`` drive the real window and a real child process, so docs
+images and packaging checks show exactly what a user would see.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+from pathlib import Path
+from typing import Any
+
+from .resources import EXAMPLE_MODEL, first_existing, resource_path
+
+SELF_TEST_TIMEOUT_S = 300
+APP_NAME = "Rafiki Workbench"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rafiki-gui",
+        description="The Rafiki Workbench: pick a model file and datasets, edit knobs, run the "
+                    "lifecycle with live plots and inspect predictions.")
+    parser.add_argument("model", nargs="?", help="a Rafiki model file (.py); default: the "
+                        "bundled example image classifier")
+    parser.add_argument("--class", dest="model_class", metavar="NAME",
+                        help="the model class to use when the file has several")
+    parser.add_argument("--train", metavar="ZIP", help="the train dataset (.zip)")
+    parser.add_argument("--test", metavar="ZIP", help="the test dataset (.zip)")
+    parser.add_argument("--run", action="store_true", help="run once the model is loaded")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="after loading (and the run, with --run) save the window as PNG "
+                             "and exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="run the bundled example through the window and a real child "
+                             "process, check score, plots and predictions; exit 0 or 1")
+    return parser
+
+
+def default_inputs() -> tuple[Path, Path | None, Path | None]:
+    """The bundled example model and its sample train/test datasets."""
+    model = resource_path(*EXAMPLE_MODEL)
+    train = first_existing("datasets", "image_train.zip", "images_train.zip", "digits_train.zip")
+    test = first_existing("datasets", "image_test.zip", "images_test.zip", "digits_test.zip")
+    return model, train, test
+
+
+class Launcher:
+    """Loads what the command line names into the window, then runs/captures/checks/exits."""
+
+    def __init__(self, window: Any, args: argparse.Namespace):
+        self.window = window
+        self.session = window.session
+        self.args = args
+        self.exit_code = 0
+        self.report: list[str] = []
+        self._loaded = False
+
+    @property
+    def wants_run(self) -> bool:
+        return bool(self.args.run or self.args.self_test)
+
+    @property
+    def exits_when_done(self) -> bool:
+        return bool(self.args.screenshot or self.args.self_test)
+
+    def start(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        args = self.args
+        model, train, test = default_inputs()
+        if args.model:
+            model = Path(args.model)
+            train = test = None  # the model's own test_model_class(...) block may name them
+        if args.train:
+            train = Path(args.train)
+        if args.test:
+            test = Path(args.test)
+        if args.self_test:
+            model, train, test = default_inputs()
+        if train:
+            self.session.set_train_path(str(Path(train).resolve()))
+        if test:
+            self.session.set_test_path(str(Path(test).resolve()))
+        self.window.model_panel.sig_inspection_done.connect(self._on_loaded)
+        if not Path(model).exists():
+            self._fail(f"The model file {model} does not exist")
+            self.window.run_panel.show_refusal(f"The model file {model} does not exist")
+            self._finish()
+            return
+        self.window.model_panel.open_model(str(model))
+        if self.args.self_test:
+            QTimer.singleShot(SELF_TEST_TIMEOUT_S * 1000, self._timed_out)
+
+    def _on_loaded(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        if self.args.model_class:
+            try:
+                self.session.set_model_class(self.args.model_class)
+            except ValueError as exc:
+                self._fail(str(exc))
+        if self.wants_run:
+            self.session.sig_run_finished.connect(self._on_run_finished)
+            if not self.window.run():
+                self._fail(self.window.run_panel.error_view.text())
+                self._finish()
+            return
+        if self.exits_when_done:
+            self._finish()
+
+    def _on_run_finished(self, outcome: Any) -> None:
+        if self.args.self_test:
+            self._check(outcome)
+        if self.exits_when_done:
+            self._finish()
+
+    def _check(self, outcome: Any) -> None:
+        """The self-test's checks, on what the window shows."""
+        state = getattr(outcome.state, "name", str(outcome.state))
+        if state != "COMPLETED":
+            error = outcome.error or {}
+            self._fail(f"the run ended {state}: {error.get('stage')}: {error.get('type')}: "
+                       f"{error.get('message')}")
+            return
+        score = self.window.run_panel.score
+        if score is None or not 0.0 <= score <= 1.0:
+            self._fail(f"no score in [0, 1] shown (got {score!r})")
+        else:
+            self.report.append(f"score shown: {score:.4f}")
+        plots = self.window.plots_panel
+        plots.redraw()
+        points = {title: sum(view.points_in_plot(m) for m in view.plot.metrics)
+                  for title, view in plots.views.items()}
+        if not points or not all(points.values()):
+            self._fail(f"plots missing or empty: {points}")
+        else:
+            self.report.append(f"plots: {points}")
+        self._check_predictions()
+
+    def _check_predictions(self) -> None:
+        panel = self.window.predictions_panel
+        count = getattr(panel, "prediction_count", None)
+        if callable(count):
+            shown = count()
+            if not shown:
+                self._fail("the predictions panel shows no predictions")
+            else:
+                self.report.append(f"predictions shown: {shown}")
+        else:
+            predictions = (self.session.last_outcome.result or {}).get("predictions")
+            if not predictions:
+                self._fail("the run returned no predictions")
+            else:
+                self.report.append(f"predictions returned: {len(predictions)}")
+
+    def _timed_out(self) -> None:
+        self._fail(f"self-test did not finish within {SELF_TEST_TIMEOUT_S} s")
+        self.session.stop_run()
+        self._finish()
+
+    def _fail(self, reason: str) -> None:
+        self.exit_code = 1
+        self.report.append(f"FAILED: {reason}")
+
+    def _finish(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        # let the last events paint before the capture
+        QTimer.singleShot(300, self._capture_and_quit)
+
+    def _capture_and_quit(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        self.window.plots_panel.redraw()
+        if self.args.screenshot:
+            path = Path(self.args.screenshot)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.window.grab().save(str(path)):
+                self._fail(f"could not save the screenshot to {path}")
+        if self.args.self_test:
+            print("self-test " + ("passed" if self.exit_code == 0 else "FAILED"))
+        for line in self.report:
+            print(f"  {line}")
+        self.window.close()
+        QApplication.instance().exit(self.exit_code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a frozen binary re-invokes itself for child processes
+    args = build_parser().parse_args(argv)
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
+    from .resources import APP_ICON
+    from .style import apply_style
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName("rafiki")
+    app.setWindowIcon(QIcon(str(resource_path(*APP_ICON))))
+    apply_style(app)
+    window = MainWindow()
+    launcher = Launcher(window, args)
+    window.show()
+    launcher.start()
+    code = app.exec()
+    return launcher.exit_code or code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Where the bundled resources (icons, example models, sample datasets) are: the project's
+``resources/`` when run from source, or the PyInstaller bundle's copy (``sys._MEIPASS``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EXAMPLE_MODEL = ("examples", "image_classifier.py")
+SAMPLE_TRAIN = ("datasets", "image_train.zip")
+SAMPLE_TEST = ("datasets", "image_test.zip")
+SAMPLE_LABELS = ("datasets", "image_meta.csv")
+APP_ICON = ("icons", "rafiki.svg")
+
+
+def resources_dir() -> Path:
+    """The resources folder, frozen or from source."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def resource_path(*parts: str) -> Path:
+    return resources_dir().joinpath(*parts)
+
+
+def first_existing(folder: str, *candidates: str) -> Path | None:
+    """The first of ``candidates`` present in a resources sub-folder (names may vary)."""
+    for name in candidates:
+        path = resource_path(folder, name)
+        if path.exists():
+            return path
+    return None

@@ -1,0 +1,31 @@
+"""The GUI's settings file (geometry, recent files, choices): an INI file in the data folder,
+so tests and CI (which point RAFIKI_HOME at a temp folder) never touch a user's settings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+from rafiki.paths import data_dir
+
+MAX_RECENT = 10
+
+
+def settings() -> QSettings:
+    return QSettings(str(data_dir() / "gui-settings.ini"), QSettings.Format.IniFormat)
+
+
+def recent_files(key: str = "recent_models") -> list[str]:
+    value = settings().value(key, [])
+    if isinstance(value, str):  # QSettings gives a str for a one-item list in INI files
+        value = [value]
+    return [str(v) for v in (value or [])]
+
+
+def add_recent_file(path: str, key: str = "recent_models") -> list[str]:
+    """Put ``path`` first in the recent list (kept short, no duplicates); returns the list."""
+    paths = [path] + [p for p in recent_files(key) if p != path]
+    paths = paths[:MAX_RECENT]
+    store = settings()
+    store.setValue(key, paths)
+    store.sync()
+    return paths
