@@ -206,10 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("rafiki")
     app.setWindowIcon(QIcon(str(resource_path(*APP_ICON))))
     apply_style(app)
-    window = MainWindow()
+    window = MainWindow(defer_panels=True)
     launcher = Launcher(window, args)
+    window.sig_panels_ready.connect(launcher.start)
     window.show()
-    launcher.start()
     code = app.exec()
     return launcher.exit_code or code
 

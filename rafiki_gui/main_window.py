@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,10 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .panels.knobs_panel import KnobsPanel
-from .panels.model_panel import ModelPanel
-from .panels.plots_panel import PlotsPanel
-from .panels.run_panel import RunPanel, stage_label
 from .resources import APP_ICON, resource_path
 from .session import RunRefused, Session
 from .settings import settings
@@ -51,14 +47,43 @@ def _optional_panel(module: str, name: str, session: Session) -> QWidget:
 class MainWindow(QMainWindow):
     """Model, datasets and knobs on the left; plots and predictions, then the run, on the right."""
 
-    def __init__(self, session: Session | None = None):
+    sig_panels_ready = Signal()
+    """The panels exist (built at once, or right after the first paint when deferred)."""
+
+    def __init__(self, session: Session | None = None, defer_panels: bool = False):
+        """``defer_panels``: paint the window's frame first and build the panels (and import
+        their modules) just after, so the window appears as fast as a bare one."""
         super().__init__()
         self.session = session or Session(self)
+        self.panels_built = False
         self.setWindowTitle(WINDOW_TITLE)
         icon_path = resource_path(*APP_ICON)
         if icon_path.exists():
             self.setWindowIcon(QIcon(str(icon_path)))
         self.setAcceptDrops(True)
+        self.resize(1280, 820)
+        self._build_actions()
+        self._build_status_bar()
+        if defer_panels:
+            self.installEventFilter(self)
+        else:
+            self.ensure_panels()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self and event.type() == QEvent.Type.Paint and not self.panels_built:
+            self.removeEventFilter(self)
+            QTimer.singleShot(0, self.ensure_panels)
+        return False
+
+    def ensure_panels(self) -> None:
+        """Build the panels now if they are not built yet."""
+        if self.panels_built:
+            return
+        self.panels_built = True
+        from .panels.knobs_panel import KnobsPanel
+        from .panels.model_panel import ModelPanel
+        from .panels.plots_panel import PlotsPanel
+        from .panels.run_panel import RunPanel
 
         self.model_panel = ModelPanel(self.session)
         self.knobs_panel = KnobsPanel(self.session)
@@ -69,10 +94,9 @@ class MainWindow(QMainWindow):
         self.run_panel = RunPanel(self.session)
         self.plots_panel = PlotsPanel(self.session)
         self._build_layout()
-        self._build_actions()
-        self._build_status_bar()
         self._connect_session()
         self._restore_settings()
+        self.sig_panels_ready.emit()
 
     # -- composition --------------------------------------------------------------------
 
@@ -100,7 +124,6 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([430, 850])
         self.setCentralWidget(self.splitter)
-        self.resize(1280, 820)
 
     def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -114,16 +137,16 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.open_action = self._action("&Open model…", self.model_panel.ask_open,
+        self.open_action = self._action("&Open model…", self._ask_model,
                                         QKeySequence.StandardKey.Open, "Open a model file")
         self.run_action = self._action("&Run", self.run, "Ctrl+R",
                                        "Run the lifecycle with these knobs")
         self.stop_action = self._action("&Stop", self.stop, Qt.Key.Key_Escape,
                                         "Stop the run (interrupt, terminate, kill)")
         self.stop_action.setEnabled(False)
-        self.propose_action = self._action("&Propose knobs", self.knobs_panel.propose,
+        self.propose_action = self._action("&Propose knobs", self._propose,
                                            "Ctrl+P", "Knobs proposed by the advisor")
-        self.reset_action = self._action("Reset &knobs", self.knobs_panel.reset, None,
+        self.reset_action = self._action("Reset &knobs", self._reset_knobs, None,
                                          "Every knob back to its default")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.train_action = self._action("Open &train dataset…",
@@ -167,10 +190,23 @@ class MainWindow(QMainWindow):
         session.sig_run_finished.connect(self._run_finished)
         session.sig_model_changed.connect(self._show_title)
 
+    def _ask_model(self) -> None:
+        self.ensure_panels()
+        self.model_panel.ask_open()
+
+    def _propose(self) -> None:
+        self.ensure_panels()
+        self.knobs_panel.propose()
+
+    def _reset_knobs(self) -> None:
+        self.ensure_panels()
+        self.knobs_panel.reset()
+
     # -- running ------------------------------------------------------------------------
 
     def run(self) -> bool:
         """Start a run; when refused, show why in the run panel. True when it started."""
+        self.ensure_panels()
         try:
             self.session.start_run()
         except RunRefused as refusal:
@@ -194,6 +230,8 @@ class MainWindow(QMainWindow):
         self.result_tabs.setCurrentWidget(self.plots_panel)
 
     def _track_stage(self, events: list[dict]) -> None:
+        from .panels.run_panel import stage_label
+
         for event in reversed(events):
             if event.get("kind") == "stage":
                 verb = {"started": "", "finished": " done", "failed": " failed"}
@@ -230,6 +268,7 @@ class MainWindow(QMainWindow):
         """Open dropped files: a .py is the model; a .zip is the test set when its name says
         "test" (or the train set is already chosen and the test set is not), else the train
         set."""
+        self.ensure_panels()
         for path in paths:
             suffix = Path(path).suffix.lower()
             if suffix == ".py":
@@ -274,6 +313,9 @@ class MainWindow(QMainWindow):
         stored.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.panels_built:
+            super().closeEvent(event)
+            return
         self.save_settings()
         if self.session.is_running:
             self.session.stop_run()

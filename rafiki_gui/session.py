@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from rafiki.model.knob import BaseKnob, default_knobs, deserialize_knob_config, knob_problems
-
 if TYPE_CHECKING:
     from rafiki.store import Store
 
+    from rafiki.model.knob import BaseKnob
     from rafiki.runner import ModelInspection, RunOutcome, RunSpec
 
     from .worker import RunWorker
@@ -139,6 +138,8 @@ class Session(QObject):
 
     def set_model_class(self, name: str) -> None:
         """Choose a class of the inspected file; its knob config replaces the form's."""
+        from rafiki.model.knob import default_knobs, deserialize_knob_config
+
         classes = dict(getattr(self.inspection, "classes", None) or {})
         if name not in classes:
             raise ValueError(f"{name!r} is not a model class of {self.model_path}")
@@ -218,6 +219,8 @@ class Session(QObject):
             problems.append("the task is unknown: the model file names none and the train "
                             "dataset's type is not recognised")
         if self.model_class:
+            from rafiki.model.knob import knob_problems
+
             problems += knob_problems(self.knob_config, self.knobs)
         return problems
 

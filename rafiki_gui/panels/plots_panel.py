@@ -9,7 +9,7 @@ window. pyqtgraph is imported when the first plot appears, which keeps the launc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..plot_data import PlotSeries, RunPlotData, moving_average, series_csv
 from ..session import Session
+
+if TYPE_CHECKING:  # numpy and pyqtgraph load with the first run, not at launch
+    from ..plot_data import PlotSeries, RunPlotData
 from ..style import plot_colors
 
 REDRAW_HZ = 15
@@ -45,6 +47,9 @@ class PlotView(QWidget):
         super().__init__(parent)
         import pyqtgraph as pg
 
+        from ..plot_data import moving_average
+
+        self._moving_average = moving_average
         self.plot = plot
         self._drawn_versions: dict[str, int] = {}
         layout = QVBoxLayout(self)
@@ -123,7 +128,7 @@ class PlotView(QWidget):
             if smoothing:
                 self.raw_curves[metric].setData(x, y)
                 self.raw_curves[metric].show()
-                self.curves[metric].setData(x, moving_average(y, window))
+                self.curves[metric].setData(x, self._moving_average(y, window))
             else:
                 self.raw_curves[metric].hide()
                 self.raw_curves[metric].setData([], [])
@@ -145,6 +150,8 @@ class PlotView(QWidget):
         """Save the plot as PNG or SVG image, or its data as CSV, by the path's suffix."""
         suffix = Path(path).suffix.lower()
         if suffix == ".csv":
+            from ..plot_data import series_csv
+
             Path(path).write_text(series_csv(self.plot), encoding="utf-8")
             return
         if suffix == ".svg":
@@ -177,7 +184,7 @@ class PlotsPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.data = RunPlotData()
+        self.data: RunPlotData | None = None
         self.views: dict[str, PlotView] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -207,13 +214,17 @@ class PlotsPanel(QWidget):
             view.setParent(None)
             view.deleteLater()
         self.views.clear()
-        self.data = RunPlotData()
+        self.data = None
         self.placeholder.show()
         self.scroll.hide()
         self.timer.start()
 
     def add_events(self, events: list[dict]) -> None:
         """Route a batch of events into the buffers; new plots appear now, points on redraw."""
+        if self.data is None:
+            from ..plot_data import RunPlotData
+
+            self.data = RunPlotData()
         for plot in self.data.add_events(events):
             view = PlotView(plot)
             self.views[plot.title] = view

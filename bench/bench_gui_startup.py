@@ -1,0 +1,102 @@
+"""Launch to painted window: the workbench against a bare PySide6 script, in the same run.
+
+Each sample is a fresh process (offscreen), timed by this script from spawn until the child
+reports that its window received its first paint, and (workbench) until its panels, built
+just after that first paint, were painted too; medians of alternating samples are compared.
+The issue's bar: the workbench's painted window at most 1.5x the bare script.
+
+    python bench/bench_gui_startup.py [--samples 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_PAINT_WAITER = """
+from PySide6.QtCore import QObject, QEvent, QTimer
+def _all_painted():
+    window.grab()  # renders every visible panel: the full first picture
+    print("ready", flush=True)
+    app.quit()
+ready = getattr(window, "sig_panels_ready", None)
+if ready is not None:
+    ready.connect(lambda: QTimer.singleShot(0, _all_painted))
+class _FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and obj is window:
+            window.removeEventFilter(self)
+            print("painted", flush=True)
+            if ready is None:
+                QTimer.singleShot(0, _all_painted)
+        return False
+_filter = _FirstPaint()
+window.installEventFilter(_filter)
+window.show()
+app.exec()
+"""
+
+BARE = """
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.resize(1280, 820)
+""" + _PAINT_WAITER
+
+WORKBENCH = """
+from PySide6.QtWidgets import QApplication
+from rafiki_gui.main_window import MainWindow
+from rafiki_gui.style import apply_style
+app = QApplication([])
+apply_style(app)
+window = MainWindow(defer_panels=True)
+""" + _PAINT_WAITER
+
+
+def time_to_paint(script: str) -> tuple[float, float]:
+    """(s to the window's first paint, s to the panels built and painted) from spawn."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+    painted = proc.stdout.readline().strip()
+    first = time.perf_counter() - start
+    ready = proc.stdout.readline().strip()
+    full = time.perf_counter() - start
+    proc.wait(timeout=30)
+    if (painted, ready) != ("painted", "ready"):
+        raise RuntimeError(f"the child did not paint its window ({painted!r}, {ready!r})")
+    return first, full
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=7)
+    args = parser.parse_args()
+    time_to_paint(BARE)  # warm the OS file cache for both
+    time_to_paint(WORKBENCH)
+    bare, bench = [], []
+    for _ in range(args.samples):
+        bare.append(time_to_paint(BARE))
+        bench.append(time_to_paint(WORKBENCH))
+    bare_paint = statistics.median(b[0] for b in bare)
+    bench_paint = statistics.median(b[0] for b in bench)
+    bench_full = statistics.median(b[1] for b in bench)
+    ratio = bench_paint / bare_paint
+    print(f"bare PySide6 QMainWindow, painted      : median {bare_paint * 1000:7.1f} ms")
+    print(f"workbench window, painted              : median {bench_paint * 1000:7.1f} ms")
+    print(f"workbench, every panel built + painted : median {bench_full * 1000:7.1f} ms "
+          f"({bench_full / bare_paint:.2f}x bare)")
+    print(f"ratio to painted window                : {ratio:.2f}x  (bar: <= 1.5x) "
+          f"{'OK' if ratio <= 1.5 else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()
