@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([430, 850])
         self.setCentralWidget(self.splitter)
+        self.splitter.show()  # built after show() when deferred: show it explicitly
 
     def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
