@@ -200,8 +200,11 @@ class KnobsPanel(QWidget):
             self._past_runs[-1] = (f"{label}: score {score:.4g}", knobs)
 
     def past_runs(self) -> list[tuple[str, dict[str, Any]]]:
-        """(label, knobs) of this session's runs, then the store's trials, newest first."""
-        runs = list(reversed(self._past_runs))
+        """(label, knobs) of past runs that fit the current knob config: this session's, then
+        the store's trials of the same model file, newest first."""
+        names = set(self.session.knob_config)
+        runs = [(label, knobs) for label, knobs in reversed(self._past_runs)
+                if set(knobs) == names]
         runs += self._stored_runs(MAX_PAST_RUNS - len(runs))
         return runs[:MAX_PAST_RUNS]
 

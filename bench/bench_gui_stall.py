@@ -1,0 +1,114 @@
+"""The UI thread while a model floods the logger: 200,000 metric points in about 5 seconds.
+
+The real window runs a real child process (tests/gui/models/flooding_model.py); a QTimer
+heartbeat every 5 ms records the longest gap between its ticks, i.e. the UI thread's longest
+stall. The baseline is the same heartbeat in the same window, idle, for the same time. Also
+checks that every point reached the plot's data. Needs ../shared/datasets (digits).
+
+    python bench/bench_gui_stall.py [--points 200000] [--seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+FLOOD_MODEL = ROOT / "tests" / "gui" / "models" / "flooding_model.py"
+DIGITS = ROOT.parent / "shared" / "datasets"
+
+
+class Heartbeat:
+    """Longest gap between ticks of a fast QTimer on the UI thread."""
+
+    def __init__(self, interval_ms: int = 5):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.longest = 0.0
+        self._last: float | None = None
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            self.longest = max(self.longest, now - self._last)
+        self._last = now
+
+    def start(self) -> None:
+        self.longest, self._last = 0.0, None
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return self.longest
+
+
+def wait_for(app, condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("timed out")
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=200_000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    os.environ["RAFIKI_FLOOD_POINTS"] = str(args.points)
+    os.environ["RAFIKI_FLOOD_SECONDS"] = str(args.seconds)
+    os.environ.setdefault("RAFIKI_HOME", str(Path(os.environ.get("TMPDIR", "/tmp"))
+                                             / "rafiki-bench-home"))
+    from PySide6.QtWidgets import QApplication
+
+    from rafiki_gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow()
+    window.show()
+    session = window.session
+    session.set_train_path(str(DIGITS / "digits_train.zip"))
+    session.set_test_path(str(DIGITS / "digits_test.zip"))
+    inspected = []
+    window.model_panel.sig_inspection_done.connect(lambda: inspected.append(True))
+    window.model_panel.open_model(str(FLOOD_MODEL))
+    wait_for(app, lambda: inspected, 60)
+
+    heartbeat = Heartbeat()
+    heartbeat.start()
+    idle_until = time.monotonic() + args.seconds
+    wait_for(app, lambda: time.monotonic() > idle_until, args.seconds + 5)
+    idle = heartbeat.stop()
+
+    finished = []
+    session.sig_run_finished.connect(finished.append)
+    heartbeat.start()
+    started = time.perf_counter()
+    if not window.run():
+        raise SystemExit(window.run_panel.error_view.text())
+    wait_for(app, lambda: finished, args.seconds * 10 + 60)
+    duration = time.perf_counter() - started
+    busy = heartbeat.stop()
+    window.plots_panel.redraw()
+    view = window.plots_panel.views.get("Flood")
+    points = view.points_in_plot("value") if view else 0
+    print(f"state                  : {finished[0].state.name} in {duration:.2f} s")
+    print(f"idle window, longest UI stall     : {idle * 1000:6.1f} ms")
+    print(f"flooding run, longest UI stall    : {busy * 1000:6.1f} ms  (bar: < 50 ms) "
+          f"{'OK' if busy < 0.05 else 'OVER'}  ratio to idle {busy / max(idle, 1e-9):.1f}x")
+    print(f"points in the plot's data         : {points} of {args.points} "
+          f"{'OK' if points == args.points else 'MISSING'}")
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
