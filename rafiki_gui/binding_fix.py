@@ -1,11 +1,12 @@
 """A guard against PySide6 6.12.0's refcount bug on Python < 3.12.
 
 In that binding every call of a method returning ``void`` (``QLabel.setText``,
-``QPainter.setPen``, ...) takes one reference from ``None`` without giving it back. On Python
+``QPainter.setPen``, ...) takes one reference from ``None`` without giving it back, and every
+``Signal.emit`` one from ``True`` or ``False``. On Python
 3.12+ ``None`` is immortal, so nothing happens; on 3.10/3.11 its count reaches zero after some
 tens of thousands of calls and the interpreter aborts ("none_dealloc: deallocating None") — a
 live plot gets there within a minute. The bug is detected by behaviour, not version: when a
-void call is seen to take a reference, ``None`` gets a reserve of references large enough
+call is seen to take a reference, the singleton gets a reserve of references large enough
 to never run out (what 3.12 does by making it immortal). The real fix is a binding without
 the bug (pin ``PySide6-Essentials!=6.12.0``).
 """
@@ -18,21 +19,29 @@ import sys
 _RESERVE = 1 << 40
 
 
-def void_calls_leak_none() -> bool:
-    """Whether this binding's void methods take references from None."""
+def leaked_singletons() -> list[object]:
+    """None, True or False when this binding's calls take references from them: void
+    methods return None, and ``Signal.emit`` returns a bool, without the reference."""
     from PySide6.QtCore import QObject
 
     probe = QObject()
-    before = sys.getrefcount(None)
+    leaked = []
+    before = {id(x): sys.getrefcount(x) for x in (None, True, False)}
     for _ in range(100):
         probe.setObjectName("probe")
-    return sys.getrefcount(None) - before <= -50
+        probe.objectNameChanged.emit("probe")
+    for singleton in (None, True, False):
+        if sys.getrefcount(singleton) - before[id(singleton)] <= -50:
+            leaked.append(singleton)
+    return leaked
 
 
 def guard_none_refcount() -> bool:
-    """Give None its reserve when the binding leaks it; True when the guard was needed."""
-    if sys.version_info >= (3, 12) or not void_calls_leak_none():
+    """Give each leaked singleton its reserve; True when the guard was needed."""
+    if sys.version_info >= (3, 12):
         return False
-    refcount = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt: PyObject's first field
-    refcount.value += _RESERVE
-    return True
+    leaked = leaked_singletons()
+    for singleton in leaked:
+        refcount = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt comes first
+        refcount.value += _RESERVE
+    return bool(leaked)

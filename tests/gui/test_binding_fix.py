@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 probe = QObject()
 for _ in range(300_000):
     probe.setObjectName("x")
+    probe.objectNameChanged.emit("x")
 print("alive", rafiki_gui.NONE_REFCOUNT_GUARDED)
 """
 
