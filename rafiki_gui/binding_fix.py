@@ -41,7 +41,8 @@ def guard_none_refcount() -> bool:
     if sys.version_info >= (3, 12):
         return False
     leaked = leaked_singletons()
-    for singleton in leaked:
+    # the same bug loses bools passed through signals too: guard all three when any leaks
+    for singleton in (None, True, False) if leaked else ():
         refcount = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt comes first
         refcount.value += _RESERVE
     return bool(leaked)

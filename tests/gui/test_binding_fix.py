@@ -7,11 +7,15 @@ import sys
 
 SCRIPT = """
 import rafiki_gui
-from PySide6.QtCore import QObject
-probe = QObject()
+from PySide6.QtCore import QObject, Signal
+class Probe(QObject):
+    flag = Signal(bool)
+probe = Probe()
+probe.flag.connect(lambda value: None)
 for _ in range(300_000):
     probe.setObjectName("x")
-    probe.objectNameChanged.emit("x")
+    probe.flag.emit(True)
+    probe.flag.emit(False)
 print("alive", rafiki_gui.NONE_REFCOUNT_GUARDED)
 """
 
