@@ -13,6 +13,8 @@ import numpy as np
 
 TIME_AXIS_LABEL = "time (s)"
 
+_Pending = dict[Any, tuple[list[float], list[float]]]
+
 
 class GrowingSeries:
     """x and y values in numpy arrays that double their capacity as points arrive."""
@@ -68,17 +70,25 @@ class PlotSeries:
 
 
 class RunPlotData:
-    """Every plot of one run, filled from its metrics events, including ones logged earlier."""
+    """Every plot of one run, filled from its metrics events, including ones logged earlier.
+
+    Every metric is also kept as a numpy column (row number, value), not as the event dicts:
+    200,000 retained dicts would make each full garbage collection pause the UI thread.
+    """
 
     def __init__(self) -> None:
         self.plots: dict[str, PlotSeries] = {}
         self.start_time: float | None = None
-        self._history: list[tuple[float, dict[str, Any]]] = []
+        self._rows = 0
+        self._row_times = GrowingSeries()  # x: row, y: event time
+        self._columns: dict[str, GrowingSeries] = {}  # metric -> x: row, y: value
 
     def add_events(self, events: list[dict]) -> list[PlotSeries]:
         """Route a batch; returns the plots it defined (new ones, for the view to create)."""
         defined: list[PlotSeries] = []
-        pending: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+        pending: _Pending = {}
+        columns: _Pending = {}
+        times: tuple[list[float], list[float]] = ([], [])
         plots = list(self.plots.values())
         for event in events:
             kind = event.get("kind")
@@ -87,18 +97,33 @@ class RunPlotData:
             if kind == "metrics":
                 values = event["values"]
                 moment = float(event["time"])
-                self._history.append((moment, values))
+                row = self._rows
+                self._rows += 1
+                times[0].append(row)
+                times[1].append(moment)
+                for name, value in values.items():
+                    rows, column = columns.setdefault(name, ([], []))
+                    rows.append(row)
+                    column.append(value)
                 for plot in plots:
                     self._route(plot, moment, values, pending)
             elif kind == "plot":
                 self._flush(pending)
-                pending = {}
+                self._flush_columns(columns, times)
+                pending, columns, times = {}, {}, ([], [])
                 plot = self._define(event)
                 if plot is not None:
                     defined.append(plot)
                     plots = list(self.plots.values())
         self._flush(pending)
+        self._flush_columns(columns, times)
         return defined
+
+    def _flush_columns(self, columns: _Pending,
+                       times: tuple[list[float], list[float]]) -> None:
+        self._row_times.extend(*times)
+        for name, (rows, values) in columns.items():
+            self._columns.setdefault(name, GrowingSeries()).extend(rows, values)
 
     def _define(self, event: dict) -> PlotSeries | None:
         title = str(event.get("title"))
@@ -106,14 +131,31 @@ class RunPlotData:
             return None
         plot = PlotSeries(title, list(event.get("metrics") or []), event.get("x_axis"))
         self.plots[title] = plot
-        backfill: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
-        for moment, values in self._history:
-            self._route(plot, moment, values, backfill)
-        self._flush(backfill)
+        self._backfill(plot)
         return plot
 
+    def _backfill(self, plot: PlotSeries) -> None:
+        """Points of metrics logged before the plot was defined."""
+        import numpy as np
+
+        for metric in plot.metrics:
+            column = self._columns.get(metric)
+            if column is None or not len(column):
+                continue
+            rows = column.x.astype(np.int64)
+            if plot.x_axis is None:
+                x = self._row_times.y[rows] - (self.start_time or 0.0)
+                plot.series[metric].extend(x, column.y)
+                continue
+            x_column = self._columns.get(plot.x_axis)
+            if x_column is None:
+                continue
+            _common, x_at, y_at = np.intersect1d(x_column.x, column.x, assume_unique=True,
+                                                 return_indices=True)
+            plot.series[metric].extend(x_column.y[x_at], column.y[y_at])
+
     def _route(self, plot: PlotSeries, moment: float, values: dict[str, Any],
-               pending: dict[tuple[str, str], tuple[list[float], list[float]]]) -> None:
+               pending: _Pending) -> None:
         if plot.x_axis is None:
             x = moment - (self.start_time or moment)
         else:
@@ -127,7 +169,7 @@ class RunPlotData:
                 xs.append(x)
                 ys.append(y)
 
-    def _flush(self, pending: dict[tuple[str, str], tuple[list[float], list[float]]]) -> None:
+    def _flush(self, pending: _Pending) -> None:
         for (title, metric), (xs, ys) in pending.items():
             self.plots[title].series[metric].extend(xs, ys)
 

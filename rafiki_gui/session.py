@@ -8,6 +8,7 @@ alone (napari's model/view split). The Session also starts and stops runs throug
 
 from __future__ import annotations
 
+import gc
 import logging
 import tempfile
 from pathlib import Path
@@ -267,6 +268,10 @@ class Session(QObject):
         self.last_spec = spec
         self.last_trial_id = trial_id
         self.last_outcome = None
+        # Long-lived objects (Qt wrappers, modules, past runs) out of the collector's sight:
+        # a flooding run allocates fast, and each full collection walking them all would
+        # pause the UI thread for tens of milliseconds.
+        gc.freeze()
         self.sig_run_started.emit()
         worker.start()
 
