@@ -185,3 +185,14 @@ def test_switching_model_files_and_datasets_between_runs(window, qtbot, digits):
     assert first_knobs in [knobs for _label, knobs in labels_and_knobs]
     window.session.set_knobs(first_knobs)
     assert window.knobs_panel.editors["epochs"].value() == 2
+
+
+def test_switching_app_mode_reinspects_the_knob_ranges(window, qtbot):
+    load(window, qtbot, MODELS / "app_mode_model.py")
+    assert window.session.knob_config["epochs"].value_max == 3
+    with qtbot.waitSignal(window.model_panel.sig_inspection_done, timeout=INSPECT_TIMEOUT_MS):
+        window.model_panel.mode_combo.setCurrentIndex(1)
+        window.model_panel.mode_combo.activated.emit(1)
+    assert window.session.app_mode == "PROD"
+    assert window.session.knob_config["epochs"].value_max == 100
+    assert "PROD" in window.model_panel.status.text()
