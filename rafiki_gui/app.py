@@ -17,6 +17,7 @@ from typing import Any
 from .resources import EXAMPLE_MODEL, first_existing, resource_path
 
 SELF_TEST_TIMEOUT_S = 300
+SCREENSHOT_SIZE = (1280, 800)
 APP_NAME = "Rafiki Workbench"
 
 
@@ -72,6 +73,8 @@ class Launcher:
         from PySide6.QtCore import QTimer
 
         args = self.args
+        if args.screenshot:  # the same picture whatever size the window had last time
+            self.window.resize(*SCREENSHOT_SIZE)
         model, train, test = default_inputs()
         if args.model:
             model = Path(args.model)

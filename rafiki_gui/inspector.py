@@ -47,13 +47,19 @@ class ModelInspector(QObject):
 
             inspection = inspect_model_file(path, app_mode=app_mode, python=python)
         except Exception as exc:
-            if generation == self._generation:
-                self.sig_failed.emit(path, {"stage": "inspect", "type": type(exc).__name__,
-                                            "message": str(exc),
-                                            "traceback": traceback.format_exc()})
+            self._deliver(generation, self.sig_failed, path, {
+                "stage": "inspect", "type": type(exc).__name__, "message": str(exc),
+                "traceback": traceback.format_exc()})
             return
-        if generation == self._generation:
-            self.sig_inspected.emit(path, inspection)
+        self._deliver(generation, self.sig_inspected, path, inspection)
+
+    def _deliver(self, generation: int, signal, *args) -> None:
+        if generation != self._generation:
+            return  # a newer request superseded this one
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the window closed meanwhile: nobody is listening
+            pass
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until running inspections end (tests, shutdown)."""

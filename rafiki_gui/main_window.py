@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         right.addWidget(self.run_panel)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
+        right.setSizes([480, 320])
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)

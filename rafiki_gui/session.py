@@ -91,8 +91,9 @@ class Session(QObject):
                 from rafiki.store import Store
 
                 self._store = Store()
-            except Exception:  # an unusable store must not stop runs; say so in the log
-                _log.exception("The experiment store could not be opened; runs are not kept")
+            except Exception as exc:  # an unusable store must not stop runs; say so in the log
+                _log.warning("The experiment store could not be opened, runs are not kept: "
+                             "%s: %s", type(exc).__name__, exc)
                 self._store_failed = True
         return self._store
 

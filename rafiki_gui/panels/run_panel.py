@@ -297,6 +297,10 @@ class RunPanel(QWidget):
             if shown == PENDING:
                 self._set_stage(stage, SKIPPED)
                 self._stage_items[stage].setText(1, "—")
+        if state == "COMPLETED":  # stages the lifecycle skipped do not count as missing
+            done = sum(1 for s in self._stage_states.values() if s == DONE)
+            self.progress.setMaximum(max(done, 1))
+            self.progress.setValue(done)
         result = getattr(outcome, "result", None) or {}
         if isinstance(result.get("score"), (int, float)):
             self._show_score(float(result["score"]))
