@@ -326,10 +326,11 @@ class Session(QObject):
         self.sig_run_finished.emit(outcome)
 
     def _on_run_errored(self, error: dict) -> None:
-        """The worker itself failed (not the model): report it as a crashed outcome."""
+        """The run could not be started or followed (not the model's fault): an errored outcome
+        whose error says why."""
         from rafiki.runner import RunnerState, RunOutcome
 
         self._on_run_returned(RunOutcome(
-            state=RunnerState.CRASHED, result=None, error=error, exit_code=None, signal=None,
+            state=RunnerState.ERRORED, result=None, error=error, exit_code=None, signal=None,
             crash_report=None, last_output=[], duration=0.0,
         ))

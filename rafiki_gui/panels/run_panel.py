@@ -278,8 +278,8 @@ class RunPanel(QWidget):
 
     def _show_error(self, stage: str | None, error: dict) -> None:
         cause = f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
-        self.error_view.show_problem(f"Failed in stage {stage_label(stage)} — {cause}",
-                                     error.get("traceback", ""))
+        where = f"Failed in stage {stage_label(stage)}" if stage else "The run failed"
+        self.error_view.show_problem(f"{where} — {cause}", error.get("traceback", ""))
 
     def show_refusal(self, reason: str) -> None:
         """A run that could not start, and why (from the session)."""
