@@ -1,6 +1,13 @@
 """Rafiki's model SDK: what a model file imports (``from rafiki.model import ...``)."""
 
 from .base_model import BaseModel, InvalidModelClassException, InvalidModelParamsException
+from .dataset import (
+    CorpusDataset,
+    DatasetError,
+    ImageFilesDataset,
+    ModelDatasetUtils,
+    dataset_utils,
+)
 from .knob import (
     BaseKnob,
     CategoricalKnob,
@@ -17,12 +24,17 @@ __all__ = [
     "BaseKnob",
     "BaseModel",
     "CategoricalKnob",
+    "CorpusDataset",
+    "DatasetError",
     "FixedKnob",
     "FloatKnob",
+    "ImageFilesDataset",
     "IntegerKnob",
     "InvalidModelClassException",
     "InvalidModelParamsException",
+    "ModelDatasetUtils",
     "ModelLogger",
+    "dataset_utils",
     "deserialize_knob_config",
     "load_model_class",
     "logger",

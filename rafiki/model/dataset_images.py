@@ -1,0 +1,227 @@
+"""Loading an IMAGE_FILES zip (``images.csv`` of ``path,class`` + images) into arrays.
+
+The archive is read in place (no extraction), images are decoded in batches on a few threads
+(zlib and Pillow's decoders release the GIL), and every problem is reported with the dataset
+file and the ``images.csv`` line that listed the image.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import warnings
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .dataset_errors import InvalidDatasetFormatException
+from .dataset_png import PngError, grayscale_scanlines, unfilter_batch
+from .dataset_zip import DatasetZip, normalize_member_path, unsafe_member_reason
+
+IMAGES_CSV = "images.csv"
+MAX_IMAGE_PIXELS = 64 * 1024 * 1024
+"""Largest image accepted (pixels, from its header, checked before decoding)."""
+MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024
+MAX_CSV_BYTES = 2 * 1024**3
+_BATCH = 2048
+_PILLOW_FORMATS = ["PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM"]
+
+
+@dataclass
+class ImageArrays:
+    """Decoded images (n, height, width) uint8 and their classes (n,) int64."""
+
+    images: np.ndarray
+    classes: np.ndarray
+
+
+def normalize_image_size(image_size) -> tuple[int, int] | None:
+    """Rafiki's ``image_size``: None, an int (square) or (width, height) as Pillow takes it."""
+    if image_size is None:
+        return None
+    if isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool):
+        size = (int(image_size), int(image_size))
+    else:
+        try:
+            width, height = image_size
+            size = (int(width), int(height))
+        except (TypeError, ValueError):
+            raise ValueError(f"image_size must be None, an int or (width, height), "
+                             f"not {image_size!r}") from None
+    if min(size) <= 0:
+        raise ValueError(f"image_size must be positive, not {image_size!r}")
+    return size
+
+
+def read_image_list(archive: DatasetZip) -> list[tuple[int, str, int]]:
+    """(line, member name, class) for each row of images.csv, every row checked."""
+    if not archive.has(IMAGES_CSV):
+        raise InvalidDatasetFormatException(
+            archive.path, f"no {IMAGES_CSV} at the root of the zip (an IMAGE_FILES dataset "
+            f"lists its images as 'path,class' rows in {IMAGES_CSV})")
+    data = archive.read(IMAGES_CSV, MAX_CSV_BYTES)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InvalidDatasetFormatException(archive.path, "is not UTF-8 text",
+                                            IMAGES_CSV, line) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    if "path" not in header or "class" not in header:
+        raise InvalidDatasetFormatException(
+            archive.path, f"header must name the columns 'path' and 'class', found {header}",
+            IMAGES_CSV, 1)
+    path_col, class_col = header.index("path"), header.index("class")
+    rows = []
+    for fields in reader:
+        line = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            raise InvalidDatasetFormatException(
+                archive.path, f"expected {len(header)} comma-separated fields, found "
+                f"{len(fields)}", IMAGES_CSV, line)
+        path, label = fields[path_col].strip(), fields[class_col].strip()
+        reason = unsafe_member_reason(path)
+        if reason:
+            raise InvalidDatasetFormatException(
+                archive.path, f"image path {path!r} {reason}", IMAGES_CSV, line)
+        name = normalize_member_path(path)
+        if not archive.has(name):
+            raise InvalidDatasetFormatException(
+                archive.path, f"image {path!r} is not in the archive", IMAGES_CSV, line)
+        try:
+            value = int(label)
+        except ValueError:
+            raise InvalidDatasetFormatException(
+                archive.path, f"class {label!r} is not an integer", IMAGES_CSV, line) from None
+        if value < 0:
+            raise InvalidDatasetFormatException(
+                archive.path, f"class {value} is negative (classes are 0..k-1)", IMAGES_CSV, line)
+        rows.append((line, name, value))
+    return rows
+
+
+def _decode_with_pillow(archive: DatasetZip, data: bytes, line: int, name: str) -> np.ndarray:
+    """Any format Pillow reads, converted to 8-bit grayscale, size checked before decoding."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS)
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise InvalidDatasetFormatException(
+                    archive.path, f"image {name!r} is {width}x{height} pixels, over the limit "
+                    f"of {MAX_IMAGE_PIXELS:,} pixels (a decompression bomb?)", IMAGES_CSV, line)
+            image.load()
+            if image.mode.startswith("I;16"):
+                return (np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8)
+            if image.mode != "L":
+                image = image.convert("L")
+            return np.asarray(image, dtype=np.uint8)
+    except InvalidDatasetFormatException:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, EOFError) as exc:
+        raise InvalidDatasetFormatException(
+            archive.path, f"image {name!r} cannot be decoded ({exc})", IMAGES_CSV, line) from None
+
+
+def _decode_batch(archive: DatasetZip,
+                  rows: list[tuple[int, str, int]]) -> list[np.ndarray] | np.ndarray:
+    """Decode one batch of rows, grayscale PNGs together, anything else one by one.
+
+    Returns one (n, h, w) array when every image of the batch shared the fast path and size.
+    """
+    decoded: list[np.ndarray | None] = [None] * len(rows)
+    same_size: dict[tuple[int, int], list[tuple[int, bytes]]] = defaultdict(list)
+    for index, (line, name, _) in enumerate(rows):
+        data = archive.read(name, MAX_IMAGE_FILE_BYTES, line, IMAGES_CSV)
+        try:
+            fast = grayscale_scanlines(data, MAX_IMAGE_PIXELS)
+        except PngError:
+            fast = None
+        except ValueError as exc:
+            raise InvalidDatasetFormatException(
+                archive.path, f"image {name!r}: {exc}", IMAGES_CSV, line) from None
+        if fast is None:
+            decoded[index] = _decode_with_pillow(archive, data, line, name)
+        else:
+            same_size[fast[:2]].append((index, fast[2]))
+    if len(same_size) == 1 and len(next(iter(same_size.values()))) == len(rows):
+        (width, height), items = next(iter(same_size.items()))
+        try:
+            return unfilter_batch(width, height, [lines for _, lines in items])
+        except (OSError, ValueError):
+            pass  # decoded one by one below, which names the broken image
+    for (width, height), items in same_size.items():
+        try:
+            block = unfilter_batch(width, height, [lines for _, lines in items])
+        except (OSError, ValueError):
+            for index, _ in items:  # find the broken one, with its own message
+                line, name, _ = rows[index]
+                data = archive.read(name, MAX_IMAGE_FILE_BYTES, line, IMAGES_CSV)
+                decoded[index] = _decode_with_pillow(archive, data, line, name)
+            continue
+        for position, (index, _) in enumerate(items):
+            decoded[index] = block[position]
+    return decoded
+
+
+def _same_size_stack(archive: DatasetZip, rows, batches: list) -> np.ndarray:
+    """All decoded images as one array, or an error naming the first of another size."""
+    first = batches[0][0].shape
+    if all(isinstance(b, np.ndarray) and b.shape[1:] == first for b in batches):
+        return np.concatenate(batches)
+    images = [image for batch in batches for image in batch]
+    for (line, name, _), image in zip(rows, images, strict=True):
+        if image.shape != first:
+            raise InvalidDatasetFormatException(
+                archive.path, f"image {name!r} is {image.shape[1]}x{image.shape[0]} but the "
+                f"first is {first[1]}x{first[0]}; images of mixed sizes need image_size=",
+                IMAGES_CSV, line)
+    return np.stack(images)
+
+
+def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A 2D grayscale array resized to (width, height) with Pillow's bicubic filter."""
+    if image.shape == (size[1], size[0]):
+        return image
+    resized = Image.fromarray(image).resize(size, Image.Resampling.BICUBIC)
+    return np.asarray(resized, dtype=np.uint8)
+
+
+def decoding_threads(count: int, average_file_bytes: float) -> int:
+    """Threads worth using: only for large images, where zlib and Pillow's C decoders (which
+    release the GIL) dominate; for small ones the per-image Python work holds the GIL and
+    threads measured slower (0.74 s on one thread, 0.82 s on two, for 60,000 28x28 PNGs)."""
+    if count < 2 * _BATCH // 16 or average_file_bytes < 64 * 1024:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def load_image_files(dataset_path: str, image_size=None) -> ImageArrays:
+    """Decode every image listed in the dataset's images.csv (resized when asked)."""
+    size = normalize_image_size(image_size)
+    with DatasetZip(dataset_path) as archive:
+        rows = read_image_list(archive)
+        batches = [rows[i:i + _BATCH] for i in range(0, len(rows), _BATCH)]
+        packed = sum(archive.info(name).compress_size for _, name, _ in rows)
+        threads = decoding_threads(len(rows), packed / max(1, len(rows)))
+        if threads > 1:
+            with ThreadPoolExecutor(threads, thread_name_prefix="rafiki-decode") as pool:
+                decoded = list(pool.map(lambda batch: _decode_batch(archive, batch), batches))
+        else:
+            decoded = [_decode_batch(archive, batch) for batch in batches]
+        if not rows:
+            stacked = np.zeros((0, size[1], size[0]) if size else (0, 0, 0), dtype=np.uint8)
+        elif size is not None:
+            stacked = np.stack([resize_image(image, size) for batch in decoded for image in batch])
+        else:
+            stacked = _same_size_stack(archive, rows, decoded)
+    classes = np.fromiter((label for _, _, label in rows), dtype=np.int64, count=len(rows))
+    return ImageArrays(stacked, classes)
