@@ -145,12 +145,19 @@ class CorpusDataset(ModelDataset):
                 token_bytes = np.frombuffer("\n".join(parsed.tokens).encode("utf-8"), np.uint8)
                 _cache.store(key, meta, {**arrays, "tokens": token_bytes})
         self._tags = arrays["tags"]
+        if isinstance(self._tags, np.ndarray) and self._tags.flags.writeable:
+            self._tags.flags.writeable = False
         self._starts, self._ends = arrays["starts"], arrays["ends"]
         self.size = len(self._starts)
         self.tag_num_classes: list[int] = list(meta["tag_num_classes"])
         self.max_token_len: int = int(meta["max_token_len"])
         self.max_sent_len: int = int((self._ends - self._starts).max()) if self.size else 0
         self.token_count: int = len(self._tags)
+
+    @property
+    def token_tags(self) -> np.ndarray:
+        """Every token's tags as one read-only (tokens, len(tags)) int64 array."""
+        return self._tags
 
     def _all_tokens(self) -> list[str]:
         if self._tokens is None:
