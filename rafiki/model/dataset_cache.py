@@ -66,15 +66,19 @@ class DatasetCache:
 
     def __init__(self, root: str | os.PathLike | None = None,
                  limit_bytes: int | None = None) -> None:
+        """``root`` and ``limit_bytes`` default to the current environment at each use."""
         self._root = Path(root) if root is not None else None
-        self.limit_bytes = cache_limit_bytes() if limit_bytes is None else limit_bytes
+        self._limit_bytes = limit_bytes
 
     @property
     def root(self) -> Path:
-        if self._root is None:
-            self._root = paths.cache_dir() / "datasets"
-        self._root.mkdir(parents=True, exist_ok=True)
-        return self._root
+        root = self._root if self._root is not None else paths.cache_dir() / "datasets"
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+
+    @property
+    def limit_bytes(self) -> int:
+        return cache_limit_bytes() if self._limit_bytes is None else self._limit_bytes
 
     @property
     def enabled(self) -> bool:
@@ -119,7 +123,8 @@ class DatasetCache:
         if not self.enabled:
             return False
         size = sum(a.nbytes for a in arrays.values())
-        if size > self.limit_bytes:
+        limit = self.limit_bytes
+        if size > limit:
             return False
         root = self.root
         temp = root / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -146,11 +151,11 @@ class DatasetCache:
             shutil.rmtree(temp, ignore_errors=True)
             print(f"rafiki: could not cache the decoded dataset in {root}: {exc}", file=sys.stderr)
             return False
-        self.evict(keep=key)
+        self.evict(limit, keep=key)
         return True
 
-    def evict(self, keep: str | None = None) -> None:
-        """Delete least recently used entries until the total fits the bound."""
+    def evict(self, limit: int, keep: str | None = None) -> None:
+        """Delete least recently used entries until the total fits in ``limit`` bytes."""
         entries = []
         now = time.time()
         for entry in self.root.iterdir():
@@ -166,7 +171,7 @@ class DatasetCache:
             entries.append((used, size, entry))
         total = sum(size for _, size, _ in entries)
         for _, size, entry in sorted(entries, key=lambda e: e[0]):
-            if total <= self.limit_bytes:
+            if total <= limit:
                 break
             if entry.name != keep:
                 shutil.rmtree(entry, ignore_errors=True)
@@ -174,4 +179,4 @@ class DatasetCache:
 
 
 def _crc(array: np.ndarray) -> int:
-    return zlib.crc32(memoryview(np.ascontiguousarray(array)).cast("B"))
+    return zlib.crc32(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
