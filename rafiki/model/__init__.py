@@ -8,6 +8,7 @@ from .dataset import (
     ModelDatasetUtils,
     dataset_utils,
 )
+from .dev import test_model_class
 from .knob import (
     BaseKnob,
     CategoricalKnob,
@@ -39,4 +40,5 @@ __all__ = [
     "load_model_class",
     "logger",
     "serialize_knob_config",
+    "test_model_class",
 ]

@@ -1,0 +1,473 @@
+"""The one definition of a model's staged lifecycle, in Rafiki's order.
+
+Check dependencies, load the class, check its knob config, choose knobs, init, train,
+evaluate, dump parameters, destroy, load the parameters into a new instance, predict and
+ensemble. Every front end (``test_model_class``, the runner's child process, the CLI, the GUI
+through the runner) calls :func:`run_lifecycle`, so the stages and their checks exist once.
+
+Each stage emits a ``stage`` event (see :mod:`rafiki.events`) when it starts, finishes (with its
+duration) or fails (with the traceback). A failure raises :class:`LifecycleError`, an
+``InvalidModelClassException`` whose message names the model file, the stage and the cause, and
+which is chained to the cause. The model logger's sinks are left alone: callers route them.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import inspect
+import math
+import numbers
+import os
+import pickle
+import re
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import events
+from .dependencies import check_dependencies_shape, install_command, missing_dependencies
+from .model.base_model import BaseModel, InvalidModelClassException
+from .model.knob import BaseKnob, deserialize_knob_config, knob_problems, serialize_knob_config
+from .model.loader import load_model_class
+from .tasks import TASKS, ensemble_predictions, prediction_problems, query_problems
+
+Sink = Callable[[dict], None]
+
+
+class Stage(str, enum.Enum):
+    """The lifecycle's stages, in the order they run."""
+
+    CHECK_DEPENDENCIES = "check_dependencies"
+    LOAD_CLASS = "load_class"
+    CHECK_KNOB_CONFIG = "check_knob_config"
+    CHOOSE_KNOBS = "choose_knobs"
+    INIT = "init"
+    TRAIN = "train"
+    EVALUATE = "evaluate"
+    DUMP_PARAMETERS = "dump_parameters"
+    DESTROY = "destroy"
+    LOAD_PARAMETERS = "load_parameters"
+    PREDICT = "predict"
+    ENSEMBLE = "ensemble"
+
+
+STAGE_LABELS: dict[Stage, str] = {
+    Stage.CHECK_DEPENDENCIES: "Check dependencies",
+    Stage.LOAD_CLASS: "Load class",
+    Stage.CHECK_KNOB_CONFIG: "Check knob config",
+    Stage.CHOOSE_KNOBS: "Choose knobs",
+    Stage.INIT: "Init",
+    Stage.TRAIN: "Train",
+    Stage.EVALUATE: "Evaluate",
+    Stage.DUMP_PARAMETERS: "Dump parameters",
+    Stage.DESTROY: "Destroy",
+    Stage.LOAD_PARAMETERS: "Load parameters",
+    Stage.PREDICT: "Predict",
+    Stage.ENSEMBLE: "Ensemble",
+}
+
+
+@dataclass
+class LifecycleRequest:
+    """What to run: the model file and class, the task, datasets, and optionally knobs."""
+
+    model_file_path: str
+    model_class: str
+    task: str
+    train_dataset_uri: str
+    test_dataset_uri: str
+    dependencies: dict[str, str] = field(default_factory=dict)
+    queries: list = field(default_factory=list)
+    knobs: dict | None = None
+    seed: int | None = None
+    params_path: str | None = None
+
+
+@dataclass
+class LifecycleResult:
+    """What a successful run produced; ``model`` is the instance reloaded from parameters."""
+
+    knobs: dict
+    score: float
+    parameters: dict
+    predictions: list
+    model: BaseModel
+    timings: dict[str, float]
+    knob_config: dict[str, BaseKnob]
+    params_path: str | None = None
+    params_sha256: str | None = None
+
+
+class ModelContractError(InvalidModelClassException):
+    """The model did something the SDK contract forbids (a wrong return value, a bad config)."""
+
+
+class LifecycleError(InvalidModelClassException):
+    """A stage failed; ``stage``, ``cause`` and ``error`` (the cause as data) say where and why."""
+
+    def __init__(self, stage: Stage, cause: BaseException, model_file_path: str | None = None):
+        self.stage = stage
+        self.cause = cause
+        self.model_file_path = model_file_path
+        self.error = events.error_info(cause, stage.value)
+        where = f"{model_file_path}: " if model_file_path else ""
+        cause_text = describe_cause(cause, model_file_path)
+        super().__init__(f"{where}stage '{STAGE_LABELS[stage]}' failed: {cause_text}")
+
+    def __reduce__(self):  # keep the message and traceback text, which the cause loses
+        return (_rebuilt_lifecycle_error,
+                (self.stage, self.cause, self.model_file_path, str(self), self.error))
+
+
+def _rebuilt_lifecycle_error(stage, cause, model_file_path, message, error) -> LifecycleError:
+    rebuilt = LifecycleError.__new__(LifecycleError)
+    Exception.__init__(rebuilt, message)
+    rebuilt.stage, rebuilt.cause, rebuilt.model_file_path = stage, cause, model_file_path
+    rebuilt.error = error
+    return rebuilt
+
+
+def describe_cause(cause: BaseException, model_file_path: str | None = None) -> str:
+    """The cause in one line: a contract breach by its message, else its type and message and
+    the model file's line where it was raised."""
+    if isinstance(cause, ModelContractError):
+        return str(cause)
+    text = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    if model_file_path is not None:
+        model_file = str(Path(model_file_path).resolve())
+        frames = [f for f in traceback.extract_tb(cause.__traceback__)
+                  if f.filename == model_file]
+        if frames:
+            text += f" (at {Path(model_file).name}, line {frames[-1].lineno}, in {frames[-1].name})"
+    return text
+
+
+def _message(sink: Sink, msg: str) -> None:
+    sink({"kind": events.MESSAGE, "time": time.time(), "msg": msg})
+
+
+def _deprecated_utils() -> object:
+    """Rafiki's ``self.utils`` shim: each old helper raises, naming where it moved."""
+
+    def moved(old: str, new: str):
+        def raise_moved(*args: Any, **kwargs: Any) -> None:
+            raise AttributeError(f"`self.utils.{old}(...)` has been moved to `{new}(...)`")
+
+        return staticmethod(raise_moved)
+
+    moves = {
+        "log": "logger.log", "log_metrics": "logger.log", "define_plot": "logger.define_plot",
+        "define_loss_plot": "logger.define_loss_plot", "log_loss_metric": "logger.log_loss",
+        "load_dataset_of_image_files": "dataset_utils.load_dataset_of_image_files",
+        "load_dataset_of_corpus": "dataset_utils.load_dataset_of_corpus",
+        "resize_as_images": "dataset_utils.resize_as_images",
+        "download_dataset_from_uri": "dataset_utils.download_dataset_from_uri",
+    }
+    shim = type("DeprecatedModelUtils", (), {old: moved(old, new) for old, new in moves.items()})
+    return shim()
+
+
+def check_knob_config(knob_config: Any) -> dict[str, BaseKnob]:
+    """``knob_config`` if it is a dict[str, BaseKnob] that survives its JSON round trip."""
+    if not isinstance(knob_config, dict):
+        raise ModelContractError(
+            "Static method `get_knob_config()` should return a dict[str, BaseKnob], "
+            f"got {type(knob_config).__name__}"
+        )
+    bad = [
+        f"{name!r}: {type(knob).__name__}"
+        for name, knob in knob_config.items()
+        if not isinstance(name, str) or not isinstance(knob, BaseKnob)
+    ]
+    if bad:
+        raise ModelContractError(
+            "Static method `get_knob_config()` should return a dict[str, BaseKnob]; "
+            f"not a knob: {', '.join(bad)}"
+        )
+    round_trip = deserialize_knob_config(serialize_knob_config(knob_config))
+    if round_trip != knob_config:
+        changed = [name for name in knob_config if round_trip.get(name) != knob_config[name]]
+        raise ModelContractError(f"Knobs {changed} do not survive serialization to JSON")
+    return knob_config
+
+
+def check_score(score: Any) -> float:
+    """``score`` as a float if it is a finite real number in [0, 1] (numpy scalars too)."""
+    if getattr(score, "shape", None) == () and hasattr(score, "item"):  # a 0-d numpy array
+        score = score.item()
+    if not isinstance(score, numbers.Real) or isinstance(score, bool):
+        raise ModelContractError(
+            f"`evaluate()` should return a float in [0, 1], got {score!r} "
+            f"({type(score).__name__})"
+        )
+    value = float(score)
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ModelContractError(
+            f"`evaluate()` should return a finite accuracy in [0, 1], got {value!r}"
+        )
+    return value
+
+
+_MODEL_MODULE_NAME = re.compile(rb"rafiki_model_[A-Za-z0-9_]+")
+
+
+def pickle_parameters(parameters: Any) -> bytes:
+    """The pickled ``parameters``, or a contract error saying which entry does not pickle."""
+    if not isinstance(parameters, dict):
+        raise ModelContractError(
+            "`dump_parameters()` should return a dict[str, any], "
+            f"got {type(parameters).__name__}"
+        )
+    try:
+        blob = pickle.dumps(parameters, protocol=pickle.DEFAULT_PROTOCOL)
+    except Exception as exc:
+        culprits = []
+        for key, value in parameters.items():
+            try:
+                pickle.dumps(value)
+            except Exception:
+                culprits.append(repr(key))
+        which = f" (entries {', '.join(culprits)})" if culprits else ""
+        raise ModelContractError(
+            f"`parameters` should be serializable by `pickle`{which}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if _MODEL_MODULE_NAME.search(blob):
+        raise ModelContractError(
+            "`parameters` contain objects of classes defined in the model file itself, which "
+            "cannot be unpickled in a new process; store plain data (numbers, lists, dicts, "
+            "bytes, numpy arrays) instead"
+        )
+    return blob
+
+
+def write_atomically(path: str, data: bytes) -> str:
+    """Write ``data`` to ``path`` through a temp file and a rename; returns its sha256."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(data).hexdigest()
+
+
+class _Lifecycle:
+    """One run: the request, the sink and the timings, stage by stage."""
+
+    def __init__(self, request: LifecycleRequest, sink: Sink):
+        self.request = request
+        self.sink = sink
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, stage: Stage) -> Iterator[dict]:
+        """Run a block as ``stage``: events before and after, any failure as LifecycleError."""
+        info: dict[str, Any] = {}
+        self.sink(events.stage_event(stage.value, events.STARTED))
+        started = time.perf_counter()
+        try:
+            yield info
+        except Exception as exc:
+            duration = time.perf_counter() - started
+            self.timings[stage.value] = duration
+            error = LifecycleError(stage, exc, self.request.model_file_path)
+            self.sink(events.stage_event(stage.value, events.FAILED, duration=duration,
+                                         info=info, error=error.error))
+            raise error from exc
+        except BaseException as exc:  # interrupted or exited: report, then let it through
+            duration = time.perf_counter() - started
+            self.timings[stage.value] = duration
+            self.sink(events.stage_event(stage.value, events.FAILED, duration=duration,
+                                         info=info, error=events.error_info(exc, stage.value)))
+            raise
+        duration = time.perf_counter() - started
+        self.timings[stage.value] = duration
+        self.sink(events.stage_event(stage.value, events.FINISHED, duration=duration, info=info))
+
+    def run(self) -> LifecycleResult:
+        request = self.request
+        with self.stage(Stage.CHECK_DEPENDENCIES) as info:
+            dependencies = check_dependencies_shape(request.dependencies)
+            info["dependencies"] = dependencies
+            self.check_dependencies(dependencies)
+
+        with self.stage(Stage.LOAD_CLASS) as info:
+            model_class = self.load_class()
+            info["model_class"] = model_class.__name__
+
+        with self.stage(Stage.CHECK_KNOB_CONFIG) as info:
+            knob_config = check_knob_config(self.call_get_knob_config(model_class))
+            info["knob_config"] = serialize_knob_config(knob_config)
+
+        with self.stage(Stage.CHOOSE_KNOBS) as info:
+            knobs = self.choose_knobs(knob_config)
+            info["knobs"] = knobs
+            info["source"] = "given" if request.knobs is not None else "advisor"
+
+        with self.stage(Stage.INIT):
+            model = self.new_instance(model_class, knobs)
+
+        with self.stage(Stage.TRAIN):
+            model.train(request.train_dataset_uri)
+
+        with self.stage(Stage.EVALUATE) as info:
+            score = check_score(model.evaluate(request.test_dataset_uri))
+            info["score"] = score
+
+        params_sha256 = None
+        with self.stage(Stage.DUMP_PARAMETERS) as info:
+            blob = pickle_parameters(model.dump_parameters())
+            parameters = pickle.loads(blob)
+            info["size"] = len(blob)
+            if request.params_path:
+                params_sha256 = write_atomically(request.params_path, blob)
+                info["params_path"] = request.params_path
+                info["params_sha256"] = params_sha256
+
+        with self.stage(Stage.DESTROY):
+            model.destroy()
+
+        with self.stage(Stage.LOAD_PARAMETERS):
+            model = self.new_instance(model_class, knobs)
+            model.load_parameters(parameters)
+
+        with self.stage(Stage.PREDICT) as info:
+            predictions = self.predict(model)
+            info["count"] = len(predictions)
+
+        with self.stage(Stage.ENSEMBLE) as info:
+            predictions = ensemble_predictions([predictions], request.task)
+            info["count"] = len(predictions)
+
+        return LifecycleResult(
+            knobs=knobs, score=score, parameters=parameters, predictions=predictions,
+            model=model, timings=dict(self.timings), knob_config=knob_config,
+            params_path=request.params_path, params_sha256=params_sha256,
+        )
+
+    # -- the stages' work ---------------------------------------------------------------------
+
+    def check_dependencies(self, dependencies: dict[str, str]) -> None:
+        if not dependencies:
+            return
+        missing = missing_dependencies(dependencies)
+        absent = {m.name: m.wanted for m in missing if m.is_absent}
+        for other in (m for m in missing if not m.is_absent):
+            _message(self.sink, f"WARNING: {other.describe()}; the model may behave differently")
+        if absent:
+            names = ", ".join(m.describe() for m in missing if m.is_absent)
+            raise ModelContractError(
+                f"Missing dependencies: {names}. Install them with: {install_command(absent)}"
+            )
+
+    def load_class(self) -> type:
+        request = self.request
+        path = Path(request.model_file_path)
+        try:
+            model_file_bytes = path.read_bytes()
+        except OSError as exc:
+            raise ModelContractError(f"Cannot read the model file: {exc}") from exc
+        model_class = load_model_class(
+            model_file_bytes, request.model_class, temp_mod_name=path.stem, file_path=str(path)
+        )
+        if not inspect.isclass(model_class) or not issubclass(model_class, BaseModel):
+            raise ModelContractError(
+                f"'{request.model_class}' should be a class extending `rafiki.model.BaseModel`, "
+                f"got {model_class!r}"
+            )
+        abstract = sorted(getattr(model_class, "__abstractmethods__", ()))
+        if abstract:
+            raise ModelContractError(
+                f"'{request.model_class}' does not implement {', '.join(abstract)}"
+            )
+        if inspect.isfunction(getattr(model_class, "init", None)):
+            _message(self.sink, "WARNING: `init` has been deprecated - use `__init__` for your "
+                                "model's initialization logic instead")
+        if not isinstance(inspect.getattr_static(model_class, "get_knob_config"),
+                          (staticmethod, classmethod)):
+            _message(self.sink, "WARNING: `get_knob_config` has been changed to a "
+                                "`@staticmethod`")
+        return model_class
+
+    def call_get_knob_config(self, model_class: type) -> Any:
+        method = inspect.getattr_static(model_class, "get_knob_config")
+        if inspect.isfunction(method):  # a plain method: callable on the class only without self
+            required = [
+                p for p in inspect.signature(method).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+            if required:
+                raise ModelContractError(
+                    "`get_knob_config` should be a @staticmethod taking no arguments; it takes "
+                    f"`{required[0].name}`"
+                )
+        return model_class.get_knob_config()
+
+    def choose_knobs(self, knob_config: dict[str, BaseKnob]) -> dict:
+        if self.request.knobs is None:
+            from .advisor import Advisor
+
+            return Advisor(knob_config, seed=self.request.seed).propose()
+        problems = knob_problems(knob_config, self.request.knobs)
+        if problems:
+            raise ModelContractError(f"Knobs do not fit the knob config: {'; '.join(problems)}")
+        return dict(self.request.knobs)
+
+    @staticmethod
+    def new_instance(model_class: type, knobs: dict) -> BaseModel:
+        model = model_class(**knobs)
+        if not hasattr(model, "utils"):
+            model.utils = _deprecated_utils()
+        return model
+
+    def predict(self, model: BaseModel) -> list:
+        request = self.request
+        queries = request.queries
+        problems = query_problems(queries, request.task)
+        if problems:
+            raise ModelContractError(f"Bad queries for {request.task}: {'; '.join(problems[:5])}")
+        if request.task not in TASKS:
+            _message(self.sink, f"WARNING: unknown task {request.task!r}: predictions are not "
+                                "checked against a task format")
+        predictions = model.predict(queries)
+        problems = prediction_problems(predictions, queries, request.task)
+        if problems:
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            spec = TASKS.get(request.task)
+            shape = f", each {spec.prediction_format}" if spec else ""
+            raise ModelContractError(
+                f"`predict()` should return one JSON-serialisable prediction per query{shape}: "
+                f"{'; '.join(problems[:5])}{more}"
+            )
+        return list(predictions)
+
+
+def run_lifecycle(request: LifecycleRequest, sink: Sink) -> LifecycleResult:
+    """Run every stage of ``request``'s model in Rafiki's order, emitting events to ``sink``.
+
+    While it runs, the model file's folder is on ``sys.path`` so its sibling imports work.
+    Raises :class:`LifecycleError` naming the failed stage and its cause.
+    """
+    folder = str(Path(request.model_file_path).resolve().parent)
+    added = folder not in sys.path
+    if added:
+        sys.path.insert(0, folder)
+    try:
+        return _Lifecycle(request, sink).run()
+    finally:
+        if added and folder in sys.path:
+            sys.path.remove(folder)

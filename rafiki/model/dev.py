@@ -1,0 +1,126 @@
+"""``test_model_class``: Rafiki's console check of a model file, over the shared lifecycle.
+
+It prints what Rafiki printed (a header per step, the knobs, the score, the predictions) and
+returns the trained model reloaded from its parameters. Unlike Rafiki it installs nothing: a
+missing dependency fails with the pip command to run.
+"""
+
+from __future__ import annotations
+
+import reprlib
+import sys
+from typing import Any, TextIO
+
+from .base_model import BaseModel
+
+_HEADERS = {
+    "check_dependencies": "Checking model dependencies...",
+    "load_class": "Checking loading of model & model definition...",
+    "check_knob_config": "Checking model knob configuration...",
+    "choose_knobs": "Checking model initialization...",
+    "train": "Checking training & evaluation of model...",
+    "dump_parameters": "Checking dumping of parameters of model...",
+    "destroy": "Checking loading of parameters of model...",
+    "predict": "Checking predictions with model...",
+}
+
+_BLUE, _YELLOW, _RED, _END = "\033[94m", "\033[93m", "\033[91m", "\033[0m"
+
+_short = reprlib.Repr()
+_short.maxlist = 10
+_short.maxlevel = 3
+_short.maxstring = 60
+_short.maxother = 60
+
+
+def _print_header(msg: str, out: TextIO) -> None:
+    print("-" * (len(msg) + 4), file=out)
+    print(f"| {msg} |", file=out)
+    print("-" * (len(msg) + 4), file=out)
+
+
+class _ConsoleReport:
+    """A lifecycle sink that prints Rafiki-like progress to ``out``."""
+
+    def __init__(self, queries: list, dependencies: dict, out: TextIO):
+        self._queries = queries
+        self._dependencies = dependencies
+        self._out = out
+
+    def __call__(self, event: dict) -> None:
+        out = self._out
+        kind = event.get("kind")
+        if kind == "message":
+            color = _YELLOW if event["msg"].startswith("WARNING") else _BLUE
+            print(f"{color}{event['msg']}{_END}", file=out)
+            return
+        if kind != "stage":
+            return
+        stage, state, info = event["stage"], event["state"], event.get("info", {})
+        if state == "started":
+            if stage in _HEADERS:
+                _print_header(_HEADERS[stage], out)
+            if stage == "check_dependencies":
+                self._print_dependencies()
+            if stage == "predict":
+                print(f"Using queries: {_short.repr(self._queries)}", file=out)
+        elif state == "finished":
+            if stage == "choose_knobs":
+                print(f"Using knobs: {info.get('knobs')}", file=out)
+            elif stage == "evaluate":
+                print(f"Score: {info.get('score')}", file=out)
+        elif state == "failed":
+            error = event.get("error") or {}
+            print(f"{_RED}Stage '{stage}' failed: {error.get('type')}: "
+                  f"{error.get('message')}{_END}", file=out)
+
+    def _print_dependencies(self) -> None:
+        from ..dependencies import install_command
+
+        if isinstance(self._dependencies, dict) and self._dependencies:
+            try:
+                command = install_command(self._dependencies)
+            except TypeError:
+                return
+            print(f"{_BLUE}Dependencies are checked, not installed; to install them run:\n"
+                  f"  {command}{_END}", file=self._out)
+
+
+def test_model_class(
+    model_file_path: str,
+    model_class: str,
+    task: str,
+    dependencies: dict[str, str],
+    train_dataset_uri: str,
+    test_dataset_uri: str,
+    queries: list | None = None,
+    knobs: dict[str, Any] | None = None,
+    *,
+    enable_gpu: bool = False,
+    seed: int | None = None,
+    out: TextIO | None = None,
+) -> BaseModel:
+    """Test a model class by running its full train-inference flow, as Rafiki would.
+
+    The stages run in Rafiki's order (see :mod:`rafiki.lifecycle`); knobs come from the
+    advisor when not given. Returns the trained model (reloaded from its dumped parameters).
+    Raises ``InvalidModelClassException`` (a ``LifecycleError``) naming the failed stage and
+    chained to its cause. ``enable_gpu`` is accepted for Rafiki's callers and ignored.
+    """
+    from ..lifecycle import LifecycleRequest, run_lifecycle
+
+    queries = [] if queries is None else queries
+    stream = out or sys.stdout
+    request = LifecycleRequest(
+        model_file_path=model_file_path, model_class=model_class, task=task,
+        train_dataset_uri=train_dataset_uri, test_dataset_uri=test_dataset_uri,
+        dependencies=dependencies if dependencies is not None else {}, queries=queries,
+        knobs=knobs, seed=seed,
+    )
+    result = run_lifecycle(request, _ConsoleReport(queries, dependencies, stream))
+    print(f"Predictions: {_short.repr(result.predictions)}", file=stream)
+    print(f"{_BLUE}The model definition is valid!{_END}", file=stream)
+    return result.model
+
+
+test_model_class.__test__ = False  # not a pytest test, despite its name
