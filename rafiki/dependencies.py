@@ -176,4 +176,5 @@ def install(
     arguments = install_arguments(dependencies, python)
     if len(arguments) == 4:
         return subprocess.CompletedProcess(arguments, 0, "", "")
+    arguments.insert(4, "--disable-pip-version-check")  # no network call but the install
     return subprocess.run(arguments, capture_output=True, text=True)
