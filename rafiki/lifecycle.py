@@ -14,15 +14,9 @@ which is chained to the cause. The model logger's sinks are left alone: callers 
 from __future__ import annotations
 
 import enum
-import hashlib
 import inspect
-import math
-import numbers
-import os
 import pickle
-import re
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -34,8 +28,16 @@ from typing import Any
 from . import events
 from .dependencies import check_dependencies_shape, install_command, missing_dependencies
 from .model.base_model import BaseModel, InvalidModelClassException
-from .model.knob import BaseKnob, deserialize_knob_config, knob_problems, serialize_knob_config
+from .model.knob import BaseKnob, knob_problems, serialize_knob_config
 from .model.loader import load_model_class
+from .model_contract import (
+    ModelContractError,
+    check_knob_config,
+    check_score,
+    deprecated_utils,
+    pickle_parameters,
+    write_atomically,
+)
 from .tasks import TASKS, ensemble_predictions, prediction_problems, query_problems
 
 Sink = Callable[[dict], None]
@@ -105,10 +107,6 @@ class LifecycleResult:
     params_sha256: str | None = None
 
 
-class ModelContractError(InvalidModelClassException):
-    """The model did something the SDK contract forbids (a wrong return value, a bad config)."""
-
-
 class LifecycleError(InvalidModelClassException):
     """A stage failed; ``stage``, ``cause`` and ``error`` (the cause as data) say where and why."""
 
@@ -151,118 +149,6 @@ def describe_cause(cause: BaseException, model_file_path: str | None = None) -> 
 
 def _message(sink: Sink, msg: str) -> None:
     sink({"kind": events.MESSAGE, "time": time.time(), "msg": msg})
-
-
-def _deprecated_utils() -> object:
-    """Rafiki's ``self.utils`` shim: each old helper raises, naming where it moved."""
-
-    def moved(old: str, new: str):
-        def raise_moved(*args: Any, **kwargs: Any) -> None:
-            raise AttributeError(f"`self.utils.{old}(...)` has been moved to `{new}(...)`")
-
-        return staticmethod(raise_moved)
-
-    moves = {
-        "log": "logger.log", "log_metrics": "logger.log", "define_plot": "logger.define_plot",
-        "define_loss_plot": "logger.define_loss_plot", "log_loss_metric": "logger.log_loss",
-        "load_dataset_of_image_files": "dataset_utils.load_dataset_of_image_files",
-        "load_dataset_of_corpus": "dataset_utils.load_dataset_of_corpus",
-        "resize_as_images": "dataset_utils.resize_as_images",
-        "download_dataset_from_uri": "dataset_utils.download_dataset_from_uri",
-    }
-    shim = type("DeprecatedModelUtils", (), {old: moved(old, new) for old, new in moves.items()})
-    return shim()
-
-
-def check_knob_config(knob_config: Any) -> dict[str, BaseKnob]:
-    """``knob_config`` if it is a dict[str, BaseKnob] that survives its JSON round trip."""
-    if not isinstance(knob_config, dict):
-        raise ModelContractError(
-            "Static method `get_knob_config()` should return a dict[str, BaseKnob], "
-            f"got {type(knob_config).__name__}"
-        )
-    bad = [
-        f"{name!r}: {type(knob).__name__}"
-        for name, knob in knob_config.items()
-        if not isinstance(name, str) or not isinstance(knob, BaseKnob)
-    ]
-    if bad:
-        raise ModelContractError(
-            "Static method `get_knob_config()` should return a dict[str, BaseKnob]; "
-            f"not a knob: {', '.join(bad)}"
-        )
-    round_trip = deserialize_knob_config(serialize_knob_config(knob_config))
-    if round_trip != knob_config:
-        changed = [name for name in knob_config if round_trip.get(name) != knob_config[name]]
-        raise ModelContractError(f"Knobs {changed} do not survive serialization to JSON")
-    return knob_config
-
-
-def check_score(score: Any) -> float:
-    """``score`` as a float if it is a finite real number in [0, 1] (numpy scalars too)."""
-    if getattr(score, "shape", None) == () and hasattr(score, "item"):  # a 0-d numpy array
-        score = score.item()
-    if not isinstance(score, numbers.Real) or isinstance(score, bool):
-        raise ModelContractError(
-            f"`evaluate()` should return a float in [0, 1], got {score!r} "
-            f"({type(score).__name__})"
-        )
-    value = float(score)
-    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
-        raise ModelContractError(
-            f"`evaluate()` should return a finite accuracy in [0, 1], got {value!r}"
-        )
-    return value
-
-
-_MODEL_MODULE_NAME = re.compile(rb"rafiki_model_[A-Za-z0-9_]+")
-
-
-def pickle_parameters(parameters: Any) -> bytes:
-    """The pickled ``parameters``, or a contract error saying which entry does not pickle."""
-    if not isinstance(parameters, dict):
-        raise ModelContractError(
-            "`dump_parameters()` should return a dict[str, any], "
-            f"got {type(parameters).__name__}"
-        )
-    try:
-        blob = pickle.dumps(parameters, protocol=pickle.DEFAULT_PROTOCOL)
-    except Exception as exc:
-        culprits = []
-        for key, value in parameters.items():
-            try:
-                pickle.dumps(value)
-            except Exception:
-                culprits.append(repr(key))
-        which = f" (entries {', '.join(culprits)})" if culprits else ""
-        raise ModelContractError(
-            f"`parameters` should be serializable by `pickle`{which}: "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
-    if _MODEL_MODULE_NAME.search(blob):
-        raise ModelContractError(
-            "`parameters` contain objects of classes defined in the model file itself, which "
-            "cannot be unpickled in a new process; store plain data (numbers, lists, dicts, "
-            "bytes, numpy arrays) instead"
-        )
-    return blob
-
-
-def write_atomically(path: str, data: bytes) -> str:
-    """Write ``data`` to ``path`` through a temp file and a rename; returns its sha256."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return hashlib.sha256(data).hexdigest()
 
 
 class _Lifecycle:
@@ -431,7 +317,7 @@ class _Lifecycle:
     def new_instance(model_class: type, knobs: dict) -> BaseModel:
         model = model_class(**knobs)
         if not hasattr(model, "utils"):
-            model.utils = _deprecated_utils()
+            model.utils = deprecated_utils()
         return model
 
     def predict(self, model: BaseModel) -> list:
@@ -459,15 +345,33 @@ class _Lifecycle:
 def run_lifecycle(request: LifecycleRequest, sink: Sink) -> LifecycleResult:
     """Run every stage of ``request``'s model in Rafiki's order, emitting events to ``sink``.
 
-    While it runs, the model file's folder is on ``sys.path`` so its sibling imports work.
-    Raises :class:`LifecycleError` naming the failed stage and its cause.
+    While it runs, the model file's folder is on ``sys.path`` so its sibling imports work;
+    afterwards the sibling modules are forgotten, so another model file's sibling of the same
+    name is imported afresh. Raises :class:`LifecycleError` naming the failed stage and cause.
     """
-    folder = str(Path(request.model_file_path).resolve().parent)
-    added = folder not in sys.path
+    folder = Path(request.model_file_path).resolve().parent
+    added = str(folder) not in sys.path
     if added:
-        sys.path.insert(0, folder)
+        sys.path.insert(0, str(folder))
+    modules_before = set(sys.modules)
     try:
         return _Lifecycle(request, sink).run()
     finally:
-        if added and folder in sys.path:
-            sys.path.remove(folder)
+        if added and str(folder) in sys.path:
+            sys.path.remove(str(folder))
+        _forget_sibling_modules(folder, modules_before)
+
+
+def _forget_sibling_modules(folder: Path, modules_before: set[str]) -> None:
+    """Drop modules imported during the run from ``folder`` (not the model's own module)."""
+    for name in set(sys.modules) - modules_before:
+        module = sys.modules.get(name)
+        module_file = getattr(module, "__file__", None)
+        if name.startswith("rafiki_model_") or not module_file:
+            continue
+        try:
+            inside = Path(module_file).resolve().is_relative_to(folder)
+        except (OSError, ValueError):
+            continue
+        if inside:
+            del sys.modules[name]

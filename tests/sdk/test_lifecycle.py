@@ -161,7 +161,8 @@ def test_two_model_files_with_one_class_name_give_two_classes(tmp_path, image_zi
     for name, score in (("a", 0.25), ("b", 0.75)):
         (tmp_path / name).mkdir()
         (tmp_path / name / "model.py").write_text(
-            source.replace("sibling_helpers.SCORE", str(score)))
+            source.replace("import sibling_helpers\n", "")
+            .replace("sibling_helpers.SCORE", str(score)))
     results = [
         run_lifecycle(LifecycleRequest(str(tmp_path / name / "model.py"), "SiblingImportModel",
                                        TaskType.IMAGE_CLASSIFICATION, *image_zips),
@@ -170,6 +171,19 @@ def test_two_model_files_with_one_class_name_give_two_classes(tmp_path, image_zi
     ]
     assert [r.score for r in results] == [0.25, 0.75]
     assert type(results[0].model) is not type(results[1].model)
+
+
+def test_siblings_of_the_same_name_in_two_folders_are_each_imported(tmp_path, image_zips):
+    model = (MODEL_FILES / "sibling_import_model.py").read_text()
+    scores = []
+    for name, score in (("one", 0.125), ("two", 0.875)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.py").write_text(model)
+        (tmp_path / name / "sibling_helpers.py").write_text(f"SCORE = {score}\n")
+        request = LifecycleRequest(str(tmp_path / name / "model.py"), "SiblingImportModel",
+                                   TaskType.IMAGE_CLASSIFICATION, *image_zips)
+        scores.append(run_lifecycle(request, lambda e: None).score)
+    assert scores == [0.125, 0.875]
 
 
 def test_numpy_score_is_converted_to_float(image_zips):
@@ -335,3 +349,31 @@ def test_lifecycle_error_pickles_with_its_stage(image_zips):
                                        knobs={"fault": "train_raises"}), Stage.TRAIN)
     copy = pickle.loads(pickle.dumps(error))
     assert copy.stage is Stage.TRAIN and str(copy) == str(error)
+
+
+def test_an_interrupt_is_reported_as_a_failed_stage_and_let_through(image_zips):
+    events: list[dict] = []
+    request = request_for("misbehaving_model.py", "MisbehavingModel", image_zips,
+                          knobs={"fault": "train_interrupted"})
+    with pytest.raises(KeyboardInterrupt):
+        run_lifecycle(request, events.append)
+    assert stage_states(events)[-1] == ("train", "failed")
+    assert events[-1]["error"]["type"] == "KeyboardInterrupt"
+
+
+def test_an_unknown_task_runs_with_a_warning_and_unchecked_predictions(image_zips):
+    events: list[dict] = []
+    request = request_for("misbehaving_model.py", "MisbehavingModel", image_zips,
+                          task="SPEECH_RECOGNITION", knobs={"fault": "predict_wrong_shape"},
+                          queries=["audio"])
+    result = run_lifecycle(request, events.append)
+    assert result.predictions == [[0.9, 0.9]]
+    assert any("unknown task 'SPEECH_RECOGNITION'" in e["msg"]
+               for e in events if e["kind"] == "message")
+
+
+def test_no_queries_still_calls_predict_as_rafiki_did(image_zips):
+    request = request_for("misbehaving_model.py", "MisbehavingModel", image_zips,
+                          knobs={"fault": "predict_wrong_count"})
+    error, _ = run_failing(request, Stage.PREDICT)
+    assert "got 1 predictions for 0 queries" in str(error)

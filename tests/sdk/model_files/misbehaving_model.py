@@ -8,6 +8,7 @@ FAULTS = [
     "none",
     "init_raises",
     "train_raises",
+    "train_interrupted",
     "evaluate_raises",
     "evaluate_string",
     "evaluate_nan",
@@ -48,6 +49,8 @@ class MisbehavingModel(BaseModel):
     def train(self, dataset_uri):
         if self.fault == "train_raises":
             raise ZeroDivisionError("division by zero in train")
+        if self.fault == "train_interrupted":
+            raise KeyboardInterrupt()
 
     def evaluate(self, dataset_uri):
         results = {
