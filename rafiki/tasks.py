@@ -14,11 +14,14 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from .constants import DatasetType, TaskType
 
 PROBABILITY_SUM_TOLERANCE = 1e-3
+_PLAIN_INT = {int}
+_ROW_TYPES = {list, tuple}
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,23 @@ def _shorten(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _is_plain_image(query: list) -> bool:
+    """The common case, checked at C speed: equal, non-empty rows of plain ints in [0, 255]."""
+    if not set(map(type, query)) <= _ROW_TYPES or len(set(map(len, query))) != 1:
+        return False
+    pixels = list(chain.from_iterable(query))
+    return bool(pixels) and set(map(type, pixels)) == _PLAIN_INT and 0 <= min(pixels) \
+        and max(pixels) <= 255
+
+
 def check_image_query(query: Any) -> str | None:
     """A query of IMAGE_CLASSIFICATION: a non-empty 2D list of grayscale ints (0-255)."""
     if hasattr(query, "tolist") and hasattr(query, "ndim"):  # a numpy array: judge its contents
         query = query.tolist()
     if not _is_sequence(query) or not query:
         return f"should be a non-empty 2D list of grayscale ints, got {_shorten(query)}"
+    if _is_plain_image(query):
+        return None
     width = None
     for y, row in enumerate(query):
         if not _is_sequence(row) or not row:
