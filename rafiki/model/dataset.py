@@ -130,24 +130,24 @@ class CorpusDataset(ModelDataset):
         cached = _cache.load(key) if key else None
         if cached is not None:
             meta, arrays = cached
-            self._token_bytes = arrays["tokens"]
-            self._tokens: list[str] | None = None
+            self._token_bytes: np.ndarray | None = arrays["tokens"]
+            self._token_text: str | None = None
         else:
             parsed = load_corpus(self.path, self.tags, split_by)
-            self._tokens = parsed.tokens
-            lengths = [len(t) for t in parsed.tokens]
+            self._token_bytes, self._token_text = None, parsed.token_text
             arrays = {"tags": parsed.tags, "starts": parsed.sentence_starts,
                       "ends": parsed.sentence_ends}
-            meta = {"max_token_len": max(lengths, default=0),
+            meta = {"max_token_len": parsed.max_token_len,
                     "tag_num_classes": [int(v) + 1 for v in parsed.tags.max(axis=0)]
                     if len(parsed.tags) else [0] * len(self.tags)}
             if key:
-                token_bytes = np.frombuffer("\n".join(parsed.tokens).encode("utf-8"), np.uint8)
+                token_bytes = np.frombuffer(parsed.token_text.encode("utf-8"), np.uint8)
                 _cache.store(key, meta, {**arrays, "tokens": token_bytes})
         self._tags = arrays["tags"]
         if isinstance(self._tags, np.ndarray) and self._tags.flags.writeable:
             self._tags.flags.writeable = False
         self._starts, self._ends = arrays["starts"], arrays["ends"]
+        self._tokens: list[str] | None = None
         self.size = len(self._starts)
         self.tag_num_classes: list[int] = list(meta["tag_num_classes"])
         self.max_token_len: int = int(meta["max_token_len"])
@@ -160,17 +160,33 @@ class CorpusDataset(ModelDataset):
         return self._tags
 
     def _all_tokens(self) -> list[str]:
+        """Every token as a string, split from the joined text on first use."""
         if self._tokens is None:
-            text = bytes(self._token_bytes).decode("utf-8")
-            self._tokens = text.split("\n") if self.token_count else []
+            if self._token_text is None:
+                self._token_text = bytes(self._token_bytes).decode("utf-8")
+            self._tokens = self._token_text.split("\n") if self.token_count else []
+            self._token_text = None
         return self._tokens
 
     def __getitem__(self, index) -> list[list]:
         index = self._index(index)
         start, end = int(self._starts[index]), int(self._ends[index])
-        tokens = self._all_tokens()[start:end]
-        return [[token, *tags] for token, tags in
-                zip(tokens, self._tags[start:end].tolist(), strict=True)]
+        columns = [column.tolist() for column in self._tags[start:end].T]
+        return _sentence(self._all_tokens()[start:end], columns)
+
+    def __iter__(self) -> Iterator[list[list]]:
+        # tag columns as flat lists of ints: a (tokens, k) nested list would be a million
+        # GC-tracked lists, and the collector walking them cost more than the parse
+        tokens = self._all_tokens()
+        columns = [column.tolist() for column in self._tags.T]
+        for start, end in zip(self._starts.tolist(), self._ends.tolist(), strict=True):
+            yield _sentence(tokens[start:end], [column[start:end] for column in columns])
+
+
+def _sentence(tokens: list[str], columns: list[list[int]]) -> list[list]:
+    if len(columns) == 1:
+        return [[token, tag] for token, tag in zip(tokens, columns[0], strict=True)]
+    return [[token, *tags] for token, *tags in zip(tokens, *columns, strict=True)]
 
 
 def _cache_key(dataset_path: str, kind: str, params: dict) -> str | None:

@@ -135,14 +135,10 @@ class DatasetCache:
                 array = np.ascontiguousarray(array)
                 with open(temp / f"{name}.npy", "wb") as file:
                     np.save(file, array, allow_pickle=False)
-                    file.flush()
-                    os.fsync(file.fileno())
                 manifest["arrays"][name] = {"shape": list(array.shape), "dtype": str(array.dtype),
                                             "crc32": _crc(array)}
             with open(temp / "manifest.json", "w", encoding="utf-8") as file:
                 json.dump(manifest, file)
-                file.flush()
-                os.fsync(file.fileno())
             try:
                 os.rename(temp, root / key)
             except OSError:  # another process stored the same entry first

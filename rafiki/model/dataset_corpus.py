@@ -2,9 +2,11 @@
 
 The file is plain tab-separated text, not CSV: a token such as ``"`` is taken as it is (Rafiki
 read it with ``csv.DictReader``, whose quote handling swallowed whole stretches of the UD
-treebank). The common case (every row with the header's number of fields) is parsed in bulk:
-one split of the whole text, columns taken by slicing, tags converted in one pass; anything
-irregular goes through a row-by-row reader that names the offending line.
+treebank). The common case (every row with the header's number of fields, tags plain digits)
+is parsed in bulk with numpy over the file's bytes: field bounds from the separator positions,
+tags read digit by digit for all rows at once, tokens gathered into one newline-joined text
+that is split into strings only when the sentences are asked for. Anything irregular goes
+through a row-by-row reader that names the offending line.
 """
 
 from __future__ import annotations
@@ -22,12 +24,19 @@ MAX_TSV_BYTES = 4 * 1024**3
 
 @dataclass
 class CorpusArrays:
-    """All tokens of all sentences in order, their tags (tokens, k), and sentence bounds."""
+    """All tokens of all sentences in order (one newline-joined text), their tags (tokens, k),
+    sentence bounds as token offsets, and the longest token's length in characters."""
 
-    tokens: list[str]
+    token_text: str
+    token_count: int
     tags: np.ndarray
     sentence_starts: np.ndarray
     sentence_ends: np.ndarray
+    max_token_len: int
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.token_text.split("\n") if self.token_count else []
 
 
 def _fail(path: str, cause: str, line: int | None = None):
@@ -52,42 +61,92 @@ def _bad_tag(path: str, value: str, tag: str, line: int):
     return _fail(path, f"tag {tag!r} value {number} is negative (classes are 0..k-1)", line)
 
 
-def _rows_all_have(body: bytes, width: int) -> bool:
-    """Whether every line of ``body`` has exactly ``width`` tab-separated fields (vectorised:
-    tab and newline bytes never occur inside a UTF-8 multi-byte character)."""
-    raw = np.frombuffer(body, dtype=np.uint8)
-    tabs = np.flatnonzero(raw == 9)
-    line_ends = np.append(np.flatnonzero(raw == 10), len(raw))
-    tabs_per_line = np.diff(np.searchsorted(tabs, line_ends), prepend=0)
-    return bool(np.all(tabs_per_line == width - 1))
+_MAX_TAG_DIGITS = 18
 
 
-def _bulk(body_bytes: bytes, body: str, split_by: str, token_col: int, tag_cols: list[int],
-          width: int) -> CorpusArrays | None:
-    """Parse rows that all have ``width`` fields at once; None when some row does not or a tag
-    is bad, so the row-by-row reader can say which line."""
-    if not _rows_all_have(body_bytes, width):
+def _field_ends(padded: np.ndarray, width: int) -> np.ndarray | None:
+    """Byte offset of the separator ending every field, (rows, width); None unless every line
+    has exactly ``width`` fields. ``padded`` is the body plus a final newline (tab and newline
+    bytes never occur inside a UTF-8 character, so separators can be found in the bytes)."""
+    ends = np.flatnonzero((padded == 9) | (padded == 10))
+    if len(ends) % width:
         return None
-    fields = body.replace("\n", "\t").split("\t")
-    rows = len(fields) // width
-    tokens_all = fields[token_col::width]
-    is_split = np.fromiter((t == split_by for t in tokens_all), dtype=bool, count=rows)
+    ends = ends.reshape(-1, width)
+    if not (np.all(padded[ends[:, -1]] == 10) and np.all(padded[ends[:, :-1]] == 9)):
+        return None
+    return ends
+
+
+def _field_starts(ends: np.ndarray, column: int) -> np.ndarray:
+    if column:
+        return ends[:, column - 1] + 1
+    starts = np.empty(len(ends), dtype=ends.dtype)
+    starts[0] = 0
+    starts[1:] = ends[:-1, -1] + 1
+    return starts
+
+
+def _digits(raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """The fields as non-negative integers, all at once; None if any is not plain digits."""
+    lengths = ends - starts
+    if len(lengths) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if lengths.min() < 1 or lengths.max() > _MAX_TAG_DIGITS:
+        return None
+    first = raw[starts]
+    if first.min() < 48 or first.max() > 57:
+        return None
+    values = first.astype(np.int64) - 48
+    for position in range(1, int(lengths.max())):
+        longer = np.flatnonzero(lengths > position)
+        digit = raw[starts[longer] + position]
+        if digit.min() < 48 or digit.max() > 57:
+            return None
+        values[longer] = values[longer] * 10 + (digit.astype(np.int64) - 48)
+    return values
+
+
+def _bulk(body: bytes, split_by: str, token_col: int, tag_cols: list[int],
+          width: int) -> CorpusArrays | None:
+    """Parse regular rows at once; None when some row is irregular or a tag is not plain
+    digits, so the row-by-row reader can say which line."""
+    padded = np.frombuffer(body + b"\n", dtype=np.uint8)  # every field ends in a separator
+    ends = _field_ends(padded, width)
+    if ends is None:
+        return None
+    token_starts, token_ends = _field_starts(ends, token_col), ends[:, token_col]
+    marker = np.frombuffer(split_by.encode("utf-8"), dtype=np.uint8)
+    is_split = (token_ends - token_starts) == len(marker)
+    for position, byte in enumerate(marker):
+        is_split &= padded[np.minimum(token_starts + position, len(padded) - 1)] == byte
     kept = np.flatnonzero(~is_split)
-    all_kept = len(kept) == rows
-    tokens = tokens_all if all_kept else [tokens_all[i] for i in kept]
     tag_values = np.empty((len(kept), len(tag_cols)), dtype=np.int64)
     for j, col in enumerate(tag_cols):
-        column = fields[col::width]
-        if not all_kept:
-            column = [column[i] for i in kept]
-        try:
-            tag_values[:, j] = np.fromiter(map(int, column), dtype=np.int64, count=len(kept))
-        except ValueError:
+        values = _digits(padded, _field_starts(ends, col)[kept], ends[kept, col])
+        if values is None:
             return None
-        if len(kept) and tag_values[:, j].min() < 0:
-            return None
+        tag_values[:, j] = values
+    kept_starts, kept_ends = token_starts[kept], token_ends[kept]
+    # every kept token's bytes plus the separator after it, separators turned into newlines
+    segments = np.empty(2 * len(kept) + 1, dtype=np.int64)  # gap, token, gap, token ..., gap
+    segments[1:-1:2] = kept_ends + 1 - kept_starts
+    segments[2:-1:2] = kept_starts[1:] - kept_ends[:-1] - 1
+    segments[0] = kept_starts[0] if len(kept) else len(padded)
+    segments[-1] = len(padded) - (kept_ends[-1] + 1) if len(kept) else 0
+    in_token = np.zeros(len(segments), dtype=bool)
+    in_token[1::2] = True
+    joined = padded[np.repeat(in_token, segments)]
+    joined[joined == 9] = 10
+    text = joined.tobytes().decode("utf-8")[:-1]
+    if len(kept) == 0:
+        longest = 0
+    elif padded.max(initial=0) < 128:
+        longest = int((kept_ends - kept_starts).max())
+    else:
+        longest = max(map(len, text.split("\n")))
     split_rows = np.flatnonzero(is_split)
-    return _with_sentences(tokens, tag_values, split_rows - np.arange(len(split_rows)))
+    return _with_sentences(text, len(kept), tag_values,
+                           split_rows - np.arange(len(split_rows)), longest)
 
 
 def _row_by_row(path: str, body: str, split_by: str, token_col: int, tag_cols: list[int],
@@ -119,7 +178,9 @@ def _row_by_row(path: str, body: str, split_by: str, token_col: int, tag_cols: l
         tokens.append(fields[token_col])
         values.append(row)
     tag_values = np.array(values, dtype=np.int64).reshape(len(values), len(tags))
-    return _with_sentences(tokens, tag_values, np.array(split_positions, dtype=np.int64))
+    return _with_sentences("\n".join(tokens), len(tokens), tag_values,
+                           np.array(split_positions, dtype=np.int64),
+                           max(map(len, tokens), default=0))
 
 
 def parse_corpus(path: str, data: bytes, tags: list[str], split_by: str) -> CorpusArrays:
@@ -142,11 +203,12 @@ def parse_corpus(path: str, data: bytes, tags: list[str], split_by: str) -> Corp
     if body.endswith("\n"):
         body = body[:-1]
     if not body:
-        return _with_sentences([], np.zeros((0, len(tags)), np.int64), np.zeros(0, np.int64))
+        return _with_sentences("", 0, np.zeros((0, len(tags)), np.int64),
+                               np.zeros(0, np.int64), 0)
     body_bytes = data[data.find(b"\n") + 1:]
     if body_bytes.endswith(b"\n"):
         body_bytes = body_bytes[:-1]
-    parsed = _bulk(body_bytes, body, split_by, token_col, tag_cols, width)
+    parsed = _bulk(body_bytes, split_by, token_col, tag_cols, width)
     if parsed is None:
         parsed = _row_by_row(path, body, split_by, token_col, tag_cols, width, list(tags))
     return parsed
@@ -163,10 +225,10 @@ def load_corpus(dataset_path: str, tags: list[str], split_by: str) -> CorpusArra
     return parse_corpus(str(dataset_path), data, tags, split_by)
 
 
-def _with_sentences(tokens, tag_values, split_positions: np.ndarray) -> CorpusArrays:
+def _with_sentences(token_text: str, total: int, tag_values: np.ndarray,
+                    split_positions: np.ndarray, longest: int) -> CorpusArrays:
     """Sentence bounds from the token positions where a split row stood (empty ones dropped)."""
-    total = len(tokens)
     starts = np.concatenate([[0], split_positions]).astype(np.int64)
     ends = np.concatenate([split_positions, [total]]).astype(np.int64)
     nonempty = ends > starts
-    return CorpusArrays(tokens, tag_values, starts[nonempty], ends[nonempty])
+    return CorpusArrays(token_text, total, tag_values, starts[nonempty], ends[nonempty], longest)

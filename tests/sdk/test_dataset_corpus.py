@@ -61,16 +61,26 @@ def test_a_custom_split_token(tmp_path):
     assert dataset.size == 2 and dataset[1] == [["b", 1]]
 
 
-def test_bulk_and_row_by_row_readers_agree():
+@pytest.mark.parametrize("token_col", [0, 1, 2])
+def test_bulk_and_row_by_row_readers_agree(token_col):
+    rng = np.random.default_rng(token_col)
+    words = ['"', "'", "naïve", "日本", "", "x", "O'Neil", '""']
     rows = []
-    rng = np.random.default_rng(1)
     for index in range(3000):
-        rows.append(f"{SPLIT}\t\t" if index % 11 == 10 else
-                    f"w{index}\"'\t{rng.integers(0, 9)}\t{rng.integers(0, 4)}")
+        fields = [str(rng.integers(0, 120)), str(rng.integers(0, 4))]
+        token = SPLIT if index % 11 == 10 else words[index % len(words)] + str(index % 3)
+        fields.insert(token_col, token)
+        rows.append("\t".join(fields))
+    last = ["7", "1"]
+    last.insert(token_col, "")  # an empty token, last in the file
+    rows.append("\t".join(last))
     body = "\n".join(rows)
-    bulk = _bulk(body.encode(), body, SPLIT, 0, [2, 1], 3)
-    careful = _row_by_row("x.zip", body, SPLIT, 0, [2, 1], 3, ["b", "a"])
-    assert bulk.tokens == careful.tokens
+    tag_cols = [c for c in range(3) if c != token_col][::-1]
+    bulk = _bulk(body.encode(), SPLIT, token_col, tag_cols, 3)
+    careful = _row_by_row("x.zip", body, SPLIT, token_col, tag_cols, 3, ["b", "a"])
+    assert bulk is not None
+    assert bulk.tokens == careful.tokens and bulk.token_count == careful.token_count
+    assert bulk.tokens[-1] == "" and bulk.max_token_len == careful.max_token_len == 7
     np.testing.assert_array_equal(bulk.tags, careful.tags)
     np.testing.assert_array_equal(bulk.sentence_starts, careful.sentence_starts)
     np.testing.assert_array_equal(bulk.sentence_ends, careful.sentence_ends)
