@@ -214,6 +214,8 @@ class RunPanel(QWidget):
             item.setText(1, f"{duration:.2f} s")
         elif state == RUNNING:
             item.setText(1, "…")
+        elif state == FAILED:
+            item.setText(1, "—")
         self._stage_states[stage] = state
 
     def stage_states(self) -> dict[str, str]:
