@@ -27,19 +27,28 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def http_folder(tmp_path):
-    """A real HTTP server on localhost serving a temp folder; yields (folder, base URL)."""
-    folder = tmp_path / "served"
-    folder.mkdir()
+def serve(folder: Path):
+    """A real HTTP server on localhost serving ``folder``; returns (base URL, stop)."""
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    return f"http://127.0.0.1:{server.server_address[1]}", stop
+
+
+@pytest.fixture
+def http_folder(tmp_path):
+    """A served temp folder; yields (folder, base URL)."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    base, stop = serve(folder)
+    yield folder, base
+    stop()
 
 
 @pytest.fixture
@@ -106,3 +115,18 @@ def test_http_errors_and_unreachable_hosts_say_so(http_folder, rafiki_home):
         download_dataset_from_uri(uri, progress=io.StringIO(), timeout=5)
     assert uri in str(caught.value) and isinstance(caught.value, ValueError)
     assert not list((rafiki_home / "cache" / "downloads").glob("*.part"))
+
+
+def test_an_unreachable_server_falls_back_to_the_copy_downloaded_before(
+        tmp_path, rafiki_home, capfd):
+    folder = tmp_path / "served"
+    folder.mkdir()
+    (folder / "d.zip").write_bytes(b"PK-copy")
+    base, stop = serve(folder)
+    try:
+        first = download_dataset_from_uri(f"{base}/d.zip", progress=io.StringIO())
+    finally:
+        stop()
+    again = download_dataset_from_uri(f"{base}/d.zip", progress=io.StringIO(), timeout=5)
+    assert again == first and Path(again).read_bytes() == b"PK-copy"
+    assert "unreachable" in capfd.readouterr().err

@@ -44,6 +44,19 @@ def test_grayscale_pngs_decode_exactly_as_pillow_does_across_every_filter(tmp_pa
     np.testing.assert_array_equal(dataset.images, images)
 
 
+def test_decoding_on_several_threads_gives_the_same_images(tmp_path, monkeypatch):
+    import rafiki.model.dataset_images as images_module
+    images = sample_images(400, height=9, width=7, seed=3)
+    path = make_image_zip(tmp_path / "threads.zip", images, [i % 5 for i in range(400)])
+    monkeypatch.setattr(images_module, "PARALLEL_MIN_IMAGES", 10)
+    monkeypatch.setattr(images_module, "PARALLEL_MIN_FILE_BYTES", 0)
+    monkeypatch.setattr(images_module.os, "cpu_count", lambda: 2)
+    assert images_module.decoding_threads(400, 100) == 2
+    loaded = images_module.load_image_files(str(path))
+    np.testing.assert_array_equal(loaded.images, images)
+    assert loaded.classes.tolist() == [i % 5 for i in range(400)]
+
+
 def test_other_formats_are_converted_to_grayscale_like_pillow(tmp_path):
     base = sample_images(8, height=6, width=6)
     rgb = np.stack([base[0], base[1], base[2]], axis=-1)
