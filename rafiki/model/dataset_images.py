@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import threading
 import warnings
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,9 @@ from .dataset_zip import DatasetZip, normalize_member_path, unsafe_member_reason
 IMAGES_CSV = "images.csv"
 MAX_IMAGE_PIXELS = 64 * 1024 * 1024
 """Largest image accepted (pixels, from its header, checked before decoding)."""
+MAX_DATASET_PIXELS = 8 * 1024**3
+"""Most decoded pixels (bytes) a whole dataset may hold: thousands of highly compressible
+large images are a decompression bomb too."""
 MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024
 MAX_CSV_BYTES = 2 * 1024**3
 _BATCH = 2048
@@ -135,9 +139,27 @@ def _decode_with_pillow(archive: DatasetZip, data: bytes, line: int, name: str) 
             archive.path, f"image {name!r} cannot be decoded ({exc})", IMAGES_CSV, line) from None
 
 
-def _decode_batch(archive: DatasetZip,
-                  rows: list[tuple[int, str, int]]) -> list[np.ndarray] | np.ndarray:
-    """Decode one batch of rows, grayscale PNGs together, anything else one by one.
+class _PixelBudget:
+    """The running total of decoded pixels across decoding threads, against a limit."""
+
+    def __init__(self, path: str, limit: int) -> None:
+        self.path, self.limit, self.used = path, limit, 0
+        self._lock = threading.Lock()
+
+    def take(self, pixels: int, line: int) -> None:
+        with self._lock:
+            self.used += pixels
+            if self.used > self.limit:
+                raise InvalidDatasetFormatException(
+                    self.path, f"the images decode to more than {self.limit:,} pixels in all "
+                    f"(a decompression bomb?)", IMAGES_CSV, line)
+
+
+def _decode_batch(archive: DatasetZip, rows: list[tuple[int, str, int]],
+                  size: tuple[int, int] | None,
+                  budget: _PixelBudget) -> list[np.ndarray] | np.ndarray:
+    """Decode one batch of rows: grayscale PNGs together (when kept at their size), anything
+    else one by one; resized right away, so only one original is held at a time.
 
     Returns one (n, h, w) array when every image of the batch shared the fast path and size.
     """
@@ -152,10 +174,22 @@ def _decode_batch(archive: DatasetZip,
         except ValueError as exc:
             raise InvalidDatasetFormatException(
                 archive.path, f"image {name!r}: {exc}", IMAGES_CSV, line) from None
-        if fast is None:
-            decoded[index] = _decode_with_pillow(archive, data, line, name)
-        else:
+        if fast is not None and size is None:
+            budget.take(fast[0] * fast[1], line)
             same_size[fast[:2]].append((index, fast[2]))
+            continue
+        image = None
+        if fast is not None:
+            try:
+                image = unfilter_batch(fast[0], fast[1], [fast[2]])[0]
+            except (OSError, ValueError):
+                pass
+        if image is None:
+            image = _decode_with_pillow(archive, data, line, name)
+        if size is not None:
+            image = resize_image(image, size)
+        budget.take(image.size, line)
+        decoded[index] = image
     if len(same_size) == 1 and len(next(iter(same_size.values()))) == len(rows):
         (width, height), items = next(iter(same_size.items()))
         try:
@@ -217,15 +251,17 @@ def load_image_files(dataset_path: str, image_size=None) -> ImageArrays:
         threads = decoding_threads(len(rows), packed / max(1, len(rows)))
         step = _BATCH if threads == 1 else max(16, -(-len(rows) // (threads * 4)))
         batches = [rows[i:i + step] for i in range(0, len(rows), step)]
+        budget = _PixelBudget(archive.path, MAX_DATASET_PIXELS)
         if threads > 1:
             with ThreadPoolExecutor(threads, thread_name_prefix="rafiki-decode") as pool:
-                decoded = list(pool.map(lambda batch: _decode_batch(archive, batch), batches))
+                decoded = list(pool.map(
+                    lambda batch: _decode_batch(archive, batch, size, budget), batches))
         else:
-            decoded = [_decode_batch(archive, batch) for batch in batches]
+            decoded = [_decode_batch(archive, batch, size, budget) for batch in batches]
         if not rows:
             stacked = np.zeros((0, size[1], size[0]) if size else (0, 0, 0), dtype=np.uint8)
         elif size is not None:
-            stacked = np.stack([resize_image(image, size) for batch in decoded for image in batch])
+            stacked = np.stack([image for batch in decoded for image in batch])
         else:
             stacked = _same_size_stack(archive, rows, decoded)
     classes = np.fromiter((label for _, _, label in rows), dtype=np.int64, count=len(rows))

@@ -67,6 +67,10 @@ class DatasetZip:
         except FileNotFoundError:
             self.close()
             raise InvalidDatasetFormatException(self.path, "no such file") from None
+        except OSError as exc:
+            self.close()
+            raise InvalidDatasetFormatException(
+                self.path, f"cannot be opened ({exc.strerror or exc})") from None
         except BaseException:
             self.close()
             raise

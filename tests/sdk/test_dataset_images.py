@@ -197,6 +197,17 @@ def test_a_bomb_in_another_format_is_refused_too(tmp_path):
         ImageFilesDataset(str(path))
 
 
+@pytest.mark.parametrize("image_size", [None, 4])
+def test_a_dataset_decoding_to_too_many_pixels_in_all_stops_at_that_row(
+        tmp_path, monkeypatch, image_size):
+    import rafiki.model.dataset_images as images_module
+    monkeypatch.setattr(images_module, "MAX_DATASET_PIXELS", 10 * 16)
+    path = make_image_zip(tmp_path / "many.zip", sample_images(40, 4, 4), [0] * 40)
+    with pytest.raises(DatasetError) as caught:
+        images_module.load_image_files(str(path), image_size)
+    assert "images.csv line 12" in str(caught.value) and "in all" in str(caught.value)
+
+
 def test_mixed_sizes_without_image_size_name_the_first_odd_row(tmp_path):
     images = [sample_images(1, 4, 4)[0]] * 3 + [sample_images(1, 5, 4)[0]]
     path = make_image_zip(tmp_path / "mixed.zip", images, [0, 1, 0, 1])
