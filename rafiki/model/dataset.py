@@ -60,6 +60,9 @@ class ModelDataset:
         for index in range(self.size):
             yield self[index]
 
+    def _slice(self, index: slice) -> list:
+        return [self[i] for i in range(*index.indices(self.size))]
+
     def _index(self, index) -> int:
         index = int(index)
         if index < 0:
@@ -101,6 +104,8 @@ class ImageFilesDataset(ModelDataset):
         self.classes = int(labels.max()) + 1 if self.size else 0
 
     def __getitem__(self, index) -> tuple[np.ndarray, int]:
+        if isinstance(index, slice):
+            return self._slice(index)
         index = self._index(index)
         return np.array(self.images[index]), int(self.image_classes[index])
 
@@ -169,6 +174,8 @@ class CorpusDataset(ModelDataset):
         return self._tokens
 
     def __getitem__(self, index) -> list[list]:
+        if isinstance(index, slice):
+            return self._slice(index)
         index = self._index(index)
         start, end = int(self._starts[index]), int(self._ends[index])
         columns = [column.tolist() for column in self._tags[start:end].T]

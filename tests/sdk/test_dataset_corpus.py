@@ -34,7 +34,7 @@ def test_quotes_are_plain_characters_and_the_last_sentence_needs_no_closing_row(
     assert dataset[1] == [["O'Neil", 11], ['"', 12]]
     assert dataset.tags == ["tag"] and dataset.tag_num_classes == [16]
     assert dataset.max_token_len == 10 and dataset.max_sent_len == 5
-    assert list(dataset) == [dataset[0], dataset[1]] and dataset[-1] == dataset[1]
+    assert list(dataset) == [dataset[0], dataset[1]] == dataset[:] and dataset[-1] == dataset[1]
     with pytest.raises(IndexError):
         dataset[2]
 

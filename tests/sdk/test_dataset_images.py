@@ -94,6 +94,7 @@ def test_rafiki_api_shapes_size_classes_indexing_and_iteration(tmp_path):
     with pytest.raises(IndexError):
         dataset[12]
     pairs = list(dataset)
+    assert [label for _, label in dataset[1:4]] == classes[1:4]
     assert [label for _, label in pairs] == classes
     np.testing.assert_array_equal(np.stack([image for image, _ in pairs]), images)
 
