@@ -1,0 +1,687 @@
+"""The experiment store: every experiment and trial in one SQLite file, nothing ever lost.
+
+Why SQLite in WAL mode: each batch of a run's events is committed the moment it arrives, so a
+workbench that is killed keeps every finished trial and all events of the one in flight; that
+trial is marked *interrupted* when the store is next opened (only once the process that ran it
+is gone, so a GUI and a ``rafiki tune`` can share the store). Readers never block the writer.
+
+Metrics are the bulk (hundreds of trials of thousands of points), so each event batch's metrics
+become one row of columns (``time`` and one list per metric name) instead of a row per point.
+
+Parameters files live beside the database (``params/<experiment>/<trial>.pkl``). Unpickling
+runs code, so :meth:`Store.load_parameters` checks the file's sha256 against the record first
+and refuses a file the store did not write unless told ``trust_unverified=True``.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import socket
+import sqlite3
+import threading
+import time
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import events as ev
+from .paths import data_dir
+from .store_schema import migrate
+
+STORE_FILE_NAME = "store.sqlite3"
+OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024  # per trial: a model flooding stdout must not fill the disk
+_BUSY_TIMEOUT_MS = 30_000
+
+
+class TrialStatus(str, enum.Enum):
+    """Where a trial stands; every trial ends in one of the last four."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    ERRORED = "errored"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+
+
+class ParametersNotVerifiedError(ValueError):
+    """A parameters file whose sha256 does not match what the store recorded (or has no
+    record): unpickling it could run anyone's code, so it is refused."""
+
+
+@dataclass
+class Experiment:
+    """One model file + class + task + datasets, and the trials run on them."""
+
+    id: int
+    name: str
+    note: str
+    model_file_path: str
+    model_sha256: str | None
+    model_class: str
+    task: str
+    train_dataset_uri: str
+    train_sha256: str | None
+    test_dataset_uri: str
+    test_sha256: str | None
+    app_mode: str
+    python: str | None
+    dependencies: dict[str, str]
+    knob_config: str | None
+    settings: dict[str, Any]
+    created: float
+    trial_count: int = 0
+    best_score: float | None = None
+
+
+@dataclass
+class Trial:
+    """One run of the lifecycle with some knobs; ``error`` has stage, type, message, traceback."""
+
+    id: int
+    experiment_id: int
+    number: int
+    knobs: dict[str, Any] | None
+    status: str
+    score: float | None
+    timings: dict[str, float]
+    current_stage: str | None
+    error: dict[str, Any] | None
+    runner_state: str | None
+    exit_code: int | None
+    signal: str | None
+    crash_report: str | None
+    params_path: str | None
+    params_sha256: str | None
+    started: float
+    finished: float | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.finished is None else self.finished - self.started
+
+
+_EXPERIMENT_COLUMNS = (
+    "id, name, note, model_file_path, model_sha256, model_class, task, train_dataset_uri, "
+    "train_sha256, test_dataset_uri, test_sha256, app_mode, python, dependencies, knob_config, "
+    "settings, created"
+)
+_TRIAL_COLUMNS = (
+    "id, experiment_id, number, knobs, status, score, timings, current_stage, error, "
+    "runner_state, exit_code, signal, crash_report, params_path, params_sha256, started, finished"
+)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _experiment_from_row(row: tuple, trial_count: int = 0, best: float | None = None) -> Experiment:
+    (id_, name, note, model_path, model_sha, model_class, task, train, train_sha, test, test_sha,
+     app_mode, python, deps, knob_config, settings, created) = row
+    return Experiment(
+        id=id_, name=name, note=note, model_file_path=model_path, model_sha256=model_sha,
+        model_class=model_class, task=task, train_dataset_uri=train, train_sha256=train_sha,
+        test_dataset_uri=test, test_sha256=test_sha, app_mode=app_mode, python=python,
+        dependencies=_loads(deps) or {}, knob_config=knob_config, settings=_loads(settings) or {},
+        created=created, trial_count=trial_count, best_score=best,
+    )
+
+
+def _trial_from_row(row: tuple) -> Trial:
+    (id_, exp_id, number, knobs, status, score, timings, current_stage, error, runner_state,
+     exit_code, signal, crash_report, params_path, params_sha, started, finished) = row
+    return Trial(
+        id=id_, experiment_id=exp_id, number=number, knobs=_loads(knobs), status=status,
+        score=score, timings=_loads(timings) or {}, current_stage=current_stage,
+        error=_loads(error), runner_state=runner_state, exit_code=exit_code, signal=signal,
+        crash_report=crash_report, params_path=params_path, params_sha256=params_sha,
+        started=started, finished=finished,
+    )
+
+
+# -- files and their digests -------------------------------------------------------------------
+
+_digest_cache: dict[tuple[str, int, int], str] = {}
+_digest_lock = threading.Lock()
+
+
+def file_sha256(path: str | Path) -> str:
+    """The file's sha256, remembered per (path, size, mtime) so a big dataset is read once."""
+    stat = os.stat(path)
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    with _digest_lock:
+        if key in _digest_cache:
+            return _digest_cache[key]
+    digest = hashlib.sha256()
+    with open(path, "rb") as source:
+        for chunk in iter(lambda: source.read(1 << 20), b""):
+            digest.update(chunk)
+    with _digest_lock:
+        _digest_cache[key] = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def local_path_of(uri: str) -> Path | None:
+    """The local file behind a dataset URI (a path or file://), or None for a remote one."""
+    if uri.startswith("file://"):
+        return Path(uri[len("file://"):])
+    if "://" in uri:
+        return None
+    return Path(uri)
+
+
+def _uri_sha256(uri: str) -> str | None:
+    path = local_path_of(uri)
+    return file_sha256(path) if path is not None and path.is_file() else None
+
+
+def load_parameters_file(
+    path: str | Path, sha256: str | None, trust_unverified: bool = False
+) -> dict:
+    """Unpickle a parameters file once its sha256 matches ``sha256``.
+
+    Without a matching digest it is refused, unless ``trust_unverified`` (then with a warning):
+    a pickle runs code as it loads."""
+    blob = Path(path).read_bytes()
+    actual = hashlib.sha256(blob).hexdigest()
+    if sha256 is None or actual != sha256:
+        why = ("no sha256 was recorded for it" if sha256 is None
+               else f"its sha256 {actual[:12]}… differs from the recorded {sha256[:12]}…")
+        if not trust_unverified:
+            raise ParametersNotVerifiedError(
+                f"Refusing to load parameters file {path}: {why}. Unpickling runs code; pass "
+                f"trust_unverified=True only for a file you trust."
+            )
+        warnings.warn(f"Loading unverified parameters file {path} ({why})", stacklevel=2)
+    return pickle.loads(blob)
+
+
+# -- whether a trial's owner still lives -------------------------------------------------------
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+class Store:
+    """Experiments and trials in one SQLite file; safe to share between threads and processes.
+
+    ``path`` defaults to ``data_dir()/store.sqlite3`` (``RAFIKI_HOME`` moves it)."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else data_dir() / STORE_FILE_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.params_dir = self.path.parent / "params"
+        self._lock = threading.RLock()
+        self._output_bytes: dict[int, int] = {}
+        self._host = socket.gethostname()
+        self._conn = sqlite3.connect(
+            str(self.path), isolation_level=None, check_same_thread=False,
+            timeout=_BUSY_TIMEOUT_MS / 1000,
+        )
+        self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives process kills
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self.schema_version = migrate(self._conn)
+        self.interrupted_on_open = self._interrupt_orphaned_trials()
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _write(self):
+        """A write transaction (``with self._write() as conn:``), serialised across threads."""
+        return _WriteTransaction(self._conn, self._lock)
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def _interrupt_orphaned_trials(self) -> list[int]:
+        """Mark running trials whose process is gone as interrupted; returns their ids."""
+        rows = self._query(
+            "SELECT id, owner_pid, owner_host, current_stage FROM trials WHERE status = ?",
+            (TrialStatus.RUNNING.value,),
+        )
+        orphaned = [
+            (trial_id, stage) for trial_id, pid, host, stage in rows
+            if host == self._host and (pid is None or not _process_alive(pid))
+        ]
+        now = time.time()
+        with self._write() as conn:
+            for trial_id, stage in orphaned:
+                error = {"stage": stage, "type": "Interrupted", "traceback": "",
+                         "message": "the process running this trial ended before it finished"}
+                conn.execute(
+                    "UPDATE trials SET status = ?, error = ?, finished = ? "
+                    "WHERE id = ? AND status = ?",
+                    (TrialStatus.INTERRUPTED.value, _dumps(error), now, trial_id,
+                     TrialStatus.RUNNING.value),
+                )
+        return [trial_id for trial_id, _ in orphaned]
+
+    # -- experiments -----------------------------------------------------------------------
+
+    def create_experiment(
+        self,
+        *,
+        model_file_path: str,
+        model_class: str,
+        task: str,
+        train_dataset_uri: str,
+        test_dataset_uri: str,
+        name: str | None = None,
+        note: str = "",
+        app_mode: str = "DEV",
+        python: str | None = None,
+        dependencies: dict[str, str] | None = None,
+        knob_config: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> Experiment:
+        """Record an experiment with the model file's digest and source and the datasets'
+        digests (local files only), as they are now."""
+        model_path = Path(model_file_path)
+        source_bytes = model_path.read_bytes()
+        model_sha = hashlib.sha256(source_bytes).hexdigest()
+        values = (
+            name if name is not None else model_path.stem, note, str(model_file_path), model_sha,
+            source_bytes.decode("utf-8", errors="replace"), model_class, task,
+            str(train_dataset_uri), _uri_sha256(str(train_dataset_uri)),
+            str(test_dataset_uri), _uri_sha256(str(test_dataset_uri)), app_mode, python,
+            _dumps(dependencies or {}), knob_config, _dumps(settings or {}), time.time(),
+        )
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO experiments (name, note, model_file_path, model_sha256, "
+                "model_source, model_class, task, train_dataset_uri, train_sha256, "
+                "test_dataset_uri, test_sha256, app_mode, python, dependencies, knob_config, "
+                "settings, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+            experiment_id = cursor.lastrowid
+        return self.get_experiment(experiment_id)
+
+    def get_experiment(self, experiment_id: int) -> Experiment:
+        """The experiment with its trial count and best score; KeyError when absent."""
+        rows = self._query(f"SELECT {_EXPERIMENT_COLUMNS} FROM experiments WHERE id = ?",
+                           (experiment_id,))
+        if not rows:
+            raise KeyError(f"No experiment {experiment_id} in {self.path}")
+        count, best = self._query(
+            "SELECT COUNT(*), MAX(score) FROM trials WHERE experiment_id = ?", (experiment_id,)
+        )[0]
+        return _experiment_from_row(rows[0], count, best)
+
+    def list_experiments(self) -> list[Experiment]:
+        """Every experiment, newest first, with its trial count and best score."""
+        rows = self._query(
+            f"SELECT {', '.join('e.' + c.strip() for c in _EXPERIMENT_COLUMNS.split(','))}, "
+            "COUNT(t.id), MAX(t.score) FROM experiments e LEFT JOIN trials t "
+            "ON t.experiment_id = e.id GROUP BY e.id ORDER BY e.id DESC"
+        )
+        return [_experiment_from_row(row[:-2], row[-2], row[-1]) for row in rows]
+
+    def experiment_source(self, experiment_id: int) -> str:
+        """The model file's source as it was when the experiment was created."""
+        rows = self._query("SELECT model_source FROM experiments WHERE id = ?", (experiment_id,))
+        if not rows:
+            raise KeyError(f"No experiment {experiment_id} in {self.path}")
+        return rows[0][0] or ""
+
+    def rename_experiment(self, experiment_id: int, name: str) -> None:
+        self._update_experiment(experiment_id, "name", name)
+
+    def annotate_experiment(self, experiment_id: int, note: str) -> None:
+        self._update_experiment(experiment_id, "note", note)
+
+    def update_experiment_settings(self, experiment_id: int, **settings: Any) -> None:
+        """Merge ``settings`` (e.g. tuning's pinned knobs and seed) into the experiment's."""
+        merged = {**self.get_experiment(experiment_id).settings, **settings}
+        self._update_experiment(experiment_id, "settings", _dumps(merged))
+
+    def set_knob_config(self, experiment_id: int, knob_config: str) -> None:
+        """The serialized knob config the model file had (what tuning searched over)."""
+        self._update_experiment(experiment_id, "knob_config", knob_config)
+
+    def _update_experiment(self, experiment_id: int, column: str, value: Any) -> None:
+        with self._write() as conn:
+            cursor = conn.execute(f"UPDATE experiments SET {column} = ? WHERE id = ?",
+                                  (value, experiment_id))
+            if cursor.rowcount == 0:
+                raise KeyError(f"No experiment {experiment_id} in {self.path}")
+
+    def delete_experiment(self, experiment_id: int) -> None:
+        """The experiment, its trials, their events and their parameters files."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM experiments WHERE id = ?", (experiment_id,))
+        shutil.rmtree(self.params_dir / str(experiment_id), ignore_errors=True)
+
+    # -- trials ----------------------------------------------------------------------------
+
+    def start_trial(self, experiment_id: int, knobs: dict | None) -> Trial:
+        """A running trial numbered after the experiment's last; ``knobs`` None means the run
+        chooses them (they are recorded when its choose-knobs stage reports them)."""
+        with self._write() as conn:
+            number = conn.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM trials WHERE experiment_id = ?",
+                (experiment_id,),
+            ).fetchone()[0]
+            cursor = conn.execute(
+                "INSERT INTO trials (experiment_id, number, knobs, status, owner_pid, "
+                "owner_host, started) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (experiment_id, number, None if knobs is None else _dumps(knobs),
+                 TrialStatus.RUNNING.value, os.getpid(), self._host, time.time()),
+            )
+            trial_id = cursor.lastrowid
+        return self.trial(trial_id)
+
+    def trial(self, trial_id: int) -> Trial:
+        rows = self._query(f"SELECT {_TRIAL_COLUMNS} FROM trials WHERE id = ?", (trial_id,))
+        if not rows:
+            raise KeyError(f"No trial {trial_id} in {self.path}")
+        return _trial_from_row(rows[0])
+
+    def trials(self, experiment_id: int, best_first: bool = False) -> list[Trial]:
+        """The experiment's trials by number, or best score first (unscored last)."""
+        order = "score IS NULL, score DESC, number" if best_first else "number"
+        rows = self._query(
+            f"SELECT {_TRIAL_COLUMNS} FROM trials WHERE experiment_id = ? ORDER BY {order}",
+            (experiment_id,),
+        )
+        return [_trial_from_row(row) for row in rows]
+
+    def best_trial(self, experiment_id: int) -> Trial | None:
+        """The trial with the highest score, or None when none has a score."""
+        best = self.trials(experiment_id, best_first=True)
+        return best[0] if best and best[0].score is not None else None
+
+    def params_path_for(self, trial_id: int) -> str:
+        """Where the trial's parameters file belongs: beside the database."""
+        experiment_id = self.trial(trial_id).experiment_id
+        folder = self.params_dir / str(experiment_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder / f"{trial_id}.pkl")
+
+    def record_events(self, trial_id: int, events: list[dict]) -> None:
+        """Keep one batch of a run's events, all in one transaction, committed before return."""
+        trial_updates: dict[str, Any] = {}
+        timings: dict[str, float] = {}
+        rows: list[tuple] = []
+        metrics_times: list[float | None] = []
+        metrics_columns: dict[str, list[Any]] = {}
+        with self._lock:
+            output_bytes = self._output_bytes.get(trial_id)
+            if output_bytes is None:
+                found = self._query("SELECT output_bytes FROM trials WHERE id = ?", (trial_id,))
+                if not found:
+                    raise KeyError(f"No trial {trial_id} in {self.path}")
+                output_bytes = found[0][0]
+            for event in events:
+                kind = event.get("kind")
+                if kind == ev.METRICS:
+                    position = len(metrics_times)
+                    metrics_times.append(event.get("time"))
+                    for name, value in (event.get("values") or {}).items():
+                        column = metrics_columns.setdefault(name, [None] * position)
+                        column.extend([None] * (position - len(column)))
+                        column.append(value)
+                    continue
+                if kind == ev.OUTPUT:
+                    size = len(event.get("text", ""))
+                    if output_bytes >= OUTPUT_LIMIT_BYTES:
+                        continue
+                    output_bytes += size
+                    if output_bytes >= OUTPUT_LIMIT_BYTES:
+                        event = {**event, "text": event.get("text", "") + (
+                            f"\n[output beyond {OUTPUT_LIMIT_BYTES // (1024 * 1024)} MB "
+                            "was not kept]\n")}
+                elif kind == ev.STAGE:
+                    self._note_stage(event, trial_updates, timings)
+                elif kind == ev.RESULT:
+                    self._note_result(event, trial_updates)
+                rows.append((trial_id, kind, event.get("time"), _dumps(event)))
+            self._output_bytes[trial_id] = output_bytes
+            with self._write() as conn:
+                conn.executemany(
+                    "INSERT INTO trial_events (trial_id, kind, time, body) VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+                if metrics_times:
+                    count = len(metrics_times)
+                    for column in metrics_columns.values():
+                        column.extend([None] * (count - len(column)))
+                    conn.execute(
+                        "INSERT INTO trial_metrics (trial_id, count, columns) VALUES (?, ?, ?)",
+                        (trial_id, count, _dumps({"time": metrics_times, **metrics_columns})),
+                    )
+                if timings:
+                    stored = conn.execute("SELECT timings FROM trials WHERE id = ?",
+                                          (trial_id,)).fetchone()[0]
+                    trial_updates["timings"] = _dumps({**(_loads(stored) or {}), **timings})
+                trial_updates["output_bytes"] = output_bytes
+                assignments = ", ".join(f"{column} = ?" for column in trial_updates)
+                conn.execute(f"UPDATE trials SET {assignments} WHERE id = ?",
+                             (*trial_updates.values(), trial_id))
+
+    @staticmethod
+    def _note_stage(event: dict, updates: dict[str, Any], timings: dict[str, float]) -> None:
+        stage, state = event.get("stage"), event.get("state")
+        if state == ev.STARTED:
+            updates["current_stage"] = stage
+            return
+        if event.get("duration") is not None:
+            timings[stage] = event["duration"]
+        info = event.get("info") or {}
+        if state == ev.FINISHED and stage == "choose_knobs" and "knobs" in info:
+            updates["knobs"] = _dumps(info["knobs"])
+        if state == ev.FINISHED and stage == "evaluate" and "score" in info:
+            updates["score"] = info["score"]
+        if state == ev.FAILED and event.get("error"):
+            updates["error"] = _dumps(event["error"])
+
+    @staticmethod
+    def _note_result(event: dict, updates: dict[str, Any]) -> None:
+        if event.get("score") is not None:
+            updates["score"] = event["score"]
+        if event.get("knobs") is not None:
+            updates["knobs"] = _dumps(event["knobs"])
+        if event.get("params_path"):
+            updates["params_path"] = event["params_path"]
+            updates["params_sha256"] = event.get("params_sha256")
+
+    def finish_trial(self, trial_id: int, outcome: Any) -> Trial:
+        """Close a trial with its run's outcome (a ``rafiki.runner.RunOutcome``): status, score,
+        error, timings, parameters file and how the process ended."""
+        state = getattr(outcome, "state", None)
+        state_name = str(getattr(state, "name", state) or "").lower()
+        result = getattr(outcome, "result", None) or {}
+        error = getattr(outcome, "error", None)
+        current = self.trial(trial_id)
+        status = {
+            "completed": TrialStatus.COMPLETED, "errored": TrialStatus.ERRORED,
+            "crashed": TrialStatus.ERRORED, "timed_out": TrialStatus.ERRORED,
+            "stopped": TrialStatus.STOPPED,
+        }.get(state_name, TrialStatus.INTERRUPTED)
+        if status is TrialStatus.ERRORED and not error:
+            error = _describe_ending(state_name, outcome, current.current_stage)
+        updates: dict[str, Any] = {
+            "status": status.value,
+            "runner_state": state_name or None,
+            "exit_code": getattr(outcome, "exit_code", None),
+            "signal": getattr(outcome, "signal", None),
+            "crash_report": getattr(outcome, "crash_report", None),
+            "finished": time.time(),
+        }
+        if error:
+            updates["error"] = _dumps(error)
+        if status is TrialStatus.COMPLETED and result.get("score") is not None:
+            updates["score"] = result["score"]
+        if result.get("knobs") is not None:
+            updates["knobs"] = _dumps(result["knobs"])
+        if result.get("timings"):
+            updates["timings"] = _dumps({**current.timings, **result["timings"]})
+        if result.get("params_path"):
+            updates["params_path"] = result["params_path"]
+            updates["params_sha256"] = result.get("params_sha256")
+        with self._write() as conn:
+            assignments = ", ".join(f"{column} = ?" for column in updates)
+            conn.execute(f"UPDATE trials SET {assignments} WHERE id = ?",
+                         (*updates.values(), trial_id))
+        self._output_bytes.pop(trial_id, None)
+        return self.trial(trial_id)
+
+    # -- reading events back ---------------------------------------------------------------
+
+    def trial_events(self, trial_id: int, kinds: Iterable[str] | None = None) -> list[dict]:
+        """The trial's events of those kinds (all when None), in the order they happened;
+        metrics come back as one event per point."""
+        wanted = None if kinds is None else set(kinds)
+        sql = "SELECT body FROM trial_events WHERE trial_id = ?"
+        params: list[Any] = [trial_id]
+        others = None if wanted is None else sorted(wanted - {ev.METRICS})
+        if others is not None:
+            sql += f" AND kind IN ({', '.join('?' * len(others))})"
+            params += others
+        found = [] if others == [] else [
+            json.loads(body) for (body,) in self._query(sql + " ORDER BY id", params)
+        ]
+        if wanted is None or ev.METRICS in wanted:
+            columns = self.trial_metrics(trial_id)
+            times = columns.pop("time", [])
+            for index, when in enumerate(times):
+                values = {name: column[index] for name, column in columns.items()
+                          if column[index] is not None}
+                found.append({"kind": ev.METRICS, "time": when, "values": values})
+            found.sort(key=lambda event: event.get("time") or 0.0)  # stable: batch order kept
+        return found
+
+    def trial_metrics(self, trial_id: int) -> dict[str, list]:
+        """The trial's metrics as aligned columns: ``time`` and one list per metric name
+        (None where a point did not log that metric)."""
+        rows = self._query(
+            "SELECT count, columns FROM trial_metrics WHERE trial_id = ? ORDER BY id", (trial_id,)
+        )
+        return _merge_metric_batches(rows)
+
+    def experiment_metrics(self, experiment_id: int) -> dict[int, dict[str, list]]:
+        """Every trial's metric columns (as :meth:`trial_metrics`) in one query, for the GUI."""
+        rows = self._query(
+            "SELECT m.trial_id, m.count, m.columns FROM trial_metrics m JOIN trials t "
+            "ON t.id = m.trial_id WHERE t.experiment_id = ? ORDER BY m.trial_id, m.id",
+            (experiment_id,),
+        )
+        per_trial: dict[int, list[tuple]] = {}
+        for trial_id, count, columns in rows:
+            per_trial.setdefault(trial_id, []).append((count, columns))
+        return {trial_id: _merge_metric_batches(batches) for trial_id, batches in per_trial.items()}
+
+    # -- parameters ------------------------------------------------------------------------
+
+    def load_parameters(self, trial_id: int, trust_unverified: bool = False) -> dict:
+        """The trial's parameters, unpickled only when the file's sha256 matches the record
+        and the file is the store's own (else refused, unless ``trust_unverified``)."""
+        trial = self.trial(trial_id)
+        own_path = self.params_dir / str(trial.experiment_id) / f"{trial_id}.pkl"
+        path = Path(trial.params_path) if trial.params_path else own_path
+        if not path.is_file():
+            raise FileNotFoundError(f"Trial {trial_id} has no parameters file ({path} is absent)")
+        sha256 = trial.params_sha256
+        if path.resolve() != own_path.resolve():
+            if not trust_unverified:
+                raise ParametersNotVerifiedError(
+                    f"Refusing to load parameters file {path}: it is not in the store's folder "
+                    f"{self.params_dir}. Pass trust_unverified=True only for a file you trust."
+                )
+            warnings.warn(f"Loading parameters file {path} from outside the store", stacklevel=2)
+        return load_parameters_file(path, sha256, trust_unverified)
+
+
+def _merge_metric_batches(batches: Iterable[tuple[int, str]]) -> dict[str, list]:
+    merged: dict[str, list] = {"time": []}
+    total = 0
+    for count, text in batches:
+        columns = json.loads(text)
+        for name, column in columns.items():
+            target = merged.get(name)
+            if target is None:
+                target = merged[name] = [None] * total
+            target.extend(column)
+        total += count
+        for column in merged.values():
+            if len(column) < total:
+                column.extend([None] * (total - len(column)))
+    return merged if total else {}
+
+
+def _describe_ending(state_name: str, outcome: Any, stage: str | None) -> dict[str, Any]:
+    """An error record for a run that ended without one (a crash or a time limit)."""
+    if state_name == "timed_out":
+        return {"stage": stage, "type": "TimedOut", "traceback": "",
+                "message": "the run exceeded its time limit and was stopped"}
+    signal = getattr(outcome, "signal", None)
+    exit_code = getattr(outcome, "exit_code", None)
+    how = f"signal {signal}" if signal else f"exit code {exit_code}"
+    return {"stage": stage, "type": "Crashed", "message": f"the run's process ended with {how}",
+            "traceback": getattr(outcome, "crash_report", None) or ""}
+
+
+class _WriteTransaction:
+    """BEGIN IMMEDIATE … COMMIT under the store's lock; rolled back on any error."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock):
+        self._conn = conn
+        self._lock = lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._lock.release()
