@@ -1,0 +1,372 @@
+"""The ``rafiki`` command: test-model, run, tune and experiments, headless, for people and CI.
+
+Exit codes scripts can rely on: 0 success, 1 the model failed (the message names the stage
+and the cause), 2 bad input (argparse style: missing files, bad JSON, unknown task), 124 the
+run's time limit was hit, 130 interrupted with Ctrl-C (the child is stopped first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_MODEL_ERROR = 1
+EXIT_USAGE = 2
+EXIT_TIMEOUT = 124
+EXIT_INTERRUPTED = 130
+DEFAULT_TUNING_TRIALS = 10
+
+
+# -- arguments ---------------------------------------------------------------------------------
+
+def _add_model_arguments(parser: argparse.ArgumentParser, class_required: bool) -> None:
+    parser.add_argument("model", metavar="MODEL.py", help="the model file")
+    parser.add_argument("--class", dest="model_class", metavar="NAME", required=class_required,
+                        help="the model class (default: the file's only BaseModel subclass)")
+    parser.add_argument("--task", metavar="TASK", required=class_required,
+                        help="the task (default: told by the training dataset)")
+    parser.add_argument("--train", required=True, metavar="URI", help="training dataset")
+    parser.add_argument("--test", required=True, metavar="URI", help="test dataset")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's grammar (one subparser per command)."""
+    parser = argparse.ArgumentParser(
+        prog="rafiki", description="Run, tune and review Rafiki models headless.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    test_model = commands.add_parser(
+        "test-model", help="test_model_class in this process, as Rafiki's developers used it")
+    _add_model_arguments(test_model, class_required=True)
+    test_model.add_argument("--knobs", metavar="JSON", help="knob values (default: advisor)")
+    test_model.add_argument("--queries", metavar="FILE", help="a JSON list of queries")
+
+    run = commands.add_parser("run", help="one isolated run in a child process, stored")
+    _add_model_arguments(run, class_required=False)
+    run.add_argument("--knobs", metavar="JSON", help="knob values (default: advisor)")
+    run.add_argument("--queries", metavar="FILE", help="a JSON list of queries")
+    run.add_argument("--python", metavar="PATH", help="interpreter to run the model with")
+    run.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit of the run")
+    run.add_argument("--json", action="store_true", help="print events as JSON lines")
+
+    tune = commands.add_parser("tune", help="tune knobs over many trials, stored")
+    _add_model_arguments(tune, class_required=False)
+    tune.add_argument("--trials", type=int, metavar="N",
+                      help=f"trials to run (default {DEFAULT_TUNING_TRIALS} without --minutes)")
+    tune.add_argument("--minutes", type=float, metavar="M", help="time budget in minutes")
+    tune.add_argument("--parallel", type=int, metavar="K",
+                      help="trials at once (default: cores - 1)")
+    tune.add_argument("--seed", type=int, metavar="S", help="seed of the advisor and trials")
+    tune.add_argument("--python", metavar="PATH", help="interpreter to run the model with")
+    tune.add_argument("--pin", metavar="JSON", help="knob values fixed for this tuning")
+    tune.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit per trial")
+
+    experiments = commands.add_parser("experiments", help="list stored experiments")
+    shown = experiments.add_subparsers(dest="action", metavar="ACTION")
+    show = shown.add_parser("show", help="an experiment's trials, best first")
+    show.add_argument("id", type=int, metavar="ID")
+    return parser
+
+
+# -- input checks (argparse style: exit 2 with the reason) -------------------------------------
+
+def _check_file(parser: argparse.ArgumentParser, path: str, what: str) -> None:
+    if not Path(path).exists():
+        parser.error(f"{what} {path}: no such file")
+    if not Path(path).is_file():
+        parser.error(f"{what} {path}: not a file")
+
+
+def _check_dataset(parser: argparse.ArgumentParser, uri: str, what: str) -> None:
+    from .store import local_path_of
+
+    path = local_path_of(uri)
+    if path is not None:
+        _check_file(parser, str(path), what)
+
+
+def _json_dict(parser: argparse.ArgumentParser, text: str | None, option: str) -> dict | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        parser.error(f"{option}: not valid JSON ({exc.msg} at character {exc.pos}): {text}")
+    if not isinstance(value, dict):
+        parser.error(f"{option}: expected a JSON object of knob values, got {text}")
+    return value
+
+
+def _queries(parser: argparse.ArgumentParser, path: str | None) -> list:
+    if path is None:
+        return []
+    _check_file(parser, path, "queries file")
+    try:
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        parser.error(f"queries file {path}: not valid JSON ({exc})")
+    if not isinstance(value, list):
+        parser.error(f"queries file {path}: expected a JSON list of queries")
+    return value
+
+
+def _check_task(parser: argparse.ArgumentParser, task: str) -> None:
+    from .tasks import TASKS
+
+    if task not in TASKS:
+        parser.error(f"unknown task {task!r} (known: {', '.join(TASKS)})")
+
+
+def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[str, str]:
+    """Checked files, and the class and task (inferred where not given)."""
+    from .cli_inference import InferenceError, infer_model_class, infer_task
+
+    _check_file(parser, args.model, "model file")
+    _check_dataset(parser, args.train, "training dataset")
+    _check_dataset(parser, args.test, "test dataset")
+    if args.task is not None:
+        _check_task(parser, args.task)
+    try:
+        model_class = args.model_class or infer_model_class(args.model)
+        task = args.task or infer_task(args.train)
+    except InferenceError as exc:
+        parser.error(str(exc))
+    return model_class, task
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .cli_inference import declared_dependencies
+    from .lifecycle import LifecycleError
+    from .model.dev import test_model_class
+
+    model_class, task = _model_inputs(parser, args)
+    knobs = _json_dict(parser, args.knobs, "--knobs")
+    queries = _queries(parser, args.queries)
+    try:
+        test_model_class(
+            model_file_path=args.model, model_class=model_class, task=task,
+            dependencies=declared_dependencies(args.model), train_dataset_uri=args.train,
+            test_dataset_uri=args.test, queries=queries, knobs=knobs,
+        )
+    except LifecycleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _recording(store, trial_id: int, show):
+    """An events callback that stores each batch, then shows it (a store failure is said once
+    and does not stop the run)."""
+    failed = []
+
+    def on_events(batch: list[dict]) -> None:
+        if not failed:
+            try:
+                store.record_events(trial_id, batch)
+            except Exception as exc:
+                failed.append(exc)
+                print(f"warning: events are no longer stored: {exc}", file=sys.stderr)
+        show(batch)
+
+    return on_events
+
+
+def _wait_stopping_on_ctrl_c(run) -> tuple[Any, bool]:
+    """The run's outcome; on Ctrl-C the run is stopped first (a second Ctrl-C is ignored)."""
+    try:
+        return run.wait(), False
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        run.stop()
+        return run.wait(), True
+
+
+def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .cli_inference import declared_dependencies
+    from .cli_report import JsonEventPrinter, RunPrinter, describe_error
+    from .store import Store
+
+    model_class, task = _model_inputs(parser, args)
+    knobs = _json_dict(parser, args.knobs, "--knobs")
+    queries = _queries(parser, args.queries)
+    if args.python is not None:
+        _check_file(parser, args.python, "interpreter")
+    if args.timeout is not None and args.timeout <= 0:
+        parser.error(f"--timeout must be positive, not {args.timeout}")
+    dependencies = declared_dependencies(args.model)
+    from .runner import Run, RunSpec
+
+    store = Store()
+    experiment = store.create_experiment(
+        model_file_path=str(Path(args.model).resolve()), model_class=model_class, task=task,
+        train_dataset_uri=args.train, test_dataset_uri=args.test, python=args.python,
+        dependencies=dependencies,
+    )
+    trial = store.start_trial(experiment.id, knobs)
+    spec = RunSpec(
+        model_file_path=experiment.model_file_path, model_class=model_class, task=task,
+        train_dataset_uri=args.train, test_dataset_uri=args.test, knobs=knobs, queries=queries,
+        dependencies=dependencies, params_path=store.params_path_for(trial.id),
+        python=args.python, timeout=args.timeout,
+    )
+    printer = JsonEventPrinter() if args.json else RunPrinter()
+    if not args.json:
+        printer.finish(f"{args.model}: {model_class} ({task}), experiment {experiment.id}, "
+                       f"trial {trial.number}")
+    run = Run(spec, on_events=_recording(store, trial.id, printer))
+    run.start()
+    outcome, interrupted = _wait_stopping_on_ctrl_c(run)
+    trial = store.finish_trial(trial.id, outcome)
+    store.close()
+
+    state = outcome.state.name.lower()
+    if interrupted:
+        code = EXIT_INTERRUPTED
+    else:
+        code = {"completed": EXIT_OK, "timed_out": EXIT_TIMEOUT}.get(state, EXIT_MODEL_ERROR)
+    if args.json:
+        printer.final({"kind": "outcome", "state": state, "exit_code": code,
+                       "experiment_id": experiment.id, "trial_id": trial.id,
+                       "score": trial.score, "error": trial.error,
+                       "params_path": trial.params_path})
+        return code
+    if code == EXIT_OK:
+        predictions = (outcome.result or {}).get("predictions") or []
+        printer.finish(f"Score {trial.score:.4f} in {outcome.duration:.1f} s; parameters "
+                       f"{trial.params_path}; {len(predictions)} prediction(s)")
+        for query_number, prediction in enumerate(predictions[:5]):
+            printer.finish(f"    prediction {query_number}: {json.dumps(prediction)[:120]}")
+    elif code == EXIT_INTERRUPTED:
+        print("interrupted: the run was stopped and recorded as stopped", file=sys.stderr)
+    else:
+        _print_failure(outcome, trial, args.model, describe_error)
+    return code
+
+
+def _print_failure(outcome, trial, model_file: str, describe_error) -> None:
+    error = trial.error or {}
+    traceback_text = error.get("traceback") or ""
+    if traceback_text:
+        print(traceback_text.rstrip(), file=sys.stderr)
+    for line in (getattr(outcome, "last_output", None) or [])[-10:]:
+        print(f"    | {line.rstrip()}", file=sys.stderr)
+    print(f"error: {describe_error(error, model_file)}", file=sys.stderr)
+
+
+def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .cli_inference import declared_dependencies
+    from .cli_report import TrialTable
+    from .store import Store
+    from .tuning import Tuner, TuningError
+
+    model_class, task = _model_inputs(parser, args)
+    pinned = _json_dict(parser, args.pin, "--pin") or {}
+    if args.python is not None:
+        _check_file(parser, args.python, "interpreter")
+    for option, value in (("--trials", args.trials), ("--parallel", args.parallel)):
+        if value is not None and value < 1:
+            parser.error(f"{option} must be at least 1, not {value}")
+    if args.minutes is not None and args.minutes <= 0:
+        parser.error(f"--minutes must be positive, not {args.minutes}")
+    trials = args.trials
+    if trials is None and args.minutes is None:
+        trials = DEFAULT_TUNING_TRIALS
+
+    store = Store()
+    experiment = store.create_experiment(
+        model_file_path=str(Path(args.model).resolve()), model_class=model_class, task=task,
+        train_dataset_uri=args.train, test_dataset_uri=args.test, python=args.python,
+        dependencies=declared_dependencies(args.model),
+    )
+    table = TrialTable()
+    try:
+        tuner = Tuner(store, experiment.id, budget_trials=trials, budget_minutes=args.minutes,
+                      parallel=args.parallel, seed=args.seed, on_trial_event=table,
+                      pinned_knobs=pinned, trial_timeout=args.timeout)
+        print(f"Tuning {model_class} ({task}): experiment {experiment.id}, "
+              f"{trials or 'unlimited'} trial(s)"
+              + (f" within {args.minutes:g} min" if args.minutes else "")
+              + f", {tuner.parallel} at once", flush=True)
+        tuner.prepare()
+    except TuningError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+
+    outcome: dict[str, Any] = {}
+
+    def tune() -> None:
+        try:
+            outcome["result"] = tuner.run()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=tune, name="rafiki-tuning")
+    worker.start()
+    interrupted = False
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        interrupted = True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("\nstopping: running trials end as stopped", file=sys.stderr, flush=True)
+        tuner.stop()
+        worker.join()
+    print()
+    if "error" in outcome:
+        print(f"error: {outcome['error']}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    result = outcome["result"]
+    best = result.best
+    done = sum(t.status == "completed" for t in result.trials)
+    print(f"{len(result.trials)} trial(s) in {result.elapsed:.1f} s: {done} completed")
+    if best is not None:
+        print(f"Best: trial {best.number}, score {best.score:.4f}, knobs "
+              f"{json.dumps(best.knobs)}")
+    print(f"Details: rafiki experiments show {experiment.id}")
+    store.close()
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if done else EXIT_MODEL_ERROR
+
+
+def cmd_experiments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .cli_tables import print_experiment, print_experiments
+    from .store import Store
+
+    with Store() as store:
+        if args.action == "show":
+            try:
+                experiment = store.get_experiment(args.id)
+            except KeyError:
+                parser.error(f"no experiment {args.id} in {store.path}")
+            print_experiment(experiment, store.trials(experiment.id, best_first=True))
+        else:
+            print_experiments(store.list_experiments())
+    return EXIT_OK
+
+
+COMMANDS = {"test-model": cmd_test_model, "run": cmd_run, "tune": cmd_tune,
+            "experiments": cmd_experiments}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``rafiki`` and ``python -m rafiki``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](parser, args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,58 @@
+"""Plain-text tables of stored experiments and trials (``rafiki experiments [show ID]``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import TextIO
+
+from .cli_report import describe_error
+from .store import Experiment, Trial
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def _score(score: float | None) -> str:
+    return "" if score is None else f"{score:.4f}"
+
+
+def print_experiments(experiments: list[Experiment], out: TextIO | None = None) -> None:
+    """One line per experiment, newest first."""
+    out = out or sys.stdout
+    if not experiments:
+        print("No experiments yet: `rafiki run` or `rafiki tune` records them.", file=out)
+        return
+    print(f"{'ID':>5}  {'created':<16}  {'name':<20} {'class':<20} {'task':<20} "
+          f"{'trials':>6} {'best':>8}", file=out)
+    for e in experiments:
+        print(f"{e.id:>5}  {_when(e.created):<16}  {e.name[:20]:<20} {e.model_class[:20]:<20} "
+              f"{e.task[:20]:<20} {e.trial_count:>6} {_score(e.best_score):>8}", file=out)
+
+
+def print_experiment(experiment: Experiment, trials: list[Trial],
+                     out: TextIO | None = None) -> None:
+    """The experiment's particulars, then its trials best first."""
+    out = out or sys.stdout
+    e = experiment
+    lines = [
+        f"Experiment {e.id}: {e.name}" + (f"  ({e.note})" if e.note else ""),
+        f"  model     {e.model_file_path}  class {e.model_class}",
+        f"  sha256    {e.model_sha256}",
+        f"  task      {e.task}  app mode {e.app_mode}",
+        f"  train     {e.train_dataset_uri}",
+        f"  test      {e.test_dataset_uri}",
+        f"  python    {e.python or '(the workbench)'}",
+        f"  created   {_when(e.created)}  trials {e.trial_count}  best {_score(e.best_score)}",
+        "",
+        f"{'#':>4}  {'status':<11} {'score':>8} {'time':>8}  knobs / error",
+    ]
+    for t in trials:
+        duration = "" if t.duration is None else f"{t.duration:.1f}s"
+        detail = json.dumps(t.knobs or {})
+        if t.error and t.status != "completed":
+            detail = describe_error(t.error)
+        lines.append(f"{t.number:>4}  {t.status:<11} {_score(t.score):>8} {duration:>8}  {detail}")
+    print("\n".join(lines), file=out)

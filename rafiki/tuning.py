@@ -1,0 +1,313 @@
+"""Tuning: many trials of one experiment, K at once, the advisor learning from each score.
+
+The loop only proposes knobs, hands a :class:`rafiki.runner.RunSpec` to a
+:class:`rafiki.executors.TrialExecutor`, records the events and outcome that come back in the
+store, and feeds the score to the advisor. It never touches a trial's process or objects, so a
+cluster executor fits in place of the local one. Errored trials are recorded and tuning goes
+on; :meth:`Tuner.stop` ends running trials as *stopped* and keeps every finished one; a new
+Tuner on an experiment that has trials re-feeds the advisor with them first (resume).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import events as ev
+from .advisor import Advisor
+from .executors import LocalProcessExecutor, TrialExecutor, TrialHandle
+from .model.knob import BaseKnob, FixedKnob, deserialize_knob_config, knob_problems
+from .store import Experiment, Store, Trial, TrialStatus
+
+MAX_LAUNCH_FAILURES_IN_A_ROW = 3
+
+
+class TuningError(Exception):
+    """Tuning cannot go on (no budget, no knob config, trials that cannot even start)."""
+
+
+@dataclass
+class TuningEvent:
+    """What happened, for live views: ``trial_started`` / ``trial_events`` (with the batch) /
+    ``trial_finished``, with the trial as the store has it then (None for ``events`` batches,
+    which carry ``trial_id``)."""
+
+    kind: str
+    trial_id: int
+    trial: Trial | None = None
+    events: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class TuningResult:
+    """The trials this tuning ran, the experiment's best trial, and whether it was stopped."""
+
+    experiment_id: int
+    trials: list[Trial]
+    best: Trial | None
+    stopped: bool
+    elapsed: float
+
+
+def default_parallel() -> int:
+    """One trial per core but one, leaving a core for the workbench itself (at least 1)."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def knob_config_of(store: Store, experiment: Experiment) -> dict[str, BaseKnob]:
+    """The experiment's knob config: as recorded, else read from the model file in a child
+    process (and recorded)."""
+    if experiment.knob_config:
+        return deserialize_knob_config(experiment.knob_config)
+    from .runner import inspect_model_file
+
+    inspection = inspect_model_file(experiment.model_file_path, app_mode=experiment.app_mode,
+                                    python=experiment.python)
+    if inspection.error:
+        raise TuningError(f"{experiment.model_file_path}: the model file cannot be loaded: "
+                          f"{inspection.error.get('type')}: {inspection.error.get('message')}")
+    if experiment.model_class not in inspection.classes:
+        raise TuningError(f"{experiment.model_file_path}: no model class "
+                          f"{experiment.model_class!r} (found: "
+                          f"{', '.join(inspection.classes) or 'none'})")
+    serialized = inspection.classes[experiment.model_class]
+    store.set_knob_config(experiment.id, serialized)
+    return deserialize_knob_config(serialized)
+
+
+def pin_knobs(knob_config: dict[str, BaseKnob], pinned: dict[str, Any]) -> dict[str, BaseKnob]:
+    """The config with each pinned knob fixed at its value (checked against its knob)."""
+    unknown = sorted(set(pinned) - set(knob_config))
+    if unknown:
+        raise TuningError(f"Pinned knobs not in the knob config: {', '.join(unknown)}")
+    problems = knob_problems({name: knob_config[name] for name in pinned}, pinned)
+    if problems:
+        raise TuningError(f"Pinned knobs do not fit: {'; '.join(problems)}")
+    return {name: FixedKnob(pinned[name]) if name in pinned else knob
+            for name, knob in knob_config.items()}
+
+
+class Tuner:
+    """Runs trials of a stored experiment under a budget of trials and/or minutes.
+
+    ``on_trial_event`` receives :class:`TuningEvent` objects, from the tuner's thread and the
+    executor's threads; keep it quick. At the minutes budget running trials are stopped."""
+
+    def __init__(
+        self,
+        store: Store,
+        experiment_id: int,
+        budget_trials: int | None = None,
+        budget_minutes: float | None = None,
+        parallel: int | None = None,
+        seed: int | None = None,
+        on_trial_event: Callable[[TuningEvent], None] | None = None,
+        *,
+        pinned_knobs: dict[str, Any] | None = None,
+        executor: TrialExecutor | None = None,
+        trial_timeout: float | None = None,
+        memory_limit_mb: int | None = None,
+    ):
+        if budget_trials is None and budget_minutes is None:
+            raise TuningError("Give a budget: a number of trials, minutes, or both")
+        if budget_trials is not None and budget_trials < 1:
+            raise TuningError(f"The trials budget must be at least 1, not {budget_trials}")
+        if budget_minutes is not None and budget_minutes <= 0:
+            raise TuningError(f"The minutes budget must be positive, not {budget_minutes}")
+        if parallel is not None and parallel < 1:
+            raise TuningError(f"Parallel trials must be at least 1, not {parallel}")
+        self.store = store
+        self.experiment = store.get_experiment(experiment_id)
+        self.budget_trials = budget_trials
+        self.budget_minutes = budget_minutes
+        self.parallel = parallel or default_parallel()
+        self.seed = seed
+        self.pinned_knobs = dict(pinned_knobs or {})
+        self.trial_timeout = trial_timeout
+        self.memory_limit_mb = memory_limit_mb
+        self._on_trial_event = on_trial_event
+        self._executor = executor or LocalProcessExecutor()
+        self._owns_executor = executor is None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._running: dict[int, tuple[TrialHandle, dict]] = {}
+        self._finished: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
+        self.advisor: Advisor | None = None
+
+    # -- control ---------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """End the tuning: no new trials; running ones are stopped (recorded as stopped)."""
+        with self._lock:
+            self._stopping.set()
+            handles = [handle for handle, _ in self._running.values()]
+        stoppers = [threading.Thread(target=handle.stop, daemon=True) for handle in handles]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def prepare(self) -> Advisor:
+        """The advisor over the (pinned) knob config, fed with the experiment's stored trials."""
+        knob_config = pin_knobs(knob_config_of(self.store, self.experiment), self.pinned_knobs)
+        self.store.update_experiment_settings(self.experiment.id, pinned=self.pinned_knobs,
+                                              seed=self.seed)
+        advisor = Advisor(knob_config, seed=self.seed)
+        for trial in self.store.trials(self.experiment.id):
+            if trial.knobs is None or trial.status not in (TrialStatus.COMPLETED,
+                                                           TrialStatus.ERRORED):
+                continue
+            if knob_problems(knob_config, trial.knobs):
+                continue  # tried with other pinned values or an older knob config
+            score = trial.score if trial.status == TrialStatus.COMPLETED else None
+            advisor.feedback(trial.knobs, score)
+        self.advisor = advisor
+        return advisor
+
+    def run(self) -> TuningResult:
+        """Tune until the budget is spent or :meth:`stop`; returns this tuning's trials."""
+        started = time.monotonic()
+        deadline = None if self.budget_minutes is None else started + self.budget_minutes * 60
+        advisor = self.advisor or self.prepare()
+        launched: list[int] = []
+        launch_failures = 0
+        try:
+            while True:
+                while self._may_launch(len(launched), deadline):
+                    trial_id = self._launch(advisor)
+                    launched.append(trial_id)
+                    if trial_id in self._running:
+                        launch_failures = 0
+                        continue
+                    launch_failures += 1
+                    if launch_failures >= MAX_LAUNCH_FAILURES_IN_A_ROW:
+                        self._stopping.set()
+                        raise TuningError(
+                            f"{launch_failures} trials in a row could not be started; the last "
+                            f"error: {self.store.trial(trial_id).error['message']}")
+                if not self._running:
+                    break
+                self._collect_one(advisor, deadline)
+        finally:
+            if self._running:
+                self.stop()
+                while self._running:
+                    self._collect_one(advisor, None)
+            if self._owns_executor:
+                self._executor.close()
+        return TuningResult(
+            experiment_id=self.experiment.id,
+            trials=[self.store.trial(trial_id) for trial_id in launched],
+            best=self.store.best_trial(self.experiment.id),
+            stopped=self.stopping,
+            elapsed=time.monotonic() - started,
+        )
+
+    def _may_launch(self, launched: int, deadline: float | None) -> bool:
+        if self.stopping or len(self._running) >= self.parallel:
+            return False
+        if self.budget_trials is not None and launched >= self.budget_trials:
+            return False
+        return deadline is None or time.monotonic() < deadline
+
+    def _launch(self, advisor: Advisor) -> int:
+        """Start one trial; one that cannot start is recorded as errored and not fed back."""
+        from .runner import RunSpec
+
+        knobs = advisor.propose()
+        trial = self.store.start_trial(self.experiment.id, knobs)
+        experiment = self.experiment
+        spec = RunSpec(
+            model_file_path=experiment.model_file_path, model_class=experiment.model_class,
+            task=experiment.task, train_dataset_uri=experiment.train_dataset_uri,
+            test_dataset_uri=experiment.test_dataset_uri, knobs=knobs,
+            dependencies=dict(experiment.dependencies),
+            seed=None if self.seed is None else self.seed + trial.number,
+            params_path=self.store.params_path_for(trial.id), app_mode=experiment.app_mode,
+            python=experiment.python, timeout=self.trial_timeout,
+            memory_limit_mb=self.memory_limit_mb,
+        )
+        self._emit(TuningEvent("trial_started", trial.id, trial=trial))
+        with self._lock:
+            if self.stopping:
+                return self._fail_to_start(trial, knobs, None)
+            try:
+                handle = self._executor.submit(spec, self._recorder(trial.id))
+            except Exception as exc:
+                return self._fail_to_start(trial, knobs, exc)
+            self._running[trial.id] = (handle, knobs)
+        threading.Thread(target=self._wait_for, args=(trial.id, handle), daemon=True,
+                         name=f"rafiki-trial-{trial.id}").start()
+        return trial.id
+
+    def _fail_to_start(self, trial: Trial, knobs: dict, exc: BaseException | None) -> int:
+        if exc is None:
+            ended = _Ended("STOPPED", None)
+        else:
+            ended = _Ended("ERRORED", ev.error_info(exc, None))
+        finished = self.store.finish_trial(trial.id, ended)
+        self._emit(TuningEvent("trial_finished", trial.id, trial=finished))
+        return trial.id
+
+    def _recorder(self, trial_id: int) -> Callable[[list[dict]], None]:
+        def record(batch: list[dict]) -> None:
+            self.store.record_events(trial_id, batch)
+            self._emit(TuningEvent("trial_events", trial_id, events=batch))
+
+        return record
+
+    def _wait_for(self, trial_id: int, handle: TrialHandle) -> None:
+        try:
+            self._finished.put((trial_id, handle.wait(), None))
+        except BaseException as exc:  # the executor failed us: the trial still has to end
+            self._finished.put((trial_id, None, exc))
+
+    def _collect_one(self, advisor: Advisor, deadline: float | None) -> None:
+        """Wait for one trial to end (stopping all at the deadline), record it, feed it back."""
+        while True:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                trial_id, outcome, failure = self._finished.get(
+                    timeout=None if wait is None else max(wait, 0.05))
+                break
+            except queue.Empty:
+                if not self.stopping and deadline is not None and time.monotonic() >= deadline:
+                    self.stop()
+                deadline = None
+        with self._lock:
+            _, knobs = self._running.pop(trial_id)
+        if outcome is None:
+            outcome = _Ended("ERRORED", ev.error_info(failure, None))
+        trial = self.store.finish_trial(trial_id, outcome)
+        if trial.status == TrialStatus.COMPLETED:
+            advisor.feedback(knobs, trial.score)
+        elif trial.status == TrialStatus.ERRORED:
+            advisor.feedback(knobs, None)
+        self._emit(TuningEvent("trial_finished", trial_id, trial=trial))
+
+    def _emit(self, event: TuningEvent) -> None:
+        if self._on_trial_event is not None:
+            self._on_trial_event(event)
+
+
+@dataclass
+class _Ended:
+    """The outcome of a trial that never reached a process (what ``finish_trial`` reads)."""
+
+    state: str
+    error: dict | None
+    result: dict | None = None
+    exit_code: int | None = None
+    signal: str | None = None
+    crash_report: str | None = None

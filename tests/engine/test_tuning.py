@@ -1,0 +1,120 @@
+"""Tuning through real child processes: budget, parallel trials, errors, stop, resume, pins."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from rafiki.store import Store
+from rafiki.tuning import Tuner, TuningError, default_parallel
+
+from ..sdk.model_files.datasets import write_image_zip
+
+if not hasattr(pytest.importorskip("rafiki.runner"), "Run"):
+    pytest.skip("the runner has not landed yet", allow_module_level=True)
+
+QUICK_MODEL = Path(__file__).parent / "store_models" / "quick_model.py"
+
+
+@pytest.fixture
+def store(rafiki_home):
+    with Store() as opened:
+        yield opened
+
+
+@pytest.fixture
+def experiment_id(store, tmp_path) -> int:
+    train = write_image_zip(tmp_path / "train.zip", [0, 1, 0, 1])
+    test = write_image_zip(tmp_path / "test.zip", [0, 1])
+    return store.create_experiment(
+        model_file_path=str(QUICK_MODEL), model_class="QuickModel",
+        task="IMAGE_CLASSIFICATION", train_dataset_uri=str(train), test_dataset_uri=str(test),
+    ).id
+
+
+def test_six_trials_two_at_a_time_then_resume(store, experiment_id):
+    seen: list = []
+    tuner = Tuner(store, experiment_id, budget_trials=6, parallel=2, seed=1,
+                  on_trial_event=seen.append, pinned_knobs={"delay": 0.0})
+    result = tuner.run()
+
+    assert len(result.trials) == 6 and not result.stopped
+    assert [t.number for t in result.trials] == [1, 2, 3, 4, 5, 6]
+    for trial in result.trials:
+        assert trial.knobs["delay"] == 0.0
+        if trial.knobs["x"] > 0.8:
+            assert trial.status == "errored" and trial.error["stage"] == "train"
+            assert "too large" in trial.error["message"]
+        else:
+            assert trial.status == "completed"
+            assert trial.score == pytest.approx(1 - (trial.knobs["x"] - 0.3) ** 2)
+            assert store.load_parameters(trial.id) == {"x": trial.knobs["x"]}
+            assert store.trial_metrics(trial.id)["loss"] == [1.0, 0.5, 1 / 3, 0.25, 0.2]
+            assert store.trial(trial.id).timings.keys() >= {"train", "evaluate"}
+    scored = [t for t in result.trials if t.score is not None]
+    assert result.best.score == max(t.score for t in scored)
+    kinds = {event.kind for event in seen}
+    assert kinds == {"trial_started", "trial_events", "trial_finished"}
+    assert sum(event.kind == "trial_finished" for event in seen) == 6
+    assert store.get_experiment(experiment_id).settings["pinned"] == {"delay": 0.0}
+
+    resumed = Tuner(store, experiment_id, budget_trials=2, parallel=2, seed=2,
+                    pinned_knobs={"delay": 0.0})
+    advisor = resumed.prepare()
+    assert len(advisor.study.trials) == 6  # the stored trials, fed back
+    again = resumed.run()
+    assert [t.number for t in again.trials] == [7, 8]
+    assert store.get_experiment(experiment_id).trial_count == 8
+
+
+def test_errored_trials_are_recorded_and_tuning_goes_on(store, experiment_id):
+    result = Tuner(store, experiment_id, budget_trials=3, parallel=2,
+                   pinned_knobs={"x": 0.9, "delay": 0.0}).run()
+    assert [t.status for t in result.trials] == ["errored"] * 3
+    assert result.best is None
+
+
+def test_stop_ends_running_trials_as_stopped_and_keeps_finished_ones(store, experiment_id):
+    trains_started = threading.Event()
+    started: set[int] = set()
+
+    def watch(event) -> None:
+        for item in event.events:
+            if item.get("stage") == "train" and item.get("state") == "started":
+                started.add(event.trial_id)
+                if len(started) == 2:
+                    trains_started.set()
+
+    tuner = Tuner(store, experiment_id, budget_trials=5, parallel=2, on_trial_event=watch,
+                  pinned_knobs={"delay": 30.0})
+    done: dict = {}
+    worker = threading.Thread(target=lambda: done.setdefault("result", tuner.run()))
+    worker.start()
+    assert trains_started.wait(60)
+    tuner.stop()
+    worker.join(30)
+    assert not worker.is_alive()
+    result = done["result"]
+    assert result.stopped
+    assert [t.status for t in result.trials] == ["stopped", "stopped"]
+    assert all(store.trial_metrics(t.id)["loss"] for t in result.trials)
+
+
+def test_minutes_budget_stops_trials_at_the_deadline(store, experiment_id):
+    result = Tuner(store, experiment_id, budget_minutes=0.03, parallel=1,
+                   pinned_knobs={"delay": 30.0}).run()
+    assert [t.status for t in result.trials] == ["stopped"]
+
+
+def test_bad_budgets_and_pins_are_refused(store, experiment_id):
+    with pytest.raises(TuningError, match="budget"):
+        Tuner(store, experiment_id)
+    with pytest.raises(TuningError, match="at least 1"):
+        Tuner(store, experiment_id, budget_trials=0)
+    with pytest.raises(TuningError, match="not in the knob config"):
+        Tuner(store, experiment_id, budget_trials=1, pinned_knobs={"nope": 1}).prepare()
+    with pytest.raises(TuningError, match="do not fit"):
+        Tuner(store, experiment_id, budget_trials=1, pinned_knobs={"x": 7.0}).prepare()
+    assert default_parallel() >= 1
