@@ -276,13 +276,12 @@ class Tuner:
     def _collect_one(self, advisor: Advisor, deadline: float | None) -> None:
         """Wait for one trial to end (stopping all at the deadline), record it, feed it back."""
         while True:
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            wait = None if deadline is None else max(0.05, deadline - time.monotonic())
             try:
-                trial_id, outcome, failure = self._finished.get(
-                    timeout=None if wait is None else max(wait, 0.05))
+                trial_id, outcome, failure = self._finished.get(timeout=wait)
                 break
-            except queue.Empty:
-                if not self.stopping and deadline is not None and time.monotonic() >= deadline:
+            except queue.Empty:  # only with a deadline, which has now come
+                if not self.stopping:
                     self.stop()
                 deadline = None
         with self._lock:
