@@ -1,0 +1,167 @@
+"""The numbers behind the tuning charts, computed with numpy from trials and metric columns.
+
+Kept apart from the widgets (no Qt) so they can be tested on plain values and so a chart's
+redraw is one ``setData`` of ready arrays: 500 curves of 1,000 points become one array with
+NaN gaps, reduced to at most ``OVERLAY_POINTS_PER_CURVE`` (min/max per bucket, so peaks
+survive) before pyqtgraph sees them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rafiki.model.knob import BaseKnob, CategoricalKnob, FixedKnob
+
+OVERLAY_POINTS_PER_CURVE = 200
+
+
+def scores_by_trial(trials: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(trial numbers, scores, best score so far) of the scored trials, by number."""
+    scored = sorted((t.number, float(t.score)) for t in trials
+                    if t.score is not None and math.isfinite(t.score))
+    if not scored:
+        empty = np.empty(0)
+        return empty, empty, empty
+    numbers, scores = (np.array(column, dtype=float) for column in zip(*scored, strict=True))
+    return numbers, scores, np.maximum.accumulate(scores)
+
+
+def metric_names(metrics: dict[int, dict[str, list]]) -> list[str]:
+    """Every metric logged by any trial (not the time column), most common first."""
+    counts: dict[str, int] = {}
+    for columns in metrics.values():
+        for name in columns:
+            if name != "time":
+                counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda name: (-counts[name], name))
+
+
+def metric_curve(columns: dict[str, list], metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """One trial's values of ``metric`` against their step (0, 1, 2, ... as logged)."""
+    column = columns.get(metric)
+    if not column:
+        empty = np.empty(0)
+        return empty, empty
+    values = np.array([np.nan if v is None else v for v in column], dtype=float)
+    values = values[~np.isnan(values)]
+    return np.arange(len(values), dtype=float), values
+
+
+def reduce_curve(x: np.ndarray, y: np.ndarray, points: int = OVERLAY_POINTS_PER_CURVE
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``points`` points: the min and max of each bucket, so spikes stay visible."""
+    if len(x) <= points:
+        return x, y
+    buckets = points // 2
+    edges = np.linspace(0, len(x), buckets + 1).astype(int)
+    starts = edges[:-1]
+    lows = np.minimum.reduceat(y, starts)
+    highs = np.maximum.reduceat(y, starts)
+    middle = x[np.minimum((starts + edges[1:]) // 2, len(x) - 1)]
+    return np.repeat(middle, 2), np.column_stack([lows, highs]).ravel()
+
+
+def joined_curves(curves: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Many curves as one pair of arrays separated by NaN (drawn with connect='finite')."""
+    if not curves:
+        return np.empty(0), np.empty(0)
+    gap = np.array([np.nan])
+    xs, ys = [], []
+    for x, y in curves:
+        xs += [x, gap]
+        ys += [y, gap]
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+@dataclass
+class Axis:
+    """One vertical axis of the parallel coordinates: how a value maps onto 0..1."""
+
+    name: str
+    kind: str  # "linear", "log" or "categorical"
+    low: float = 0.0
+    high: float = 1.0
+    categories: tuple = ()
+
+    def position(self, value: Any) -> float:
+        if value is None:
+            return math.nan
+        if self.kind == "categorical":
+            if value not in self.categories:
+                return math.nan
+            count = len(self.categories)
+            return 0.5 if count == 1 else self.categories.index(value) / (count - 1)
+        number = float(value)
+        if self.kind == "log":
+            if number <= 0:
+                return math.nan
+            number = math.log10(number)
+        span = self.high - self.low
+        return 0.5 if span == 0 else (number - self.low) / span
+
+    def ticks(self, count: int = 3) -> list[tuple[float, str]]:
+        """(position, label) pairs to write beside the axis."""
+        if self.kind == "categorical":
+            return [(self.position(c), str(c)) for c in self.categories]
+        if self.high == self.low:
+            values = [self.low]
+        else:
+            values = list(np.linspace(self.low, self.high, count))
+        ticks = []
+        for value in values:
+            shown = 10.0**value if self.kind == "log" else value
+            label = f"{shown:.1e}" if self.kind == "log" else f"{shown:.4g}"
+            span = self.high - self.low
+            ticks.append((0.5 if span == 0 else (value - self.low) / span, label))
+        return ticks
+
+
+def parallel_axes(trials: list[Any], knob_config: dict[str, BaseKnob]) -> list[Axis]:
+    """One axis per tuned knob (log for log-scale knobs, labelled categories), then score."""
+    axes = []
+    for name, knob in knob_config.items():
+        if isinstance(knob, FixedKnob):
+            continue
+        if isinstance(knob, CategoricalKnob):
+            axes.append(Axis(name, "categorical", categories=tuple(knob.values)))
+            continue
+        log = bool(getattr(knob, "is_exp", False))
+        low, high = float(knob.value_min), float(knob.value_max)
+        if log:
+            low, high = math.log10(low), math.log10(high)
+        axes.append(Axis(name, "log" if log else "linear", low, high))
+    scores = [t.score for t in trials if t.score is not None and math.isfinite(t.score)]
+    low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
+    axes.append(Axis("score", "linear", low, high))
+    return axes
+
+
+def parallel_lines(trials: list[Any], axes: list[Axis]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions: one row of 0..1 per scored trial, one column per axis; their scores)."""
+    rows, scores = [], []
+    for trial in trials:
+        if trial.score is None or not math.isfinite(trial.score) or not trial.knobs:
+            continue
+        values = {**trial.knobs, "score": trial.score}
+        rows.append([axis.position(values.get(axis.name)) for axis in axes])
+        scores.append(float(trial.score))
+    if not rows:
+        return np.empty((0, len(axes))), np.empty(0)
+    return np.array(rows, dtype=float), np.array(scores, dtype=float)
+
+
+def slice_points(trials: list[Any], knob_name: str) -> tuple[list[Any], np.ndarray]:
+    """(the knob's values, their scores) over the scored trials."""
+    values, scores = [], []
+    for trial in trials:
+        if trial.score is None or not math.isfinite(trial.score):
+            continue
+        value = (trial.knobs or {}).get(knob_name)
+        if value is not None:
+            values.append(value)
+            scores.append(float(trial.score))
+    return values, np.array(scores, dtype=float)

@@ -1,0 +1,484 @@
+"""The tuning charts (pyqtgraph): score by trial, one metric over all trials, parallel
+coordinates of the knobs, knob importance and a slice of score against one knob.
+
+Each chart redraws from whole arrays (:mod:`rafiki_gui.tuning.chart_data`) and only when its
+tab is visible; live updates are coalesced by a timer, so a finished trial costs one redraw of
+the chart in view however many trials finish at once. Importance (fANOVA takes seconds on 500
+trials) is computed on a background thread.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rafiki.model.knob import BaseKnob, CategoricalKnob, FixedKnob
+
+from ..style import plot_colors
+from . import chart_data as cd
+from .importance import KnobImportance, knob_importance
+
+REDRAW_DELAY_MS = 150
+BEST_COLOR = "#e6550d"
+SELECTED_COLOR = "#3182bd"
+SCORE_COLOR = "#6a51a3"
+COLOR_BINS = 16
+_COLORMAP = pg.colormap.get("viridis")
+
+
+def _plot_widget() -> pg.PlotWidget:
+    background, foreground = plot_colors()
+    widget = pg.PlotWidget(background=background)
+    item = widget.getPlotItem()
+    for side in ("left", "bottom"):
+        item.getAxis(side).setPen(foreground)
+        item.getAxis(side).setTextPen(foreground)
+    widget.showGrid(x=True, y=True, alpha=0.15)
+    return widget
+
+
+def _faint(color: str, alpha: int) -> Any:
+    faded = pg.mkColor(color)
+    faded.setAlpha(alpha)
+    return faded
+
+
+def _score_colors(scores: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Each score's colour bin (0..COLOR_BINS-1) on the score's range, and that range."""
+    if not len(scores):
+        return np.empty(0, dtype=int), 0.0, 1.0
+    low, high = float(scores.min()), float(scores.max())
+    span = high - low or 1.0
+    return np.minimum(((scores - low) / span * COLOR_BINS).astype(int), COLOR_BINS - 1), low, high
+
+
+class ChartView(QWidget):
+    """A chart with a control row; ``chart`` is the widget exported as PNG/SVG."""
+
+    title = ""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(2, 2, 2, 2)
+        self.controls = QHBoxLayout()
+        self.layout_.addLayout(self.controls)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.layout_.addWidget(self.message)
+        self.chart: QWidget = _plot_widget()
+        self.trials: list[Any] = []
+        self.knob_config: dict[str, BaseKnob] = {}
+        self.best_id: int | None = None
+        self.selected_id: int | None = None
+
+    def set_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def redraw(self) -> None:
+        raise NotImplementedError
+
+
+class ScoreChart(ChartView):
+    """Each trial's score by its number, and the best score so far as a step line."""
+
+    title = "Score"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.layout_.addWidget(self.chart, 1)
+        self.chart.setLabel("bottom", "trial")
+        self.chart.setLabel("left", "score")
+        self.chart.addLegend(offset=(-10, -10))
+        self.best_line = self.chart.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2),
+                                         stepMode="left", name="best so far")
+        self.points = self.chart.plot([], [], pen=None, symbol="o", symbolSize=6,
+                                      symbolBrush=_faint(SCORE_COLOR, 170),
+                                      symbolPen=None, name="trial score")
+        self.selected = self.chart.plot([], [], pen=None, symbol="o", symbolSize=11,
+                                        symbolBrush=None,
+                                        symbolPen=pg.mkPen(SELECTED_COLOR, width=2))
+
+    def redraw(self) -> None:
+        numbers, scores, best = cd.scores_by_trial(self.trials)
+        self.points.setData(numbers, scores)
+        if len(numbers):
+            self.best_line.setData(np.append(numbers, numbers[-1] + 1), np.append(best, best[-1]))
+        else:
+            self.best_line.setData([], [])
+        chosen = [t for t in self.trials if t.id == self.selected_id and t.score is not None]
+        self.selected.setData([t.number for t in chosen], [t.score for t in chosen])
+        self.set_message("" if len(numbers) else "No trial has a score yet.")
+
+
+class MetricOverlayChart(ChartView):
+    """One logged metric over every trial: the best trial bold, the others faint; any trial
+    can be hidden in the list beside the chart."""
+
+    title = "Metric"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.metrics: dict[int, dict[str, list]] = {}
+        self.hidden: set[int] = set()
+        self._curves_cache: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self.metric_box = QComboBox()
+        self.metric_box.setMinimumContentsLength(14)
+        self.controls.addWidget(QLabel("Metric"))
+        self.controls.addWidget(self.metric_box)
+        self.controls.addStretch(1)
+        self.trial_list = QListWidget()
+        self.trial_list.setMaximumWidth(170)
+        self.trial_list.setToolTip("Untick a trial to hide its curve")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.chart)
+        splitter.addWidget(self.trial_list)
+        splitter.setStretchFactor(0, 1)
+        self.layout_.addWidget(splitter, 1)
+        self.chart.setLabel("bottom", "logged point")
+        item = self.chart.getPlotItem()
+        item.setClipToView(True)
+        self.others = pg.PlotCurveItem(pen=pg.mkPen(_faint("#7f7f7f", 70), width=1),
+                                       connect="finite")
+        self.chart.addItem(self.others)
+        self.selected_curve = self.chart.plot([], [], pen=pg.mkPen(SELECTED_COLOR, width=2))
+        self.best_curve = self.chart.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2.5))
+        self.metric_box.currentTextChanged.connect(lambda _t: self.redraw())
+        self.trial_list.itemChanged.connect(self._toggled)
+
+    @property
+    def metric(self) -> str:
+        return self.metric_box.currentText()
+
+    def set_metrics(self, metrics: dict[int, dict[str, list]]) -> None:
+        self.metrics = metrics
+        self._curves_cache.clear()
+        names = cd.metric_names(metrics)
+        current = self.metric
+        if names != [self.metric_box.itemText(i) for i in range(self.metric_box.count())]:
+            self.metric_box.blockSignals(True)
+            self.metric_box.clear()
+            self.metric_box.addItems(names)
+            if current in names:
+                self.metric_box.setCurrentText(current)
+            self.metric_box.blockSignals(False)
+
+    def forget_trial(self, trial_id: int) -> None:
+        """A running trial logged more: its curve is rebuilt at the next redraw."""
+        for key in [k for k in self._curves_cache if k[0] == trial_id]:
+            del self._curves_cache[key]
+
+    def _curve(self, trial_id: int, reduced: bool) -> tuple[np.ndarray, np.ndarray]:
+        key = (trial_id, self.metric) if reduced else (-trial_id - 1, self.metric)
+        curve = self._curves_cache.get(key)
+        if curve is None:
+            x, y = cd.metric_curve(self.metrics.get(trial_id, {}), self.metric)
+            curve = cd.reduce_curve(x, y) if reduced else (x, y)
+            self._curves_cache[key] = curve
+        return curve
+
+    def _fill_list(self) -> None:
+        wanted = [(t.id, f"#{t.number}  {'' if t.score is None else f'{t.score:.4f}'}")
+                  for t in self.trials]
+        present = [(self.trial_list.item(i).data(Qt.ItemDataRole.UserRole),
+                    self.trial_list.item(i).text()) for i in range(self.trial_list.count())]
+        if wanted == present:
+            return
+        self.trial_list.blockSignals(True)
+        self.trial_list.clear()
+        for trial_id, text in wanted:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, trial_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if trial_id in self.hidden
+                               else Qt.CheckState.Checked)
+            self.trial_list.addItem(item)
+        self.trial_list.blockSignals(False)
+
+    def _toggled(self, item: QListWidgetItem) -> None:
+        trial_id = item.data(Qt.ItemDataRole.UserRole)
+        self.set_hidden(trial_id, item.checkState() != Qt.CheckState.Checked)
+
+    def set_hidden(self, trial_id: int, hidden: bool) -> None:
+        (self.hidden.add if hidden else self.hidden.discard)(trial_id)
+        self.redraw()
+
+    def redraw(self) -> None:
+        self._fill_list()
+        self.chart.setLabel("left", self.metric)
+        if not self.metric:
+            self.others.setData([], [])
+            self.best_curve.setData([], [])
+            self.selected_curve.setData([], [])
+            self.set_message("No trial has logged a metric yet (ModelLogger.log).")
+            return
+        self.set_message("")
+        shown = [t.id for t in self.trials if t.id not in self.hidden and t.id in self.metrics]
+        faint = [self._curve(i, True) for i in shown
+                 if i not in (self.best_id, self.selected_id)]
+        x, y = cd.joined_curves(faint)
+        self.others.setData(x, y, connect="finite")
+        for curve, trial_id in ((self.best_curve, self.best_id),
+                                (self.selected_curve, self.selected_id)):
+            if trial_id in shown:
+                curve.setData(*self._curve(trial_id, False))
+            else:
+                curve.setData([], [])
+
+
+class ParallelCoordinatesChart(ChartView):
+    """One vertical axis per tuned knob and one for the score; each trial a line across them,
+    coloured by its score (log axes for log-scale knobs, categories written on their axis)."""
+
+    title = "Parallel coordinates"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.layout_.addWidget(self.chart, 1)
+        item = self.chart.getPlotItem()
+        item.hideAxis("left")
+        item.setMouseEnabled(x=False, y=False)
+        item.hideButtons()
+        self.chart.showGrid(x=False, y=False)
+        self._items: list[Any] = []
+
+    def _clear(self) -> None:
+        for item in self._items:
+            self.chart.removeItem(item)
+        self._items = []
+
+    def _add(self, item: Any) -> Any:
+        self.chart.addItem(item)
+        self._items.append(item)
+        return item
+
+    def redraw(self) -> None:
+        self._clear()
+        axes = cd.parallel_axes(self.trials, self.knob_config)
+        positions, scores = cd.parallel_lines(self.trials, axes)
+        if len(axes) < 2 or not len(scores):
+            self.set_message("Parallel coordinates appear once trials have scores.")
+            return
+        self.set_message("")
+        _background, foreground = plot_colors()
+        count = len(axes)
+        xs = np.arange(count, dtype=float)
+        bins, low, high = _score_colors(scores)
+        for index in range(COLOR_BINS):
+            rows = positions[bins == index]
+            if not len(rows):
+                continue
+            x = np.tile(np.append(xs, np.nan), len(rows))
+            y = np.hstack([rows, np.full((len(rows), 1), np.nan)]).ravel()
+            color = _COLORMAP.map((index + 0.5) / COLOR_BINS, mode="qcolor")
+            color.setAlpha(150)
+            self._add(pg.PlotCurveItem(x, y, pen=pg.mkPen(color, width=1.2), connect="finite"))
+        best = int(np.argmax(scores))
+        self._add(pg.PlotCurveItem(xs, positions[best], pen=pg.mkPen(BEST_COLOR, width=3)))
+        for index, axis in enumerate(axes):
+            self._add(pg.InfiniteLine(pos=index, angle=90, pen=pg.mkPen(foreground, width=1)))
+            for position, label in axis.ticks():
+                if math.isnan(position):
+                    continue
+                text = pg.TextItem(label, color=foreground, anchor=(1.05, 0.5))
+                text.setPos(index, position)
+                self._add(text)
+        names = [(i, f"{a.name}{' (log)' if a.kind == 'log' else ''}")
+                 for i, a in enumerate(axes)]
+        self.chart.getPlotItem().getAxis("bottom").setTicks([names])
+        self.chart.setXRange(-0.6, count - 0.6, padding=0)
+        self.chart.setYRange(-0.05, 1.05, padding=0)
+        self.set_message(f"colour: score from {low:.4f} (purple) to {high:.4f} (yellow); "
+                         f"the best trial in orange")
+
+
+class ImportanceChart(ChartView):
+    """How much each knob explains the score, by Optuna's importance evaluator."""
+
+    title = "Knob importance"
+    sig_computed = Signal(object, int)
+    """Background result: (KnobImportance, generation)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.layout_.addWidget(self.chart, 1)
+        self.chart.setLabel("bottom", "importance")
+        self.chart.getPlotItem().setMouseEnabled(x=False, y=False)
+        self.result: KnobImportance | None = None
+        self._generation = 0
+        self._bars: Any = None
+        self.sig_computed.connect(self._show)
+
+    def redraw(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        trials, config = list(self.trials), dict(self.knob_config)
+        self.set_message("Computing knob importance…")
+
+        def compute() -> None:
+            try:
+                found = knob_importance(trials, config)
+            except Exception as exc:  # shown, never raised on a thread nobody watches
+                found = KnobImportance({}, "", f"knob importance failed: {exc}")
+            try:
+                self.sig_computed.emit(found, generation)
+            except RuntimeError:  # the chart was closed meanwhile
+                pass
+
+        threading.Thread(target=compute, name="rafiki-importance", daemon=True).start()
+
+    def _show(self, found: KnobImportance, generation: int) -> None:
+        if generation != self._generation:
+            return
+        self.result = found
+        if self._bars is not None:
+            self.chart.removeItem(self._bars)
+            self._bars = None
+        if found.problem:
+            self.set_message(found.problem)
+            return
+        names = list(found.importances)[::-1]
+        values = [found.importances[n] for n in names]
+        self._bars = pg.BarGraphItem(x0=0, y=np.arange(len(names)), height=0.6, width=values,
+                                     brush=SCORE_COLOR)
+        self.chart.addItem(self._bars)
+        self.chart.getPlotItem().getAxis("left").setTicks([list(enumerate(names))])
+        self.chart.setXRange(0, max(values + [0.01]) * 1.05)
+        self.chart.setYRange(-0.6, len(names) - 0.4, padding=0)
+        self.set_message(f"by {found.evaluator} over the completed trials")
+
+
+class SliceChart(ChartView):
+    """The score of each trial against one chosen knob."""
+
+    title = "Slice"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.knob_box = QComboBox()
+        self.controls.addWidget(QLabel("Knob"))
+        self.controls.addWidget(self.knob_box)
+        self.controls.addStretch(1)
+        self.layout_.addWidget(self.chart, 1)
+        self.chart.setLabel("left", "score")
+        self.points = self.chart.plot([], [], pen=None, symbol="o", symbolSize=7,
+                                      symbolPen=None)
+        self.knob_box.currentTextChanged.connect(lambda _t: self.redraw())
+
+    def _fill_knobs(self) -> None:
+        names = [n for n, k in self.knob_config.items() if not isinstance(k, FixedKnob)]
+        if names != [self.knob_box.itemText(i) for i in range(self.knob_box.count())]:
+            self.knob_box.blockSignals(True)
+            self.knob_box.clear()
+            self.knob_box.addItems(names)
+            self.knob_box.blockSignals(False)
+
+    def redraw(self) -> None:
+        self._fill_knobs()
+        name = self.knob_box.currentText()
+        knob = self.knob_config.get(name)
+        values, scores = cd.slice_points(self.trials, name) if name else ([], np.empty(0))
+        self.chart.setLabel("bottom", name)
+        axis = self.chart.getPlotItem().getAxis("bottom")
+        log = bool(getattr(knob, "is_exp", False))
+        self.chart.setLogMode(x=log, y=False)
+        if isinstance(knob, CategoricalKnob):
+            categories = list(knob.values)
+            rng = np.random.default_rng(0)
+            x = np.array([categories.index(v) if v in categories else np.nan for v in values],
+                         dtype=float) + rng.uniform(-0.15, 0.15, len(values))
+            axis.setTicks([[(i, str(c)) for i, c in enumerate(categories)]])
+        else:
+            x = np.array(values, dtype=float)
+            axis.setTicks(None)
+        bins, _low, _high = _score_colors(scores)
+        brushes = [_COLORMAP.map((b + 0.5) / COLOR_BINS, mode="qcolor") for b in bins]
+        self.points.setData(x, scores, symbolBrush=brushes)
+        self.set_message("" if len(scores) else "No scored trial yet.")
+
+
+class TrialCharts(QTabWidget):
+    """The tuning charts as tabs over one list of trials; only the visible one redraws."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.score_chart = ScoreChart()
+        self.metric_chart = MetricOverlayChart()
+        self.parallel_chart = ParallelCoordinatesChart()
+        self.importance_chart = ImportanceChart()
+        self.slice_chart = SliceChart()
+        self.charts: list[ChartView] = [self.score_chart, self.metric_chart,
+                                        self.parallel_chart, self.importance_chart,
+                                        self.slice_chart]
+        for chart in self.charts:
+            self.addTab(chart, chart.title)
+        self._stale: set[int] = set()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REDRAW_DELAY_MS)
+        self._timer.timeout.connect(self._redraw_visible)
+        self.currentChanged.connect(lambda _i: self._redraw_visible())
+
+    def set_data(self, trials: list[Any], knob_config: dict[str, BaseKnob], best_id: int | None,
+                 metrics: dict[int, dict[str, list]] | None = None) -> None:
+        """Everything at once (an experiment opened); the visible chart redraws now."""
+        for chart in self.charts:
+            chart.trials = trials
+            chart.knob_config = knob_config
+            chart.best_id = best_id
+        if metrics is not None:
+            self.metric_chart.set_metrics(metrics)
+        self._stale = set(range(len(self.charts)))
+        self._redraw_visible()
+
+    def trials_changed(self, best_id: int | None, metrics_of: int | None = None) -> None:
+        """The shared trials list changed (live); redraw soon, coalesced."""
+        for chart in self.charts:
+            chart.best_id = best_id
+        if metrics_of is not None:
+            self.metric_chart.forget_trial(metrics_of)
+        self._stale = set(range(len(self.charts)))
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def metrics_changed(self) -> None:
+        """New metric names may have appeared (the metric chart's own dict was extended)."""
+        self.metric_chart.set_metrics(self.metric_chart.metrics)
+        self._stale.add(self.charts.index(self.metric_chart))
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def set_selected(self, trial_id: int | None) -> None:
+        for chart in self.charts:
+            chart.selected_id = trial_id
+        for chart in (self.score_chart, self.metric_chart):
+            index = self.charts.index(chart)
+            self._stale.add(index)
+        self._redraw_visible()
+
+    def _redraw_visible(self) -> None:
+        index = self.currentIndex()
+        if index in self._stale:
+            self._stale.discard(index)
+            self.charts[index].redraw()
+
+    def current_chart(self) -> ChartView:
+        return self.charts[self.currentIndex()]

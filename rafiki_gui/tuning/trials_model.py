@@ -1,0 +1,237 @@
+"""The trials of one experiment as a Qt table model, live while tuning, best trial marked.
+
+Rows are the store's :class:`rafiki.store.Trial` records; a finished or updated trial replaces
+its row in place (``upsert``), so the view keeps its selection and sort while trials arrive.
+Every cell also has a sort key (``SORT_ROLE``): numbers sort as numbers and missing values
+last, which lets a plain ``QSortFilterProxyModel`` sort 500 rows in C++ without a Python
+``lessThan``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from rafiki.model.knob import BaseKnob, FixedKnob
+
+from ..knob_editors import format_float
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+TRIAL_ROLE = Qt.ItemDataRole.UserRole + 2
+FIXED_COLUMNS = ("#", "status", "score", "duration (s)")
+BEST_BACKGROUND = "#c8e6c9"
+STATUS_COLORS = {"errored": "#c62828", "interrupted": "#ef6c00", "stopped": "#757575",
+                 "running": "#1565c0"}
+_MISSING_SORT = float("inf")  # missing values sort after every number, ascending
+
+
+def is_log_scale(knob: BaseKnob | None) -> bool:
+    return bool(getattr(knob, "is_exp", False))
+
+
+def format_knob(value: Any, knob: BaseKnob | None) -> str:
+    """A knob value as the table shows it: log-scale knobs in scientific notation."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    if isinstance(value, float) or (is_log_scale(knob) and isinstance(value, int)):
+        if is_log_scale(knob):
+            mantissa, exponent = f"{float(value):.3e}".split("e")
+            return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"
+        return format_float(float(value), False)
+    return str(value)
+
+
+def format_score(score: float | None) -> str:
+    return "" if score is None else f"{score:.4f}"
+
+
+def _sort_key(value: Any) -> Any:
+    """Numbers as floats, text as text; missing or NaN last."""
+    if value is None:
+        return _MISSING_SORT
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return _MISSING_SORT if math.isnan(value) else float(value)
+    return str(value)
+
+
+def best_trial_id(trials: list[Any]) -> int | None:
+    """The id of the trial with the highest score (the first of equals), or None."""
+    best, best_score = None, None
+    for trial in trials:
+        score = trial.score
+        if score is None or (isinstance(score, float) and math.isnan(score)):
+            continue
+        if best_score is None or score > best_score:
+            best, best_score = trial.id, score
+    return best
+
+
+class TrialsModel(QAbstractTableModel):
+    """Trials as rows: number, status, score, duration, then one column per knob."""
+
+    def __init__(self, knob_config: dict[str, BaseKnob] | None = None, parent=None):
+        super().__init__(parent)
+        self.knob_config: dict[str, BaseKnob] = dict(knob_config or {})
+        self.knob_names: list[str] = [name for name, knob in self.knob_config.items()
+                                      if not isinstance(knob, FixedKnob)]
+        self.trials: list[Any] = []
+        self._row_of: dict[int, int] = {}
+        self.best_id: int | None = None
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._best_brush = QBrush(QColor(BEST_BACKGROUND))
+        self._best_text = QBrush(QColor("#1b1b1b"))
+        self._status_brushes = {k: QBrush(QColor(v)) for k, v in STATUS_COLORS.items()}
+
+    # -- filling ---------------------------------------------------------------------------
+
+    def set_trials(self, trials: list[Any], knob_config: dict[str, BaseKnob] | None = None
+                   ) -> None:
+        """Replace every row (an experiment opened)."""
+        self.beginResetModel()
+        if knob_config is not None:
+            self.knob_config = dict(knob_config)
+        names = [n for n, k in self.knob_config.items() if not isinstance(k, FixedKnob)]
+        for trial in trials:
+            for name in trial.knobs or {}:
+                if name not in names and name not in self.knob_config:
+                    names.append(name)
+        self.knob_names = names
+        self.trials = list(trials)
+        self._row_of = {trial.id: row for row, trial in enumerate(self.trials)}
+        self.best_id = best_trial_id(self.trials)
+        self.endResetModel()
+
+    def upsert(self, trial: Any) -> None:
+        """Add a new trial or replace the row of a known one; the best mark follows."""
+        row = self._row_of.get(trial.id)
+        if row is None:
+            row = len(self.trials)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self.trials.append(trial)
+            self._row_of[trial.id] = row
+            self.endInsertRows()
+        else:
+            self.trials[row] = trial
+            self._row_changed(row)
+        best = best_trial_id(self.trials)
+        if best != self.best_id:
+            previous, self.best_id = self.best_id, best
+            for trial_id in (previous, best):
+                if trial_id is not None and trial_id in self._row_of:
+                    self._row_changed(self._row_of[trial_id])
+
+    def _row_changed(self, row: int) -> None:
+        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    def trial_at(self, row: int) -> Any:
+        return self.trials[row]
+
+    def row_of(self, trial_id: int) -> int | None:
+        return self._row_of.get(trial_id)
+
+    # -- Qt model --------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self.trials)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(FIXED_COLUMNS) + len(self.knob_names)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.column_name(section)
+        if role == Qt.ItemDataRole.ToolTipRole and section >= len(FIXED_COLUMNS):
+            knob = self.knob_config.get(self.knob_names[section - len(FIXED_COLUMNS)])
+            return repr(knob) if knob is not None else None
+        return None
+
+    def column_name(self, column: int) -> str:
+        if column < len(FIXED_COLUMNS):
+            return FIXED_COLUMNS[column]
+        return self.knob_names[column - len(FIXED_COLUMNS)]
+
+    def raw_value(self, trial: Any, column: int) -> Any:
+        if column == 0:
+            return trial.number
+        if column == 1:
+            return trial.status
+        if column == 2:
+            return trial.score
+        if column == 3:
+            return trial.duration
+        return (trial.knobs or {}).get(self.knob_names[column - len(FIXED_COLUMNS)])
+
+    def display_text(self, trial: Any, column: int) -> str:
+        value = self.raw_value(trial, column)
+        if column == 2:
+            return format_score(value)
+        if column == 3:
+            return "" if value is None else f"{value:.1f}"
+        if column >= len(FIXED_COLUMNS):
+            return format_knob(value, self.knob_config.get(self.column_name(column)))
+        return "" if value is None else str(value)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        trial = self.trials[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.display_text(trial, column)
+        if role == SORT_ROLE:
+            return _sort_key(self.raw_value(trial, column))
+        if role == TRIAL_ROLE:
+            return trial.id
+        if role == Qt.ItemDataRole.BackgroundRole and trial.id == self.best_id:
+            return self._best_brush
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if trial.id == self.best_id:
+                return self._best_text
+            if column == 1:
+                return self._status_brushes.get(trial.status)
+        if role == Qt.ItemDataRole.FontRole and trial.id == self.best_id:
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if trial.id == self.best_id:
+                return "the best trial (highest score)"
+            if column == 1 and trial.error:
+                return f"{trial.error.get('type')}: {trial.error.get('message')}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column != 1:
+            if not isinstance(self.raw_value(trial, column), str):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class TrialsProxy(QSortFilterProxyModel):
+    """Sorting by each cell's sort key; filtering by text in any column (case-insensitive)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterKeyColumn(-1)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setDynamicSortFilter(True)
+
+    def set_filter_text(self, text: str) -> None:
+        self.setFilterFixedString(text)
+
+    def trial_id_at(self, row: int) -> int | None:
+        return self.data(self.index(row, 0), TRIAL_ROLE)
