@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
-    from rafiki.store import Store
-
     from rafiki.model.knob import BaseKnob
     from rafiki.runner import ModelInspection, RunOutcome, RunSpec
+    from rafiki.store import Store
 
     from .worker import RunWorker
 
@@ -287,21 +286,38 @@ class Session(QObject):
         return True if worker is None else worker.wait(timeout)
 
     def _open_trial(self, spec: RunSpec) -> int | None:
+        """Record the run as a trial of the matching experiment (same file contents, class,
+        task, datasets and app mode), creating the experiment the first time."""
         store = self.store
         if store is None:
             return None
         try:
-            experiment = store.create_experiment(
-                name=Path(spec.model_file_path).stem, model_file_path=spec.model_file_path,
-                model_class=spec.model_class, task=spec.task,
-                train_dataset_uri=spec.train_dataset_uri, test_dataset_uri=spec.test_dataset_uri,
-            )
-            trial = store.start_trial(experiment.id, spec.knobs)
+            experiment_id = self._experiment_for(store, spec)
+            trial = store.start_trial(experiment_id, spec.knobs)
             spec.params_path = store.params_path_for(trial.id)
             return trial.id
-        except Exception:
-            _log.exception("The run could not be recorded in the store")
+        except Exception as exc:
+            _log.warning("The run could not be recorded in the store: %s: %s",
+                         type(exc).__name__, exc)
             return None
+
+    def _experiment_for(self, store: Store, spec: RunSpec) -> int:
+        from rafiki.model.knob import serialize_knob_config
+        from rafiki.store import file_sha256
+
+        identity = (spec.model_file_path, file_sha256(spec.model_file_path), spec.model_class,
+                    spec.task, spec.train_dataset_uri, spec.test_dataset_uri, spec.app_mode)
+        for experiment in store.list_experiments():
+            if (experiment.model_file_path, experiment.model_sha256, experiment.model_class,
+                    experiment.task, experiment.train_dataset_uri, experiment.test_dataset_uri,
+                    experiment.app_mode) == identity:
+                return experiment.id
+        return store.create_experiment(
+            model_file_path=spec.model_file_path, model_class=spec.model_class, task=spec.task,
+            train_dataset_uri=spec.train_dataset_uri, test_dataset_uri=spec.test_dataset_uri,
+            app_mode=spec.app_mode, dependencies=spec.dependencies,
+            knob_config=serialize_knob_config(self.knob_config),
+        ).id
 
     def _recorder_for(self, trial_id: int | None):
         store = self.store
@@ -321,8 +337,9 @@ class Session(QObject):
         if self.store is not None and self.last_trial_id is not None:
             try:
                 self.store.finish_trial(self.last_trial_id, outcome)
-            except Exception:
-                _log.exception("The run's outcome could not be recorded in the store")
+            except Exception as exc:
+                _log.warning("The run's outcome could not be recorded in the store: %s: %s",
+                             type(exc).__name__, exc)
         self.sig_run_finished.emit(outcome)
 
     def _on_run_errored(self, error: dict) -> None:

@@ -215,16 +215,17 @@ class KnobsPanel(QWidget):
         found: list[tuple[str, dict[str, Any]]] = []
         try:
             for experiment in store.list_experiments():
-                if getattr(experiment, "model_file_path", None) != self.session.model_path:
+                if experiment.model_file_path != self.session.model_path:
                     continue
                 for trial in store.trials(experiment.id):
-                    knobs = getattr(trial, "knobs", None)
+                    knobs = trial.knobs
                     if knobs and set(knobs) == set(self.session.knob_config):
-                        score = getattr(trial, "score", None)
-                        tail = f": score {score:.4g}" if isinstance(score, float) else ""
-                        found.append((f"Trial {trial.id}{tail}", dict(knobs)))
-        except Exception:
-            _log.exception("past trials could not be read from the store")
+                        score = trial.score
+                        tail = f", score {score:.4g}" if isinstance(score, float) else ""
+                        found.append((f"{experiment.name} #{trial.number} ({trial.status}{tail})",
+                                      dict(knobs)))
+        except Exception as exc:
+            _log.warning("past trials could not be read from the store: %s", exc)
         return list(reversed(found))[:limit]
 
     def _fill_past_menu(self) -> None:

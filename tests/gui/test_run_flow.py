@@ -196,3 +196,25 @@ def test_switching_app_mode_reinspects_the_knob_ranges(window, qtbot):
     assert window.session.app_mode == "PROD"
     assert window.session.knob_config["epochs"].value_max == 100
     assert "PROD" in window.model_panel.status.text()
+
+
+def test_runs_are_stored_and_their_knobs_come_back_in_a_new_window(window, qtbot, digits):
+    load(window, qtbot, MODELS / "quick_model.py", *digits)
+    window.session.set_knobs(dict(window.session.knobs, epochs=7, shape="deep"))
+    assert run_to_end(window, qtbot).state.name == "COMPLETED"
+    trial = window.session.store.trial(window.session.last_trial_id)
+    assert trial.knobs["epochs"] == 7 and trial.score == pytest.approx(0.75)
+    assert trial.status == "completed"
+
+    from rafiki_gui.session import Session
+
+    later = MainWindow(Session())
+    qtbot.addWidget(later)
+    load(later, qtbot, MODELS / "quick_model.py", *digits)
+    assert later.session.knobs["epochs"] != 7
+    stored = [knobs for _label, knobs in later.knobs_panel.past_runs()]
+    assert trial.knobs in stored
+    later.knobs_panel._fill_past_menu()
+    action = next(a for a in later.knobs_panel.past_menu.actions() if "#" in a.text())
+    action.trigger()
+    assert later.session.knobs in stored
