@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .resources import EXAMPLE_MODEL, first_existing, resource_path
+from .resources import (
+    EXAMPLE_MODEL,
+    SAMPLE_LABEL_NAMES,
+    SAMPLE_TEST_NAMES,
+    SAMPLE_TRAIN_NAMES,
+    first_existing,
+    resource_path,
+)
 
 SELF_TEST_TIMEOUT_S = 300
 SCREENSHOT_SIZE = (1280, 800)
@@ -45,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 def default_inputs() -> tuple[Path, Path | None, Path | None]:
     """The bundled example model and its sample train/test datasets."""
     model = resource_path(*EXAMPLE_MODEL)
-    train = first_existing("datasets", "image_train.zip", "images_train.zip", "digits_train.zip")
-    test = first_existing("datasets", "image_test.zip", "images_test.zip", "digits_test.zip")
+    train = first_existing("datasets", *SAMPLE_TRAIN_NAMES)
+    test = first_existing("datasets", *SAMPLE_TEST_NAMES)
     return model, train, test
 
 
@@ -89,6 +96,12 @@ class Launcher:
             self.session.set_train_path(str(Path(train).resolve()))
         if test:
             self.session.set_test_path(str(Path(test).resolve()))
+        labels = first_existing("datasets", *SAMPLE_LABEL_NAMES)
+        if labels and not args.model and not self.session.label_names_path:
+            try:
+                self.session.set_label_names_path(str(labels))
+            except (ValueError, OSError) as exc:
+                self.report.append(f"class names not loaded: {exc}")
         self.window.model_panel.sig_inspection_done.connect(self._on_loaded)
         if not Path(model).exists():
             self._fail(f"The model file {model} does not exist")

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 EXAMPLE_MODEL = ("examples", "image_classifier.py")
-SAMPLE_TRAIN = ("datasets", "image_train.zip")
-SAMPLE_TEST = ("datasets", "image_test.zip")
-SAMPLE_LABELS = ("datasets", "image_meta.csv")
+#: names the bundled sample datasets may have, first found wins
+SAMPLE_TRAIN_NAMES = ("image_train.zip", "images_train.zip", "digits_train.zip")
+SAMPLE_TEST_NAMES = ("image_test.zip", "images_test.zip", "digits_test.zip")
+SAMPLE_LABEL_NAMES = ("image_meta.csv", "images_meta.csv", "digits_meta.csv")
 APP_ICON = ("icons", "rafiki.svg")
 
 
