@@ -184,6 +184,8 @@ class TrialsModel(QAbstractTableModel):
             return format_score(value)
         if column == 3:
             return "" if value is None else f"{value:.1f}"
+        if column == 1 and value == "running" and trial.current_stage:
+            return f"running: {trial.current_stage.replace('_', ' ')}"
         if column >= len(FIXED_COLUMNS):
             return format_knob(value, self.knob_config.get(self.column_name(column)))
         return "" if value is None else str(value)

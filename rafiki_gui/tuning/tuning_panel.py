@@ -1,0 +1,559 @@
+"""The Tuning tab: a budget (trials and/or minutes), trials at once, a seed and pinned knobs;
+Start and Stop; the trials table, the charts and the selected trial, all live while tuning.
+
+Tuning runs on a :class:`~rafiki_gui.tuning.tuning_worker.TuningWorker`; this panel only
+routes what it reports into the table model and the charts. The experiment tuned is the one
+matching the window's model file (same contents), class, task, datasets, app mode and
+interpreter, created on first use, so single runs and tunings of the same setup share it and
+the advisor learns from both. Opening a stored experiment brings its model, datasets and best
+knobs back into the window; resuming one continues with the advisor warmed by its trials.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..session import RunRefused, Session
+from .trial_charts import TrialCharts
+from .trial_detail import TrialDetail
+from .trials_model import TrialsModel, TrialsProxy, format_knob
+
+if TYPE_CHECKING:
+    from rafiki.store import Experiment, Store, Trial
+
+    from .tuning_worker import TuningWorker
+
+_log = logging.getLogger(__name__)
+
+INTERPRETER_SETTING = "runner/python"
+DEFAULT_TRIALS = 20
+RANDOM_SEED = -1
+
+
+class TuningRefused(ValueError):
+    """Tuning cannot start; the message says why in words a user can act on."""
+
+
+def chosen_interpreter() -> str | None:
+    """The Python chosen to run models (interpreter settings), or None for the workbench's."""
+    from ..settings import settings
+
+    value = settings().value(INTERPRETER_SETTING, "")
+    return str(value) if value else None
+
+
+class TuningPanel(QWidget):
+    """Tune the window's model, or any stored experiment, and watch the trials."""
+
+    sig_tuning_started = Signal(int)
+    """A tuning started: (experiment id)."""
+    sig_tuning_finished = Signal(object)
+    """A tuning ended: (TuningResult, or None when it failed; the status line says why)."""
+    sig_experiment_opened = Signal(int)
+    """The panel now shows this experiment: (experiment id)."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.experiment: Experiment | None = None
+        self.trials: list[Trial] = []
+        self.metrics: dict[int, dict[str, list]] = {}
+        self.worker: TuningWorker | None = None
+        self.last_result: Any = None
+        self.last_error: dict | None = None
+        self._restore_after_inspection: tuple[str, dict] | None = None
+
+        self.model = TrialsModel()
+        self.proxy = TrialsProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.charts = TrialCharts()
+        self.detail = TrialDetail(session)
+        self._build()
+        self._connect()
+        self._show_pinnable()
+        self._update_controls()
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        top = QHBoxLayout()
+        budget = QGroupBox("Budget")
+        form = QFormLayout(budget)
+        self.trials_spin = QSpinBox()
+        self.trials_spin.setRange(0, 100_000)
+        self.trials_spin.setValue(DEFAULT_TRIALS)
+        self.trials_spin.setSpecialValueText("no limit")
+        self.trials_spin.setToolTip("How many trials (0: no limit, then give minutes)")
+        self.minutes_spin = QDoubleSpinBox()
+        self.minutes_spin.setRange(0, 7 * 24 * 60)
+        self.minutes_spin.setDecimals(1)
+        self.minutes_spin.setSpecialValueText("no limit")
+        self.minutes_spin.setToolTip("Stop after this many minutes (0: no limit)")
+        from rafiki.tuning import default_parallel
+
+        self.parallel_spin = QSpinBox()
+        self.parallel_spin.setRange(1, 64)
+        self.parallel_spin.setValue(default_parallel())
+        self.parallel_spin.setToolTip("Trials running at once, each in its own process")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(RANDOM_SEED, 2**31 - 1)
+        self.seed_spin.setValue(RANDOM_SEED)
+        self.seed_spin.setSpecialValueText("random")
+        self.seed_spin.setToolTip("The advisor's seed (and each trial's), for a repeatable "
+                                  "tuning")
+        form.addRow("Trials", self.trials_spin)
+        form.addRow("Minutes", self.minutes_spin)
+        form.addRow("At once", self.parallel_spin)
+        form.addRow("Seed", self.seed_spin)
+        top.addWidget(budget)
+
+        pinned = QGroupBox("Pinned knobs")
+        pinned_layout = QVBoxLayout(pinned)
+        self.pinned_list = QListWidget()
+        self.pinned_list.setToolTip("A ticked knob keeps the knob form's value for this "
+                                    "tuning; the others are left to the advisor")
+        self.pinned_list.setMaximumHeight(118)
+        pinned_layout.addWidget(self.pinned_list)
+        top.addWidget(pinned, 1)
+
+        actions = QVBoxLayout()
+        self.start_button = QPushButton("Start tuning")
+        self.start_button.setToolTip("Tune the knobs of the window's model on its datasets")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("No new trials; running ones end as stopped, finished ones "
+                                    "are kept")
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        menu.addAction("Trials as CSV…").triggered.connect(self._ask_export_csv)
+        menu.addAction("Chart as PNG…").triggered.connect(lambda: self._ask_export_chart("png"))
+        menu.addAction("Chart as SVG…").triggered.connect(lambda: self._ask_export_chart("svg"))
+        self.export_button.setMenu(menu)
+        for widget in (self.start_button, self.stop_button, self.export_button):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        top.addLayout(actions)
+        outer.addLayout(top)
+
+        self.status = QLabel("No experiment open. Choose a model and datasets, then Start.")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.status)
+
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter trials (status, knob value, …)")
+        self.filter_edit.setClearButtonEnabled(True)
+        table_layout.addWidget(self.filter_edit)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        table_layout.addWidget(self.table, 1)
+
+        upper = QSplitter(Qt.Orientation.Horizontal)
+        upper.addWidget(table_box)
+        upper.addWidget(self.charts)
+        upper.setStretchFactor(0, 2)
+        upper.setStretchFactor(1, 3)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        outer.addWidget(self.splitter, 1)
+
+    def _connect(self) -> None:
+        self.start_button.clicked.connect(self._start_clicked)
+        self.stop_button.clicked.connect(self.stop_tuning)
+        self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.session.sig_model_class_changed.connect(self._class_changed)
+        self.session.sig_knobs_changed.connect(lambda _knobs: self._show_pinnable())
+        self.session.sig_inspection_changed.connect(self._inspected)
+
+    # -- pinned knobs ----------------------------------------------------------------------
+
+    def _show_pinnable(self) -> None:
+        """One line per knob of the window's class, showing the value a pin would keep."""
+        from rafiki.model.knob import FixedKnob
+
+        pinned = set(self.pinned_knobs())
+        self.pinned_list.blockSignals(True)
+        self.pinned_list.clear()
+        for name, knob in self.session.knob_config.items():
+            if isinstance(knob, FixedKnob):
+                continue
+            value = self.session.knobs.get(name)
+            item = QListWidgetItem(f"{name} = {format_knob(value, knob)}")
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in pinned
+                               else Qt.CheckState.Unchecked)
+            self.pinned_list.addItem(item)
+        self.pinned_list.blockSignals(False)
+
+    def set_pinned(self, names: list[str]) -> None:
+        for row in range(self.pinned_list.count()):
+            item = self.pinned_list.item(row)
+            checked = item.data(Qt.ItemDataRole.UserRole) in names
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def pinned_knobs(self) -> dict[str, Any]:
+        """The ticked knobs with the knob form's values."""
+        names = [self.pinned_list.item(r).data(Qt.ItemDataRole.UserRole)
+                 for r in range(self.pinned_list.count())
+                 if self.pinned_list.item(r).checkState() == Qt.CheckState.Checked]
+        return {name: self.session.knobs[name] for name in names if name in self.session.knobs}
+
+    def _class_changed(self, _name: str) -> None:
+        self._show_pinnable()
+
+    # -- tuning ----------------------------------------------------------------------------
+
+    @property
+    def is_tuning(self) -> bool:
+        return self.worker is not None
+
+    @property
+    def store(self) -> Store | None:
+        return self.session.store
+
+    def _start_clicked(self) -> None:
+        try:
+            self.start_tuning()
+        except (TuningRefused, RunRefused) as refusal:
+            self.status.setText(str(refusal))
+
+    def budget(self) -> tuple[int | None, float | None]:
+        trials = self.trials_spin.value() or None
+        minutes = self.minutes_spin.value() or None
+        return trials, minutes
+
+    def start_tuning(self, experiment_id: int | None = None) -> int:
+        """Start tuning the window's setup (or the stored experiment ``experiment_id``);
+        returns the experiment id. Raises TuningRefused / RunRefused with the reasons."""
+        if self.worker is not None:
+            raise TuningRefused("A tuning is already going; stop it first")
+        if self.session.is_running:
+            raise TuningRefused("A run is going; wait for it or stop it first")
+        store = self.store
+        if store is None:
+            raise TuningRefused("Cannot tune: the experiment store could not be opened")
+        trials, minutes = self.budget()
+        if trials is None and minutes is None:
+            raise TuningRefused("Cannot tune: give a budget of trials, minutes or both")
+        pinned = self.pinned_knobs()
+        if experiment_id is None:
+            experiment_id = self._experiment_for_window(store)  # opens it too
+        elif self.experiment is None or self.experiment.id != experiment_id:
+            self.open_experiment(experiment_id, restore=False)
+        if not pinned and self.pinned_list.count() == 0:  # the window has no class loaded
+            pinned = dict(self.experiment.settings.get("pinned") or {})
+        seed = self.seed_spin.value()
+        from .tuning_worker import TuningWorker
+
+        worker = TuningWorker(store, experiment_id, budget_trials=trials, budget_minutes=minutes,
+                              parallel=self.parallel_spin.value(),
+                              seed=None if seed == RANDOM_SEED else seed, pinned_knobs=pinned)
+        worker.sig_trial_started.connect(self._trial_started)
+        worker.sig_trial_events.connect(self._trial_events)
+        worker.sig_trial_finished.connect(self._trial_finished)
+        worker.sig_returned.connect(self._tuning_returned)
+        worker.sig_errored.connect(self._tuning_errored)
+        self.worker = worker
+        self.last_result = None
+        self.last_error = None
+        budget = " and ".join(part for part in (
+            f"{trials} trials" if trials else "", f"{minutes:g} minutes" if minutes else "")
+            if part)
+        self.status.setText(f"Tuning experiment {experiment_id}: {budget}, "
+                            f"{self.parallel_spin.value()} at once"
+                            f"{', pinned: ' + ', '.join(pinned) if pinned else ''}…")
+        self._update_controls()
+        worker.start()
+        self.sig_tuning_started.emit(experiment_id)
+        return experiment_id
+
+    def resume_tuning(self, experiment_id: int) -> int:
+        """Open a stored experiment (restoring the window) and continue tuning it."""
+        self.open_experiment(experiment_id)
+        return self.start_tuning(experiment_id)
+
+    def stop_tuning(self) -> None:
+        """No new trials; running ones end as stopped. Returns at once."""
+        if self.worker is not None:
+            self.worker.stop()
+            self.status.setText("Stopping: running trials end as stopped…")
+            self.stop_button.setEnabled(False)
+
+    def wait_for_tuning(self, timeout: float = 60.0) -> bool:
+        worker = self.worker
+        return True if worker is None else worker.wait(timeout)
+
+    def _experiment_for_window(self, store: Store) -> int:
+        """The stored experiment of the window's setup, created when there is none."""
+        from rafiki.model.knob import serialize_knob_config
+        from rafiki.store import file_sha256
+
+        spec = self.session.build_spec()  # raises RunRefused with what is missing
+        python = chosen_interpreter()
+        identity = (spec.model_file_path, file_sha256(spec.model_file_path), spec.model_class,
+                    spec.task, spec.train_dataset_uri, spec.test_dataset_uri, spec.app_mode,
+                    python)
+        experiment_id = None
+        for experiment in store.list_experiments():
+            if (experiment.model_file_path, experiment.model_sha256, experiment.model_class,
+                    experiment.task, experiment.train_dataset_uri, experiment.test_dataset_uri,
+                    experiment.app_mode, experiment.python) == identity:
+                experiment_id = experiment.id
+                break
+        if experiment_id is None:
+            experiment_id = store.create_experiment(
+                model_file_path=spec.model_file_path, model_class=spec.model_class,
+                task=spec.task, train_dataset_uri=spec.train_dataset_uri,
+                test_dataset_uri=spec.test_dataset_uri, app_mode=spec.app_mode, python=python,
+                dependencies=spec.dependencies,
+                knob_config=serialize_knob_config(self.session.knob_config),
+            ).id
+        else:
+            store.set_knob_config(experiment_id, serialize_knob_config(self.session.knob_config))
+        self.open_experiment(experiment_id, restore=False)
+        return experiment_id
+
+    # -- opening an experiment -------------------------------------------------------------
+
+    def open_experiment(self, experiment_id: int, restore: bool = True) -> None:
+        """Show a stored experiment's trials and charts; with ``restore`` the window takes
+        its model file, datasets, app mode, class and best knobs."""
+        store = self.store
+        if store is None:
+            raise TuningRefused("The experiment store could not be opened")
+        experiment = store.get_experiment(experiment_id)
+        self.experiment = experiment
+        self.trials = store.trials(experiment_id)
+        self.metrics = store.experiment_metrics(experiment_id)
+        config = self._knob_config(experiment)
+        self.model.set_trials(self.trials, config)
+        self.charts.set_data(self.trials, config, self.model.best_id, self.metrics)
+        self.detail.set_experiment(store, experiment)
+        self._show_summary()
+        if restore:
+            self._restore_window(experiment)
+        self.sig_experiment_opened.emit(experiment_id)
+
+    @staticmethod
+    def _knob_config(experiment: Experiment) -> dict:
+        if not experiment.knob_config:
+            return {}
+        from rafiki.model.knob import deserialize_knob_config
+
+        return deserialize_knob_config(experiment.knob_config)
+
+    def _restore_window(self, experiment: Experiment) -> None:
+        session = self.session
+        missing = [p for p in (experiment.model_file_path,) if not Path(p).is_file()]
+        if missing:
+            self.status.setText(f"Experiment {experiment.id}: its model file {missing[0]} is "
+                                f"gone, so the window keeps its own model; the trials are shown")
+            return
+        best = self.model.trials[self.model.row_of(self.model.best_id)] \
+            if self.model.best_id is not None else None
+        knobs = dict((best.knobs if best else None) or {})
+        session.set_app_mode(experiment.app_mode if experiment.app_mode in ("DEV", "PROD")
+                             else "DEV")
+        session.set_train_path(experiment.train_dataset_uri)
+        session.set_test_path(experiment.test_dataset_uri)
+        if session.model_path == experiment.model_file_path and session.inspection is not None:
+            self._restore_after_inspection = (experiment.model_class, knobs)
+            self._inspected(session.inspection)
+        else:
+            self._restore_after_inspection = (experiment.model_class, knobs)
+            session.set_model_path(experiment.model_file_path)
+
+    def _inspected(self, inspection: Any) -> None:
+        """Once the restored model file is inspected: its class, then the best knobs."""
+        if inspection is None or self._restore_after_inspection is None:
+            self._show_pinnable()
+            return
+        model_class, knobs = self._restore_after_inspection
+        self._restore_after_inspection = None
+        classes = dict(getattr(inspection, "classes", None) or {})
+        if model_class in classes:
+            if self.session.model_class != model_class:
+                self.session.set_model_class(model_class)
+            fitting = {k: v for k, v in knobs.items() if k in self.session.knob_config
+                       and self.session.knob_config[k].problem_with(v) is None}
+            if fitting:
+                self.session.set_knobs({**self.session.knobs, **fitting})
+        self._show_pinnable()
+
+    def _show_summary(self) -> None:
+        experiment = self.experiment
+        if experiment is None:
+            return
+        done = sum(1 for t in self.trials if t.status != "running")
+        best = self.model.trials[self.model.row_of(self.model.best_id)] \
+            if self.model.best_id is not None else None
+        best_text = f"best score {best.score:.4f} (trial {best.number})" if best else \
+            "no score yet"
+        counts: dict[str, int] = {}
+        for trial in self.trials:
+            counts[trial.status] = counts.get(trial.status, 0) + 1
+        statuses = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        state = "tuning" if self.worker is not None else "experiment"
+        self.status.setText(f"<b>{experiment.name}</b> ({state} {experiment.id}, "
+                            f"{experiment.model_class}): {done} of {len(self.trials)} trials "
+                            f"done{' — ' + statuses if statuses else ''}; {best_text}")
+
+    # -- live ------------------------------------------------------------------------------
+
+    def _replace_trial(self, trial: Trial) -> None:
+        for index, known in enumerate(self.trials):
+            if known.id == trial.id:
+                self.trials[index] = trial
+                break
+        else:
+            self.trials.append(trial)
+        self.model.upsert(trial)
+
+    def _trial_started(self, trial: Trial) -> None:
+        self._replace_trial(trial)
+        self.charts.trials_changed(self.model.best_id)
+        self._show_summary()
+
+    def _trial_events(self, trial_id: int, events: list[dict]) -> None:
+        """A running trial's events: its row shows its stage as it goes."""
+        for event in reversed(events):
+            if event.get("kind") == "stage" and event.get("state") == "started":
+                row = self.model.row_of(trial_id)
+                if row is not None:
+                    trial = self.model.trial_at(row)
+                    trial.current_stage = event.get("stage")
+                    self.model.upsert(trial)
+                break
+
+    def _trial_finished(self, trial: Trial) -> None:
+        self._replace_trial(trial)
+        store = self.store
+        if store is not None:
+            self.metrics[trial.id] = store.trial_metrics(trial.id)
+            self.charts.metric_chart.metrics = self.metrics
+            self.charts.metrics_changed()
+        self.charts.trials_changed(self.model.best_id, metrics_of=trial.id)
+        if self.detail.trial is not None and self.detail.trial.id == trial.id:
+            self.detail.show_trial(trial)
+        self._show_summary()
+
+    def _tuning_returned(self, result: Any) -> None:
+        self.worker = None
+        self.last_result = result
+        self._update_controls()
+        self._show_summary()
+        ending = "stopped" if result.stopped else "finished"
+        self.status.setText(self.status.text() + f" — tuning {ending} after "
+                            f"{result.elapsed:.0f} s")
+        self.sig_tuning_finished.emit(result)
+
+    def _tuning_errored(self, error: dict) -> None:
+        self.worker = None
+        self.last_error = error
+        self._update_controls()
+        self.status.setText(f"Tuning stopped with an error: {error.get('type')}: "
+                            f"{error.get('message')}")
+        self.sig_tuning_finished.emit(None)
+
+    def _update_controls(self) -> None:
+        tuning = self.worker is not None
+        self.start_button.setEnabled(not tuning)
+        self.stop_button.setEnabled(tuning)
+        for widget in (self.trials_spin, self.minutes_spin, self.parallel_spin, self.seed_spin,
+                       self.pinned_list):
+            widget.setEnabled(not tuning)
+
+    # -- selection and export --------------------------------------------------------------
+
+    def selected_trial(self) -> Trial | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        trial_id = self.proxy.trial_id_at(rows[0].row())
+        row = self.model.row_of(trial_id)
+        return None if row is None else self.model.trial_at(row)
+
+    def select_trial(self, trial_id: int) -> None:
+        row = self.model.row_of(trial_id)
+        if row is not None:
+            self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+
+    def _selection_changed(self, *_args: Any) -> None:
+        trial = self.selected_trial()
+        self.detail.show_trial(trial)
+        self.charts.set_selected(None if trial is None else trial.id)
+
+    def export_csv(self, path: str) -> None:
+        from .export import write_trials_csv
+
+        write_trials_csv(path, self.trials, self.model.knob_names)
+
+    def export_chart(self, path: str) -> None:
+        from .export import export_widget_image
+
+        export_widget_image(self.charts.current_chart().chart, path)
+
+    def _ask_export_csv(self) -> None:
+        name = (self.experiment.name if self.experiment else "trials") + "_trials.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the trials", name, "*.csv")
+        if path:
+            self.export_csv(path)
+
+    def _ask_export_chart(self, suffix: str) -> None:
+        chart = self.charts.current_chart()
+        name = chart.title.lower().replace(" ", "_") + f".{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the {chart.title} chart", name,
+                                              f"*.{suffix}")
+        if path:
+            self.export_chart(path)
+
+    def shutdown(self, timeout: float = 15.0) -> None:
+        """Stop a tuning and wait for it (the window is closing)."""
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker.wait(timeout)

@@ -1,0 +1,129 @@
+"""Stored experiments in the window: the browser (list, rename, note, delete with parameters
+files), opening one in the Tuning tab (table, charts, a trial's own results) and export."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from PySide6.QtCore import Qt
+
+from rafiki.model.knob import deserialize_knob_config
+from rafiki_gui.session import Session
+from rafiki_gui.tuning.experiments_browser import ExperimentsBrowser
+from rafiki_gui.tuning.tuning_panel import TuningPanel
+
+from .tuning_trials import KNOB_CONFIG, filled_store
+
+
+@pytest.fixture
+def stored_session(qtbot, tmp_path):
+    store, experiment_id = filled_store(tmp_path, trials=12, points=40)
+    session = Session(store=store)
+    yield session, store, experiment_id
+    store.close()
+
+
+def test_browser_lists_renames_notes_and_deletes_with_parameters(qtbot, stored_session):
+    session, store, experiment_id = stored_session
+    other = store.create_experiment(
+        model_file_path=store.get_experiment(experiment_id).model_file_path, model_class="Model",
+        task="IMAGE_CLASSIFICATION", train_dataset_uri="file:///data/a.zip",
+        test_dataset_uri="https://example.org/b.zip")
+    trial = store.start_trial(other.id, {"hidden_units": 3})
+    params = store.params_path_for(trial.id)
+    with open(params, "wb") as handle:
+        handle.write(b"not really a pickle")
+    browser = ExperimentsBrowser(session)
+    qtbot.addWidget(browser)
+    browser.refresh()
+    assert browser.table.rowCount() == 2
+    assert browser.select(experiment_id)
+    row = browser.table.selectionModel().selectedRows()[0].row()
+    texts = [browser.table.item(row, c).text() for c in range(browser.table.columnCount())]
+    assert texts[2] == "model.py" and texts[3] == "Model" and texts[6] == "12"
+    assert texts[7] == f"{store.get_experiment(experiment_id).best_score:.4f}"
+    with qtbot.waitSignal(browser.sig_open_experiment) as opened:
+        browser.open_button.click()
+    assert opened.args == [experiment_id]
+
+    browser.rename(experiment_id, "digits, wide search")
+    browser.set_note(experiment_id, "lr matters most")
+    assert store.get_experiment(experiment_id).name == "digits, wide search"
+    assert browser.table.item(row, 8).text() == "lr matters most"
+
+    browser.busy_experiment = other.id
+    with pytest.raises(ValueError, match="being tuned"):
+        browser.delete(other.id)
+    browser.busy_experiment = None
+    with qtbot.waitSignal(browser.sig_deleted):
+        browser.delete(other.id)
+    assert browser.table.rowCount() == 1
+    assert not (store.params_dir / str(other.id)).exists()
+    with pytest.raises(KeyError):
+        store.get_experiment(other.id)
+
+
+def test_opened_experiment_fills_table_charts_and_trial_detail(qtbot, stored_session, tmp_path):
+    session, store, experiment_id = stored_session
+    session.knob_config = deserialize_knob_config(
+        store.get_experiment(experiment_id).knob_config)
+    session.set_knobs({"learning_rate": 0.01, "hidden_units": 8, "activation": "relu"})
+    panel = TuningPanel(session)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 800)
+    panel.show()
+    with qtbot.waitSignal(panel.sig_experiment_opened):
+        panel.open_experiment(experiment_id, restore=False)
+    assert panel.model.rowCount() == 12
+    best = store.best_trial(experiment_id)
+    assert panel.model.best_id == best.id
+    assert f"{best.score:.4f}" in panel.status.text()
+    assert "11 completed, 1 errored" in panel.status.text()
+
+    panel.select_trial(best.id)
+    assert panel.detail.trial.id == best.id
+    assert len(panel.detail._plot_views) == 1  # the "loss" plot the trial defined
+    view = panel.detail._plot_views[0]
+    assert view.points_in_plot("loss") == 40
+    assert panel.charts.score_chart.selected_id == best.id
+
+    with qtbot.waitSignal(session.sig_knobs_changed):
+        panel.detail.use_knobs_button.click()
+    assert session.knobs == best.knobs
+
+    errored = next(t for t in store.trials(experiment_id) if t.status == "errored")
+    panel.select_trial(errored.id)
+    assert "ValueError in train: bad knobs" in panel.detail.error.toPlainText()
+    assert panel.detail.tabs.tabText(3).startswith("Error")
+
+    panel.filter_edit.setText("errored")
+    assert panel.proxy.rowCount() == 1
+    panel.filter_edit.clear()
+
+    panel.set_pinned(["hidden_units"])
+    assert panel.pinned_knobs() == {"hidden_units": best.knobs["hidden_units"]}
+
+    csv_path = tmp_path / "trials.csv"
+    panel.export_csv(str(csv_path))
+    rows = list(csv.DictReader(csv_path.open()))
+    assert [int(r["number"]) for r in rows] == list(range(1, 13))
+    assert set(KNOB_CONFIG) <= set(rows[0])
+    png = tmp_path / "chart.png"
+    panel.export_chart(str(png))
+    assert png.stat().st_size > 1000
+
+
+def test_start_is_refused_with_reasons(qtbot, stored_session):
+    session, _store, _experiment_id = stored_session
+    panel = TuningPanel(session)
+    qtbot.addWidget(panel)
+    panel.start_button.click()
+    assert "choose a model file" in panel.status.text()
+    panel.trials_spin.setValue(0)
+    panel.minutes_spin.setValue(0)
+    panel.start_button.click()
+    assert "give a budget" in panel.status.text()
+    assert not panel.is_tuning
+    assert panel.table.horizontalHeader().sortIndicatorSection() == 0
+    assert panel.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
