@@ -1,0 +1,232 @@
+"""The Tuning tab at scale: an experiment of 500 trials x 1,000 metric points, and live tuning.
+
+1. Open: ``TuningPanel.open_experiment`` (store reads, table, charts, first paint), against the
+   bare store reads it needs (``trials`` + ``experiment_metrics``). Bar: < 2 s.
+2. Sort: the trials table sorted by score and by a knob (proxy sort), against Python's
+   ``sorted`` over the same 500 values. Bar: < 100 ms.
+3. Overlay: the metric chart with 500 curves redrawn and painted, against one curve. Bar: no
+   stall over 50 ms.
+4. Live (``--live``, needs rafiki.runner and the example image model): a 5 ms QTimer
+   heartbeat's longest gap while 2 trials run at once, against the same window idle.
+   Bar: < 50 ms.
+
+    python bench/bench_tuning_gui.py [--trials 500] [--points 1000] [--live]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("RAFIKI_HOME", tempfile.mkdtemp(prefix="rafiki-bench-tuning-"))
+EXAMPLE_MODEL = ROOT / "resources" / "examples" / "image_classifier.py"
+SAMPLES = ROOT / "resources" / "datasets"
+
+
+def build_store(folder: Path, trials: int, points: int):
+    """A store with one experiment of ``trials`` completed trials of ``points`` losses."""
+    from rafiki.model.knob import (
+        CategoricalKnob,
+        FloatKnob,
+        IntegerKnob,
+        serialize_knob_config,
+    )
+    from rafiki.store import Store
+
+    config = {"learning_rate": FloatKnob(1e-5, 1e-1, is_exp=True),
+              "hidden_units": IntegerKnob(2, 256), "batch_size": CategoricalKnob([16, 32, 64]),
+              "dropout": FloatKnob(0.0, 0.6)}
+    model = folder / "model.py"
+    model.write_text("class Model: pass\n")
+    store = Store(folder / "store.sqlite3")
+    experiment = store.create_experiment(
+        model_file_path=str(model), model_class="Model", task="IMAGE_CLASSIFICATION",
+        train_dataset_uri="train.zip", test_dataset_uri="test.zip",
+        knob_config=serialize_knob_config(config))
+    rng = random.Random(0)
+
+    class Done:
+        state = "COMPLETED"
+        error = None
+        exit_code = 0
+        signal = None
+        crash_report = None
+
+        def __init__(self, score: float):
+            self.result = {"score": score}
+
+    for _ in range(trials):
+        knobs = {"learning_rate": 10 ** rng.uniform(-5, -1), "hidden_units": rng.randint(2, 256),
+                 "batch_size": rng.choice([16, 32, 64]), "dropout": rng.uniform(0, 0.6)}
+        trial = store.start_trial(experiment.id, knobs)
+        scale = rng.uniform(0.5, 2)
+        batch = [{"kind": "plot", "time": 0.0, "title": "loss", "metrics": ["loss"],
+                  "x_axis": "epoch"}]
+        batch += [{"kind": "metrics", "time": 1.0 + step,
+                   "values": {"loss": scale / (1 + step / 50) + rng.random() * 0.02,
+                              "epoch": step}} for step in range(points)]
+        store.record_events(trial.id, batch)
+        store.finish_trial(trial.id, Done(rng.random()))
+    return store, experiment.id
+
+
+class Heartbeat:
+    """Longest gap between ticks of a fast QTimer on the UI thread."""
+
+    def __init__(self, interval_ms: int = 5):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.longest = 0.0
+        self._last: float | None = None
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            self.longest = max(self.longest, now - self._last)
+        self._last = now
+
+    def run_for(self, app, seconds: float, until=None) -> float:
+        self.longest, self._last = 0.0, None
+        self.timer.start()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not (until and until()):
+            app.processEvents()
+            time.sleep(0.001)
+        self.timer.stop()
+        return self.longest
+
+
+def timed(action, repeat: int = 5) -> float:
+    """Median wall time of ``action`` in seconds."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def bench_scale(app, trials: int, points: int) -> None:
+    from PySide6.QtCore import Qt
+
+    from rafiki_gui.session import Session
+    from rafiki_gui.tuning.tuning_panel import TuningPanel
+
+    folder = Path(tempfile.mkdtemp(prefix="rafiki-bench-tuning-store-"))
+    started = time.perf_counter()
+    store, experiment_id = build_store(folder, trials, points)
+    print(f"store of {trials} trials x {points} points built in "
+          f"{time.perf_counter() - started:.1f} s")
+    session = Session(store=store)
+    panel = TuningPanel(session)
+    panel.resize(1400, 900)
+    panel.show()
+    app.processEvents()
+    panel.charts.setCurrentWidget(panel.charts.metric_chart)
+
+    def bare_reads() -> None:
+        store.trials(experiment_id)
+        store.experiment_metrics(experiment_id)
+
+    def open_and_paint() -> None:
+        panel.open_experiment(experiment_id, restore=False)
+        panel.repaint()
+        app.processEvents()
+
+    bare = timed(bare_reads, 3)
+    opened = timed(open_and_paint, 3)
+    print(f"open: store reads {bare * 1000:7.1f} ms | panel open + paint "
+          f"{opened * 1000:7.1f} ms (bar < 2000 ms) {'OK' if opened < 2 else 'OVER'}  "
+          f"ratio {opened / bare:.2f}x")
+
+    scores = [t.score for t in panel.trials]
+    baseline = timed(lambda: sorted(scores), 9)
+    for column, name in ((2, "score"), (4, "learning_rate")):
+        order = [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder]
+        flips = iter(order * 10)
+        took = timed(lambda c=column, f=flips: panel.proxy.sort(c, next(f)), 9)
+        print(f"sort by {name:13}: {took * 1000:6.1f} ms (bar < 100 ms) "
+              f"{'OK' if took < 0.1 else 'OVER'}  python sorted(): {baseline * 1000:.3f} ms")
+
+    chart = panel.charts.metric_chart
+
+    def redraw_overlay() -> None:
+        chart._curves_cache.clear()  # noqa: SLF001 (the worst case: every curve rebuilt)
+        chart.redraw()
+        chart.chart.repaint()
+
+    def redraw_cached() -> None:
+        chart.redraw()
+        chart.chart.repaint()
+
+    full = timed(redraw_overlay, 5)
+    cached = timed(redraw_cached, 5)
+    shown = set(chart.hidden)
+    chart.hidden = {t.id for t in panel.trials[1:]}
+    one = timed(redraw_overlay, 5)
+    chart.hidden = shown
+    print(f"overlay of {trials} curves: rebuilt + painted {full * 1000:6.1f} ms, "
+          f"cached + painted {cached * 1000:6.1f} ms (bar < 50 ms) "
+          f"{'OK' if max(full, cached) < 0.05 else 'OVER'}; one curve {one * 1000:.1f} ms")
+    panel.close()
+    store.close()
+
+
+def bench_live(app) -> None:
+    from rafiki_gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    panel = window.tuning_panel
+    session = window.session
+    session.set_train_path(str(SAMPLES / "image_train.zip"))
+    session.set_test_path(str(SAMPLES / "image_test.zip"))
+    inspected = []
+    window.model_panel.sig_inspection_done.connect(lambda: inspected.append(True))
+    window.model_panel.open_model(str(EXAMPLE_MODEL))
+    heartbeat = Heartbeat()
+    heartbeat.run_for(app, 60, until=lambda: inspected)
+    window.result_tabs.setCurrentWidget(panel) if hasattr(window, "result_tabs") else None
+    idle = heartbeat.run_for(app, 4)
+    finished = []
+    panel.sig_tuning_finished.connect(finished.append)
+    panel.trials_spin.setValue(6)
+    panel.parallel_spin.setValue(2)
+    started = time.perf_counter()
+    panel.start_tuning()
+    busy = heartbeat.run_for(app, 600, until=lambda: finished)
+    took = time.perf_counter() - started
+    print(f"6 trials, 2 at once, in {took:.1f} s: longest UI stall {busy * 1000:.1f} ms "
+          f"(bar < 50 ms) {'OK' if busy < 0.05 else 'OVER'}; idle window {idle * 1000:.1f} ms, "
+          f"ratio {busy / max(idle, 1e-9):.1f}x")
+    window.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=500)
+    parser.add_argument("--points", type=int, default=1000)
+    parser.add_argument("--live", action="store_true", help="also tune the example model")
+    args = parser.parse_args()
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    bench_scale(app, args.trials, args.points)
+    if args.live:
+        bench_live(app)
+
+
+if __name__ == "__main__":
+    main()
