@@ -379,6 +379,16 @@ class TuningPanel(QWidget):
             self._restore_window(experiment)
         self.sig_experiment_opened.emit(experiment_id)
 
+    def forget_experiment(self) -> None:
+        """Show no experiment (the one shown was deleted)."""
+        self.experiment = None
+        self.trials = []
+        self.metrics = {}
+        self.model.set_trials([], {})
+        self.charts.set_data(self.trials, {}, None, {})
+        self.detail.set_experiment(None, None)
+        self.status.setText("The experiment was deleted.")
+
     @staticmethod
     def _knob_config(experiment: Experiment) -> dict:
         if not experiment.knob_config:

@@ -1,0 +1,39 @@
+"""Tuning in the workbench window: its tabs and menu, and the browser opening an experiment."""
+
+from __future__ import annotations
+
+from rafiki_gui.main_window import MainWindow
+from rafiki_gui.session import Session
+
+from .tuning_trials import filled_store
+
+
+def test_window_has_tuning_and_experiments_tabs_wired_to_the_store(qtbot, tmp_path):
+    store, experiment_id = filled_store(tmp_path, trials=5, points=10)
+    window = MainWindow(Session(store=store))
+    qtbot.addWidget(window)
+    tabs = window.result_tabs
+    titles = [tabs.tabText(i) for i in range(tabs.count())]
+    assert "Tuning" in titles and "Experiments" in titles
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert "&Tuning" in menus
+    assert not window.tuning_actions["stop"].isEnabled()
+
+    window.tuning_actions["experiments"].trigger()
+    browser = window.experiments_browser
+    assert tabs.currentWidget() is browser and browser.table.rowCount() == 1
+    browser.select(experiment_id)
+    browser.open_button.click()
+    panel = window.tuning_panel
+    assert tabs.currentWidget() is panel
+    assert panel.experiment.id == experiment_id and panel.model.rowCount() == 5
+    assert window.session.model_path == str(tmp_path / "model.py")  # restored
+    assert window.session.train_path == str(tmp_path / "train.zip")
+    assert window.session.test_path == str(tmp_path / "train.zip")
+
+    tabs.setCurrentWidget(browser)
+    browser.select(experiment_id)
+    browser.delete(experiment_id)
+    assert panel.experiment is None and panel.model.rowCount() == 0
+    window.close()
+    store.close()
