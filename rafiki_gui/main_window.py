@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
         self.plots_panel = PlotsPanel(self.session)
         self._build_layout()
         self._connect_session()
+        from .tuning.window_parts import install_tuning
+
+        install_tuning(self)  # the Tuning and Experiments tabs, the Tuning menu
         self._restore_settings()
         self.sig_panels_ready.emit()
 
