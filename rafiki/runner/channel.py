@@ -1,0 +1,67 @@
+"""The child's side of the private channel: events buffered and written in batches.
+
+A model may log from any thread and at any rate; each event is appended to a buffer, and a
+flusher thread writes the buffer as one line every ``interval`` seconds or as soon as it holds
+``max_batch`` events. Nothing is dropped: ``close`` writes what is left.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from .protocol import encode_batch
+
+
+class BatchingChannel:
+    """Collects events and writes them to ``fd`` as batches (thread-safe)."""
+
+    def __init__(self, fd: int, interval: float = 0.05, max_batch: int = 2000):
+        self._fd = fd
+        self._interval = interval
+        self._max_batch = max_batch
+        self._buffer: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._flusher = threading.Thread(target=self._flush_periodically, daemon=True,
+                                         name="rafiki-channel-flusher")
+        self._flusher.start()
+
+    def emit(self, event: dict[str, Any]) -> None:
+        """Queue one event (a sink for the model logger and the lifecycle)."""
+        with self._lock:
+            self._buffer.append(event)
+            full = len(self._buffer) >= self._max_batch
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered events now, as one line."""
+        with self._lock:
+            batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        data = encode_batch(batch)
+        with self._write_lock:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+
+    def close(self) -> None:
+        """Flush what is left and stop the flusher; the fd stays open for the caller."""
+        self._closed = True
+        self._wake.set()
+        self._flusher.join(timeout=1.0)
+        self.flush()
+
+    def _flush_periodically(self) -> None:
+        while not self._closed:
+            self._wake.wait(self._interval)
+            try:
+                self.flush()
+            except OSError:
+                return  # the parent is gone; the parent-death watch ends the process

@@ -1,0 +1,149 @@
+"""Can another Python run models for this workbench? Check it, and say what to install.
+
+A model's dependencies often live in their own venv or conda env. The runner can use that
+interpreter if it imports a compatible ``rafiki``: either installed there, or the workbench's
+own SDK put on its path. What is missing is reported with the exact command, never installed
+without being asked.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+
+import rafiki
+
+from ..dependencies import MissingDependency, install_command, missing_dependencies
+from .child_command import child_environment, sdk_source_root, uses_own_interpreter
+
+SDK_REQUIREMENTS = {"numpy": "numpy", "PIL": "pillow"}  # module -> pip name
+MIN_PYTHON = (3, 10)
+
+_PROBE = (
+    "import json, sys\n"
+    "out = {'version': '.'.join(map(str, sys.version_info[:3])), 'rafiki': None,\n"
+    "       'rafiki_file': None, 'missing': []}\n"
+    "try:\n"
+    "    import rafiki\n"
+    "    out['rafiki'] = getattr(rafiki, '__version__', '?')\n"
+    "    out['rafiki_file'] = rafiki.__file__\n"
+    "except Exception as exc:\n"
+    "    out['rafiki_error'] = repr(exc)\n"
+    "for module in json.loads(sys.argv[1]):\n"
+    "    try:\n"
+    "        __import__(module)\n"
+    "    except Exception:\n"
+    "        out['missing'].append(module)\n"
+    "print(json.dumps(out))\n"
+)
+
+
+@dataclass
+class InterpreterReport:
+    """What an interpreter has and lacks for running this workbench's models."""
+
+    python: str
+    version: str | None = None
+    rafiki_version: str | None = None
+    rafiki_source: str | None = None  # "installed" or "workbench source"
+    missing_modules: list[str] = field(default_factory=list)
+    missing_dependencies: list[MissingDependency] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def python_ok(self) -> bool:
+        if not self.version:
+            return False
+        return tuple(int(p) for p in self.version.split(".")[:2]) >= MIN_PYTHON
+
+    @property
+    def ok(self) -> bool:
+        """True when models can run there (version differences of dependencies only warn)."""
+        absent = [d for d in self.missing_dependencies if d.is_absent]
+        return (self.error is None and self.python_ok and self.rafiki_source is not None
+                and not self.missing_modules and not absent)
+
+    @property
+    def needs_source_path(self) -> bool:
+        return self.rafiki_source == "workbench source"
+
+    def install_commands(self) -> list[str]:
+        """The exact commands that fill what is missing."""
+        commands = []
+        if self.missing_modules:
+            packages = " ".join(SDK_REQUIREMENTS.get(m, m) for m in self.missing_modules)
+            commands.append(f"{shlex.quote(self.python)} -m pip install {packages}")
+        if self.missing_dependencies:
+            wanted = {d.name: d.wanted for d in self.missing_dependencies}
+            commands.append(install_command(wanted, self.python))
+        return commands
+
+    def describe(self) -> str:
+        """A few lines a person can act on."""
+        if self.error:
+            return f"{self.python}: {self.error}"
+        lines = [f"{self.python}: Python {self.version}"]
+        if not self.python_ok:
+            lines.append(f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is needed")
+        if self.rafiki_source:
+            lines.append(f"rafiki {self.rafiki_version} ({self.rafiki_source})")
+        else:
+            lines.append("rafiki is not importable there")
+        if self.missing_modules:
+            lines.append("missing for the rafiki SDK: " + ", ".join(
+                SDK_REQUIREMENTS.get(m, m) for m in self.missing_modules))
+        for dependency in self.missing_dependencies:
+            lines.append("model dependency " + dependency.describe())
+        lines += [f"install with: {command}" for command in self.install_commands()]
+        return "\n".join(lines)
+
+
+def _probe(python: str, extra_env: dict[str, str] | None, timeout: float) -> dict:
+    done = subprocess.run(
+        [python, "-c", _PROBE, json.dumps(list(SDK_REQUIREMENTS))], capture_output=True,
+        text=True, timeout=timeout, env=child_environment(python, extra_env),
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip()
+                           else f"exited with code {done.returncode}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _compatible(version: str | None) -> bool:
+    return bool(version) and version.split(".")[:2] == rafiki.__version__.split(".")[:2]
+
+
+def check_interpreter(python: str | None, dependencies: dict[str, str] | None = None,
+                      timeout: float = 60) -> InterpreterReport:
+    """Check ``python`` (None: this one): Python, rafiki, the SDK's needs, ``dependencies``."""
+    import sys
+
+    python = python or sys.executable
+    report = InterpreterReport(python=python)
+    try:
+        if uses_own_interpreter(python):
+            facts = {"version": ".".join(map(str, sys.version_info[:3])),
+                     "rafiki": rafiki.__version__, "missing": []}
+        else:
+            facts = _probe(python, None, timeout)
+            if not _compatible(facts.get("rafiki")):
+                facts = _probe(python, {"PYTHONPATH": sdk_source_root()}, timeout)
+                if facts.get("rafiki"):
+                    facts["source"] = "workbench source"
+    except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as exc:
+        report.error = f"cannot run this interpreter: {exc}"
+        return report
+    report.version = facts.get("version")
+    report.rafiki_version = facts.get("rafiki")
+    if _compatible(report.rafiki_version):
+        report.rafiki_source = facts.get("source", "installed")
+    report.missing_modules = list(facts.get("missing") or [])
+    if dependencies:
+        try:
+            report.missing_dependencies = missing_dependencies(
+                dependencies, python=None if uses_own_interpreter(python) else python)
+        except Exception as exc:  # a broken interpreter or a malformed dependencies dict
+            report.error = f"cannot check the model's dependencies: {exc}"
+    return report

@@ -1,0 +1,237 @@
+"""One isolated run of the lifecycle: what to run (RunSpec), how it ended (RunOutcome), Run.
+
+The child process is the isolation boundary: a model that hangs, crashes the interpreter,
+calls ``os._exit`` or floods its output ends as an outcome with a state, never as a problem
+of the caller. Events reach ``on_events`` on a reader thread, in order, before ``wait``
+returns.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import enum
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .process import ChildProcess, EventsCallback
+
+
+class RunnerState(enum.Enum):
+    """Where a run is: an explicit state, as Spyder does for its kernels."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    ERRORED = "errored"
+    STOPPED = "stopped"
+    CRASHED = "crashed"
+    TIMED_OUT = "timed_out"
+
+    @property
+    def is_final(self) -> bool:
+        return self not in (RunnerState.STARTING, RunnerState.RUNNING)
+
+
+@dataclass
+class RunSpec:
+    """Everything a child needs for one lifecycle: plain paths and values, no objects."""
+
+    model_file_path: str
+    model_class: str
+    task: str
+    train_dataset_uri: str
+    test_dataset_uri: str
+    knobs: dict | None = None
+    queries: list = field(default_factory=list)
+    dependencies: dict = field(default_factory=dict)
+    seed: int | None = None
+    params_path: str | None = None
+    app_mode: str = "DEV"
+    python: str | None = None
+    timeout: float | None = None
+    memory_limit_mb: int | None = None
+
+
+@dataclass
+class RunOutcome:
+    """How a run ended. ``error`` has stage, type, message and traceback when it failed."""
+
+    state: RunnerState
+    result: dict | None
+    error: dict | None
+    exit_code: int | None
+    signal: str | None
+    crash_report: str | None
+    last_output: list[str]
+    duration: float
+
+
+_REQUEST_FIELDS = ("model_file_path", "model_class", "task", "train_dataset_uri",
+                   "test_dataset_uri", "dependencies", "queries", "knobs", "seed", "params_path")
+
+
+class Run:
+    """The lifecycle of ``spec`` in a child process, reported through ``on_events``."""
+
+    def __init__(self, spec: RunSpec, on_events: EventsCallback | None = None):
+        self.spec = spec
+        self._on_events = on_events
+        self._state = RunnerState.STARTING
+        self._child: ChildProcess | None = None
+        self._done = threading.Event()
+        self._outcome: RunOutcome | None = None
+        self._stop_requested = False
+        self._timed_out = False
+        self._started = 0.0
+        self._current_stage: str | None = None
+        self._failed_error: dict | None = None
+        self._result: dict | None = None
+        self._messages: collections.deque[str] = collections.deque(maxlen=10)
+
+    @property
+    def state(self) -> RunnerState:
+        return self._state
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.pid if self._child else None
+
+    def start(self) -> None:
+        """Check the interpreter when it is another Python, then start the child."""
+        self._started = time.monotonic()
+        extra_env = {"RAFIKI_APP_MODE": self.spec.app_mode}
+        if self.spec.python:
+            from .child_command import sdk_source_root, uses_own_interpreter
+            from .interpreter import check_interpreter
+
+            if not uses_own_interpreter(self.spec.python):
+                report = check_interpreter(self.spec.python, self.spec.dependencies)
+                if not report.ok:
+                    self._finish_without_child("check_interpreter", "InterpreterError",
+                                               report.describe())
+                    return
+                if report.needs_source_path:
+                    extra_env["PYTHONPATH"] = sdk_source_root()
+        job = {
+            "kind": "run", "app_mode": self.spec.app_mode,
+            "memory_limit_mb": self.spec.memory_limit_mb,
+            "request": {name: getattr(self.spec, name) for name in _REQUEST_FIELDS},
+        }
+        self._child = ChildProcess(job, self.spec.python, self._receive, extra_env=extra_env)
+        try:
+            self._child.start()
+        except OSError as exc:
+            self._finish_without_child("start", type(exc).__name__,
+                                       f"cannot start {self.spec.python or 'the runner'}: {exc}")
+            return
+        self._state = RunnerState.RUNNING
+        threading.Thread(target=self._watch, daemon=True, name="rafiki-run-watch").start()
+
+    def stop(self, grace: float = 2.0) -> None:
+        """Stop the run (interrupt, terminate, kill its group); it ends as STOPPED."""
+        self._stop_requested = True
+        if self._child is not None and not self._done.is_set():
+            self._child.stop(grace)
+
+    def wait(self, timeout: float | None = None) -> RunOutcome:
+        """The outcome, once the child has exited and every event has been delivered."""
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"the run did not end within {timeout} s")
+        assert self._outcome is not None
+        return self._outcome
+
+    # -- inside ---------------------------------------------------------------------------
+
+    def _receive(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            kind = event.get("kind")
+            if kind == "stage":
+                if event.get("state") == "started":
+                    self._current_stage = event.get("stage")
+                elif event.get("state") == "failed":
+                    self._failed_error = event.get("error")
+            elif kind == "message":
+                self._messages.append(str(event.get("msg")))
+            elif kind == "result":
+                self._result = event
+        if self._on_events is not None:
+            self._on_events(events)
+
+    def _watch(self) -> None:
+        assert self._child is not None
+        try:
+            code = self._child.wait(self.spec.timeout)
+        except subprocess.TimeoutExpired:
+            self._timed_out = True
+            self._child.stop()
+            code = self._child.wait()
+        self._outcome = self._outcome_of(code)
+        self._child.cleanup()
+        self._state = self._outcome.state
+        self._done.set()
+
+    def _outcome_of(self, code: int) -> RunOutcome:
+        assert self._child is not None
+        signal_name = None
+        if code < 0:
+            try:
+                signal_name = signal.Signals(-code).name
+            except ValueError:
+                signal_name = f"signal {-code}"
+        result = self._result
+        status = (result or {}).get("status")
+        error = (result or {}).get("error") or self._failed_error
+        crash_report = None
+        if status == "completed":
+            state = RunnerState.COMPLETED
+        elif self._timed_out:
+            state = RunnerState.TIMED_OUT
+            error = self._error("Timeout", f"the run exceeded its time limit of "
+                                           f"{self.spec.timeout:g} s")
+        elif self._stop_requested or status == "stopped":
+            state = RunnerState.STOPPED
+            error = self._error("Stopped", "the run was stopped")
+        elif status == "errored":
+            state = RunnerState.ERRORED
+        else:
+            state = RunnerState.CRASHED
+            crash_report = self._child.crash_report()
+            how = f"was killed by {signal_name}" if signal_name else f"exited with code {code}"
+            error = self._error("Crash", f"the model process {how}", crash_report)
+        for problem in self._child.protocol_errors[:1]:
+            error = error or self._error("ProtocolError", problem)
+        return RunOutcome(
+            state=state, result=result, error=error, exit_code=code, signal=signal_name,
+            crash_report=crash_report, last_output=list(self._child.output_tail),
+            duration=time.monotonic() - self._started,
+        )
+
+    def _error(self, error_type: str, message: str, traceback_text: str | None = None) -> dict:
+        stage = self._current_stage
+        where = f" during stage '{stage}'" if stage else ""
+        recent = list(self._messages)[-3:]
+        details = f"; last messages: {' | '.join(recent)}" if recent and error_type == "Crash" \
+            else ""
+        return {"stage": stage, "type": error_type, "message": f"{message}{where}{details}",
+                "traceback": traceback_text or ""}
+
+    def _finish_without_child(self, stage: str, error_type: str, message: str) -> None:
+        error = {"stage": stage, "type": error_type, "message": message, "traceback": ""}
+        if self._on_events is not None:
+            self._on_events([{"kind": "result", "time": time.time(), "status": "errored",
+                              "error": error}])
+        self._outcome = RunOutcome(
+            state=RunnerState.ERRORED, result=None, error=error, exit_code=None, signal=None,
+            crash_report=None, last_output=[], duration=time.monotonic() - self._started)
+        self._state = RunnerState.ERRORED
+        self._done.set()
+
+
+def spec_with(spec: RunSpec, **changes: Any) -> RunSpec:
+    """A copy of ``spec`` with some fields changed (specs are passed, never mutated)."""
+    return dataclasses.replace(spec, **changes)
