@@ -174,9 +174,15 @@ def verb_phrase(rng: Rng) -> Sentence:
         phrase += object_phrase(rng)
     elif roll < 0.86:
         phrase = [_word(rng, "AUX")] + [_word(rng, "ADJ")]
-    else:
+    elif roll < 0.93:
         phrase = [("paid", "VERB"), ("$", "SYM"), _word(rng, "NUM"), ("for", "ADP")]
         phrase += object_phrase(rng)
+    else:
+        # words whose tag depends on their neighbours: "like", "back", "that"
+        phrase = [("like", "VERB")] + object_phrase(rng) if rng.random() < 0.5 else \
+            [_word(rng, "VERB"), ("that", "DET"), _word(rng, "NOUN"), ("back", "ADV")]
+    if rng.random() < 0.1:
+        phrase += [("like", "ADP")] + object_phrase(rng)
     if rng.random() < 0.35:
         phrase += [_word(rng, "ADP")] + object_phrase(rng)
     if rng.random() < 0.2:
@@ -209,6 +215,13 @@ def sentence(rng: Rng) -> Sentence:
     elif roll < 0.62:
         words = noun_phrase(rng) + [("called", "VERB"), ("it", "PRON"), ("'", "PUNCT"),
                                     _word(rng, "ADJ"), ("'", "PUNCT")]
+    elif roll < 0.7:
+        words = noun_phrase(rng) + [_word(rng, "VERB_SAY", "VERB"), ("that", "SCONJ")]
+        words += clause(rng)
+    elif roll < 0.74:
+        words = [("that", "PRON"), _word(rng, "AUX"), _word(rng, "ADJ")]
+    elif roll < 0.78:
+        words = clause(rng) + [("near", "ADP"), ("the", "DET"), ("back", "NOUN")]
     else:
         words = clause(rng)
     end = "?" if rng.random() < 0.08 else "!" if rng.random() < 0.05 else "."
