@@ -88,7 +88,7 @@ def test_stop_ends_running_trials_as_stopped_and_keeps_finished_ones(store, expe
                     trains_started.set()
 
     tuner = Tuner(store, experiment_id, budget_trials=5, parallel=2, on_trial_event=watch,
-                  pinned_knobs={"delay": 30.0})
+                  pinned_knobs={"x": 0.3, "delay": 30.0})
     done: dict = {}
     worker = threading.Thread(target=lambda: done.setdefault("result", tuner.run()))
     worker.start()
@@ -104,7 +104,7 @@ def test_stop_ends_running_trials_as_stopped_and_keeps_finished_ones(store, expe
 
 def test_minutes_budget_stops_trials_at_the_deadline(store, experiment_id):
     result = Tuner(store, experiment_id, budget_minutes=0.03, parallel=1,
-                   pinned_knobs={"delay": 30.0}).run()
+                   pinned_knobs={"x": 0.3, "delay": 30.0}).run()
     assert [t.status for t in result.trials] == ["stopped"]
 
 
