@@ -25,10 +25,9 @@ def uses_own_interpreter(python: str | None) -> bool:
     """True when ``python`` names (or defaults to) the interpreter running the workbench."""
     if python is None:
         return True
-    try:
-        return Path(python).resolve() == Path(sys.executable).resolve()
-    except OSError:
-        return False
+    # not resolved: a venv's python is a symlink to its base, but a different environment
+    return os.path.normcase(os.path.abspath(python)) == os.path.normcase(
+        os.path.abspath(sys.executable))
 
 
 def child_command(python: str | None) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 
 import rafiki
@@ -104,6 +105,7 @@ def _probe(python: str, extra_env: dict[str, str] | None, timeout: float) -> dic
     done = subprocess.run(
         [python, "-c", _PROBE, json.dumps(list(SDK_REQUIREMENTS))], capture_output=True,
         text=True, timeout=timeout, env=child_environment(python, extra_env),
+        cwd=tempfile.gettempdir(),  # not this folder: a source checkout there would mask the truth
     )
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip()

@@ -205,6 +205,9 @@ class Run:
             error = self._error("Crash", f"the model process {how}", crash_report)
         for problem in self._child.protocol_errors[:1]:
             error = error or self._error("ProtocolError", problem)
+        if error is not None and not error.get("message"):  # MemoryError() says nothing
+            error = {**error, "message": f"{error.get('type')} during stage "
+                                        f"'{error.get('stage')}'"}
         return RunOutcome(
             state=state, result=result, error=error, exit_code=code, signal=signal_name,
             crash_report=crash_report, last_output=list(self._child.output_tail),
