@@ -347,16 +347,18 @@ class Store:
         if not rows:
             raise KeyError(f"No experiment {experiment_id} in {self.path}")
         count, best = self._query(
-            "SELECT COUNT(*), MAX(score) FROM trials WHERE experiment_id = ?", (experiment_id,)
+            "SELECT COUNT(*), MAX(CASE WHEN status = 'completed' THEN score END) FROM trials "
+            "WHERE experiment_id = ?", (experiment_id,)
         )[0]
         return _experiment_from_row(rows[0], count, best)
 
     def list_experiments(self) -> list[Experiment]:
-        """Every experiment, newest first, with its trial count and best score."""
+        """Every experiment, newest first, with its trial count and best completed score."""
         rows = self._query(
             f"SELECT {', '.join('e.' + c.strip() for c in _EXPERIMENT_COLUMNS.split(','))}, "
-            "COUNT(t.id), MAX(t.score) FROM experiments e LEFT JOIN trials t "
-            "ON t.experiment_id = e.id GROUP BY e.id ORDER BY e.id DESC"
+            "COUNT(t.id), MAX(CASE WHEN t.status = 'completed' THEN t.score END) "
+            "FROM experiments e LEFT JOIN trials t ON t.experiment_id = e.id "
+            "GROUP BY e.id ORDER BY e.id DESC"
         )
         return [_experiment_from_row(row[:-2], row[-2], row[-1]) for row in rows]
 
@@ -430,9 +432,10 @@ class Store:
         return [_trial_from_row(row) for row in rows]
 
     def best_trial(self, experiment_id: int) -> Trial | None:
-        """The trial with the highest score, or None when none has a score."""
-        best = self.trials(experiment_id, best_first=True)
-        return best[0] if best and best[0].score is not None else None
+        """The completed trial with the highest score (its parameters exist), or None."""
+        completed = [t for t in self.trials(experiment_id, best_first=True)
+                     if t.status == TrialStatus.COMPLETED and t.score is not None]
+        return completed[0] if completed else None
 
     def params_path_for(self, trial_id: int) -> str:
         """Where the trial's parameters file belongs: beside the database."""

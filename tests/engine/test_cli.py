@@ -19,6 +19,7 @@ from rafiki.cli_inference import (
     infer_model_class,
     model_classes_declared,
 )
+from rafiki.runner import RunnerState, RunOutcome
 from rafiki.store import Store
 
 from ..conftest import PROJECT_ROOT
@@ -151,6 +152,8 @@ def test_experiments_list_and_show(tmp_path, zips, capsys, rafiki_home):
             task="IMAGE_CLASSIFICATION", train_dataset_uri=train, test_dataset_uri=test)
         trial = store.start_trial(experiment.id, {"x": 0.3})
         store.record_events(trial.id, [{"kind": "result", "time": 1.0, "score": 0.25}])
+        store.finish_trial(trial.id, RunOutcome(RunnerState.COMPLETED, {"score": 0.25}, None,
+                                                0, None, None, [], 1.0))
         errored = store.start_trial(experiment.id, {"x": 0.9})
         store.record_events(errored.id, [{
             "kind": "stage", "time": 1.0, "stage": "train", "state": "failed", "duration": 0.1,
