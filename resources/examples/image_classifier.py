@@ -40,9 +40,9 @@ class ImageClassifier(BaseModel):
         if APP_MODE == 'DEV':
             # Ranges that always train well in a second or two, for quick checks
             return {
-                'epochs': IntegerKnob(10, 20),
+                'epochs': IntegerKnob(12, 20),
                 'hidden_units': IntegerKnob(32, 128, is_exp=True),
-                'learning_rate': FloatKnob(0.02, 0.1, is_exp=True),
+                'learning_rate': FloatKnob(0.04, 0.15, is_exp=True),
                 'weight_decay': FloatKnob(0.0, 1e-3),
                 'batch_size': CategoricalKnob([32, 64]),
                 'normalize': CategoricalKnob([True, False]),
@@ -107,6 +107,7 @@ class ImageClassifier(BaseModel):
                            x_axis='epoch')
 
         for epoch in range(knobs['epochs']):
+            last_good = {name: value.copy() for (name, value) in params.items()}
             rng.shuffle(train_idx)
             losses = []
             correct = 0
@@ -115,13 +116,18 @@ class ImageClassifier(BaseModel):
                 (loss, batch_correct) = self._sgd_step(params, velocity, x[batch], y[batch])
                 losses.append(loss * len(batch))
                 correct += batch_correct
-            val_accuracy = float(np.mean(self._forward(params, x[val_idx])[1].argmax(1)
-                                         == y[val_idx]))
+            if not np.isfinite(losses).all():
+                logger.log(f'WARNING: training diverged in epoch {epoch} (learning rate too '
+                           f'high?); keeping the weights of the epoch before')
+                params = last_good
+                break
+            val_accuracy = self._accuracy(params, x[val_idx], y[val_idx])
             logger.log_loss(loss=float(np.sum(losses) / len(train_idx)), epoch=epoch)
             logger.log(train_accuracy=correct / len(train_idx), val_accuracy=val_accuracy,
                        epoch=epoch)
 
-        logger.log(f"Validation accuracy after {knobs['epochs']} epochs: {val_accuracy:.4f}")
+        val_accuracy = self._accuracy(params, x[val_idx], y[val_idx])
+        logger.log(f'Final validation accuracy: {val_accuracy:.4f}')
         self._params = dict(params, pixel_mean=pixel_mean.astype(np.float32),
                             pixel_std=pixel_std.astype(np.float32),
                             image_size=(width, height), num_classes=num_classes)
@@ -168,6 +174,9 @@ class ImageClassifier(BaseModel):
     def _flatten(images):
         images = np.asarray(images, dtype=np.float32)
         return images.reshape(len(images), -1) / 255
+
+    def _accuracy(self, params, x, y):
+        return float(np.mean(self._forward(params, x)[1].argmax(axis=1) == y))
 
     @staticmethod
     def _forward(params, x):

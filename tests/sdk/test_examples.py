@@ -104,7 +104,7 @@ def test_image_classifier_passes_test_model_class_on_the_bundled_sample():
     model, accuracy, records, console = checked(
         IMAGE_MODEL, "ImageClassifier", TaskType.IMAGE_CLASSIFICATION,
         sample("image_train.zip"), sample("image_test.zip"), queries, seed=1)
-    assert accuracy > 0.85
+    assert accuracy > 0.8
     assert f"Score: {accuracy}" in console  # the reloaded model scores as the trained one did
     epochs = next(r["values"]["epoch"] for r in reversed(records)
                   if r["kind"] == "metrics" and "loss" in r["values"]) + 1
