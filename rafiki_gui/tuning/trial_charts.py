@@ -474,6 +474,11 @@ class TrialCharts(QTabWidget):
             self._stale.add(index)
         self._redraw_visible()
 
+    def redraw_now(self) -> None:
+        """Redraw the visible chart at once if it is stale (a tuning just ended)."""
+        self._timer.stop()
+        self._redraw_visible()
+
     def _redraw_visible(self) -> None:
         index = self.currentIndex()
         if index in self._stale:

@@ -495,6 +495,7 @@ class TuningPanel(QWidget):
     def _tuning_returned(self, result: Any) -> None:
         self.worker = None
         self.last_result = result
+        self.charts.redraw_now()
         self._update_controls()
         self._show_summary()
         ending = "stopped" if result.stopped else "finished"
@@ -505,6 +506,7 @@ class TuningPanel(QWidget):
     def _tuning_errored(self, error: dict) -> None:
         self.worker = None
         self.last_error = error
+        self.charts.redraw_now()
         self._update_controls()
         self.status.setText(f"Tuning stopped with an error: {error.get('type')}: "
                             f"{error.get('message')}")
