@@ -93,9 +93,10 @@ class ChildProcess:
         """Wait for the exit (TimeoutExpired past ``timeout``), then for every event."""
         assert self.process is not None
         code = self.process.wait(timeout)
-        for reader in self._readers:
-            reader.join()
+        # a grandchild the model left running holds the output pipes open: end it first
         self.kill_leftovers()
+        for reader in self._readers:
+            reader.join(timeout=10)
         return code
 
     def stop(self, grace: float = 2.0) -> None:

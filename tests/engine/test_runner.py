@@ -184,3 +184,12 @@ def test_a_child_whose_parent_dies_exits_by_itself(tmp_path):
     parent.kill()
     parent.wait()
     assert _wait_gone(child_pid, 5.0)
+
+
+@pytest.mark.skipif(not POSIX, reason="process groups are POSIX")
+def test_a_run_that_completes_leaving_a_grandchild_ends_and_cleans_it_up(tmp_path):
+    run, collected = start_run(misbehaving_spec(tmp_path, "orphan_grandchild"))
+    outcome = run.wait(30)
+    assert outcome.state is RunnerState.COMPLETED, outcome.error
+    line = next(e["text"] for e in collected.of_kind("output") if "grandchild" in e["text"])
+    assert _wait_gone(int(line.split()[1]))

@@ -10,7 +10,7 @@ from rafiki.config import APP_MODE
 from rafiki.model import BaseModel, CategoricalKnob, IntegerKnob, logger
 
 BEHAVIOURS = ["ok", "hang", "segfault", "exit", "memory", "flood_stdout", "flood_metrics",
-              "raise_train", "grandchild", "predict_raises_on_negative"]
+              "raise_train", "grandchild", "orphan_grandchild", "predict_raises_on_negative"]
 
 
 class Misbehaving(BaseModel):
@@ -46,6 +46,9 @@ class Misbehaving(BaseModel):
         if behaviour == "flood_metrics":
             for i in range(200_000):
                 logger.log(loss=1.0 / (i + 1), epoch=i)
+        if behaviour == "orphan_grandchild":  # left running while the model completes
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+            print(f"grandchild {child.pid}", flush=True)
         if behaviour == "raise_train":
             raise RuntimeError("the model broke while training")
         if behaviour == "grandchild":
