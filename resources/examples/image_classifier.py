@@ -143,6 +143,8 @@ class ImageClassifier(BaseModel):
         return accuracy
 
     def predict(self, queries):
+        if len(queries) == 0:
+            return []
         images = dataset_utils.resize_as_images(queries, self._params['image_size'])
         probs = self._predict_probs(images)
         return probs.tolist()

@@ -148,6 +148,7 @@ def test_image_classifier_parameters_survive_pickle_and_fit_other_query_sizes():
     reloaded.load_parameters(params)
     np.testing.assert_allclose(reloaded.predict(queries), trained.predict(queries))
     assert len(reloaded.predict([small])[0]) == 10
+    assert reloaded.predict([]) == []
     with pytest.raises(InvalidModelParamsException, match="w1"):
         cls(**knobs).load_parameters({k: v for k, v in params.items() if k != "w1"})
 
@@ -265,3 +266,15 @@ def test_sample_datasets_script_is_deterministic_and_made_the_bundled_files(tmp_
         np.testing.assert_array_equal(made.image_classes, ours.image_classes)
         difference = np.abs(made.images.astype(int) - ours.images.astype(int)).mean()
         assert difference < 1.0
+
+
+def test_image_classifier_rolls_back_an_epoch_that_diverges():
+    cls = model_class(IMAGE_MODEL, "ImageClassifier")
+    knobs = dict(default_knobs(cls.get_knob_config()), learning_rate=50.0)  # far off the range
+    records: list[dict] = []
+    model = cls(**knobs)
+    with logger.sinks_replaced([records.append]), np.errstate(all="ignore"):
+        model.train(sample("image_train.zip"))
+    assert any(r["kind"] == "message" and "diverged" in r["msg"] for r in records)
+    probs = np.asarray(model.predict(image_queries(2)))
+    assert np.isfinite(probs).all() and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
