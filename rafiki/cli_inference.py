@@ -11,8 +11,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from .constants import ModelDependency
-
 BASE_MODEL = "BaseModel"
 
 
@@ -65,39 +63,15 @@ def infer_model_class(model_file_path: str) -> str:
                          f"choose one with --class")
 
 
-def _literal(node: ast.AST) -> object:
-    """A literal, allowing ``ModelDependency.NAME`` for dependency names."""
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-            and node.value.id == "ModelDependency" and hasattr(ModelDependency, node.attr):
-        return getattr(ModelDependency, node.attr)
-    if isinstance(node, ast.Dict):
-        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values, strict=True)}
-    return ast.literal_eval(node)
-
-
 def declared_dependencies(model_file_path: str) -> dict[str, str]:
     """The ``dependencies=`` of the file's ``test_model_class(...)`` call, or {} when absent
     or not a plain literal."""
-    try:
-        tree = ast.parse(Path(model_file_path).read_text(encoding="utf-8", errors="replace"))
-    except SyntaxError:
-        return {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-        if name != "test_model_class":
-            continue
-        for keyword in node.keywords:
-            if keyword.arg == "dependencies":
-                try:
-                    value = _literal(keyword.value)
-                except (ValueError, TypeError, SyntaxError):
-                    return {}
-                if isinstance(value, dict) and all(
-                        isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-                    return value
+    from .model_file_statics import read_statics
+
+    value = read_statics(model_file_path).get("dependencies")
+    if isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return value
     return {}
 
 
