@@ -1,0 +1,195 @@
+"""Tuning in the window through real child processes: the example image model tuned end to end
+and resumed, Stop during tuning, and an experiment reopened after the app holding the store
+was killed mid-tuning."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("rafiki.runner")
+
+from rafiki.store import Store  # noqa: E402
+from rafiki_gui.main_window import MainWindow  # noqa: E402
+from rafiki_gui.session import Session  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "resources" / "examples" / "image_classifier.py"
+TRAIN = ROOT / "resources" / "datasets" / "image_train.zip"
+TEST = ROOT / "resources" / "datasets" / "image_test.zip"
+TUNING_TIMEOUT_MS = 120_000
+
+pytestmark = pytest.mark.skipif(not (EXAMPLE.exists() and TRAIN.exists()),
+                                reason="the example image model or its sample data is absent")
+
+
+@pytest.fixture
+def window(qtbot, rafiki_home):
+    """The workbench window on the example model and its sample datasets, inspected."""
+    made = MainWindow(Session(store=Store()))
+    qtbot.addWidget(made)
+    made.session.set_train_path(str(TRAIN))
+    made.session.set_test_path(str(TEST))
+    with qtbot.waitSignal(made.model_panel.sig_inspection_done, timeout=60_000):
+        made.model_panel.open_model(str(EXAMPLE))
+    assert made.session.model_class == "ImageClassifier"
+    yield made
+    made.tuning_panel.shutdown()
+    made.close()
+
+
+def _tune(qtbot, panel, trials: int, parallel: int, **start) -> object:
+    panel.trials_spin.setValue(trials)
+    panel.parallel_spin.setValue(parallel)
+    with qtbot.waitSignal(panel.sig_tuning_finished, timeout=TUNING_TIMEOUT_MS) as done:
+        panel.start_tuning(**start)
+    return done.args[0]
+
+
+def test_six_trials_end_to_end_then_resumed(qtbot, window):
+    panel = window.tuning_panel
+    session = window.session
+    fewest_epochs = session.knob_config["epochs"].value_min
+    session.set_knobs({**session.knobs, "epochs": fewest_epochs})
+    panel.set_pinned(["epochs"])
+    panel.seed_spin.setValue(7)
+    started = []
+    panel.sig_tuning_started.connect(started.append)
+    result = _tune(qtbot, panel, trials=6, parallel=2)
+    assert result is not None and not result.stopped, panel.status.text()
+    store = session.store
+    trials = store.trials(started[0])
+    assert [t.number for t in trials] == [1, 2, 3, 4, 5, 6]
+    assert {t.status for t in trials} == {"completed"}, [t.error for t in trials]
+    assert {t.knobs["epochs"] for t in trials} == {fewest_epochs}  # pinned for this tuning
+    assert panel.model.rowCount() == 6
+    best = store.best_trial(started[0])
+    assert panel.model.best_id == best.id
+    assert f"{best.score:.4f}" in panel.status.text()
+
+    charts = panel.charts
+    assert len(charts.score_chart.points.xData) == 6
+    charts.setCurrentWidget(charts.metric_chart)
+    assert charts.metric_chart.metric  # a metric the model logged, e.g. loss
+    assert charts.metric_chart.best_curve.xData is not None
+
+    panel.select_trial(best.id)
+    detail = panel.detail
+    assert len(detail._plot_views) == 2  # loss and accuracy, as the model defined them
+    assert "Test accuracy" in detail.messages.toPlainText()
+    assert best.params_path and Path(best.params_path).is_file()
+    assert detail.predict_button.isEnabled()
+    session.set_knobs({**session.knobs, "epochs": session.knob_config["epochs"].value_max})
+    detail.use_knobs_button.click()
+    assert session.knobs == best.knobs
+
+    csv_path = Path(store.path).parent / "trials.csv"
+    panel.export_csv(str(csv_path))
+    assert len(csv_path.read_text().splitlines()) == 7
+
+    result = _tune(qtbot, panel, trials=2, parallel=2, experiment_id=started[0])
+    assert result is not None
+    assert [t.number for t in store.trials(started[0])] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert panel.model.rowCount() == 8
+
+
+def test_stop_during_tuning_keeps_finished_trials(qtbot, window):
+    panel = window.tuning_panel
+    panel.trials_spin.setValue(20)
+    panel.parallel_spin.setValue(2)
+    seen_started = []
+    panel.worker_started = None
+    with qtbot.waitSignal(panel.sig_tuning_started, timeout=10_000):
+        panel.start_tuning()
+    worker = panel.worker
+    worker.sig_trial_events.connect(lambda trial_id, events: seen_started.append(trial_id))
+    qtbot.waitUntil(lambda: len(set(seen_started)) >= 2, timeout=60_000)
+    stop_pressed = time.monotonic()
+    with qtbot.waitSignal(panel.sig_tuning_finished, timeout=30_000) as done:
+        panel.stop_button.click()
+    assert time.monotonic() - stop_pressed < 20
+    result = done.args[0]
+    assert result is not None and result.stopped
+    trials = window.session.store.trials(panel.experiment.id)
+    statuses = [t.status for t in trials]
+    assert "running" not in statuses and "stopped" in statuses
+    assert len(trials) < 20
+    assert set(statuses) <= {"completed", "stopped"}
+    assert [panel.model.trial_at(r).status for r in range(panel.model.rowCount())] == statuses
+    assert window.tuning_actions["start"].isEnabled()
+
+
+_KILLED_APP = textwrap.dedent("""
+    import sys
+    from PySide6.QtWidgets import QApplication
+    from rafiki_gui.main_window import MainWindow
+
+    app = QApplication([])
+    window = MainWindow()
+    panel = window.tuning_panel
+    session = window.session
+    session.set_train_path(sys.argv[2])
+    session.set_test_path(sys.argv[3])
+    def inspected():
+        panel.trials_spin.setValue(30)
+        panel.parallel_spin.setValue(1)
+        panel.start_tuning()
+    window.model_panel.sig_inspection_done.connect(inspected)
+    def started(trial):
+        print("started", trial.number, flush=True)
+    panel.sig_tuning_started.connect(
+        lambda _id: panel.worker.sig_trial_started.connect(started))
+    window.model_panel.open_model(sys.argv[1])
+    app.exec()
+""")
+
+
+def test_reopened_after_the_app_was_killed_mid_tuning(qtbot, rafiki_home):
+    env = {**os.environ, "RAFIKI_HOME": str(rafiki_home), "QT_QPA_PLATFORM": "offscreen",
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    app = subprocess.Popen([sys.executable, "-c", _KILLED_APP, str(EXAMPLE), str(TRAIN),
+                            str(TEST)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=env, text=True, start_new_session=True)
+    try:
+        started = []
+        deadline = time.monotonic() + 90
+        while len(started) < 3 and time.monotonic() < deadline:
+            line = app.stdout.readline()
+            if not line:
+                break
+            if line.startswith("started"):
+                started.append(line.split())
+        assert len(started) == 3, app.stderr.read() if app.poll() is not None else started
+        # one trial at a time: the third is in flight now (a trial takes far longer than
+        # the 50 ms in which its start reaches us)
+        app.send_signal(signal.SIGKILL)  # the app only: its trial's runner child exits itself
+        app.wait(10)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(10)
+        app.stdout.close()
+        app.stderr.close()
+
+    window = MainWindow(Session(store=Store()))
+    qtbot.addWidget(window)
+    store = window.session.store
+    experiments = store.list_experiments()
+    assert len(experiments) == 1
+    window.experiments_browser.refresh()
+    window.experiments_browser.select(experiments[0].id)
+    window.experiments_browser.open_button.click()
+    panel = window.tuning_panel
+    statuses = [panel.model.trial_at(r).status for r in range(panel.model.rowCount())]
+    assert statuses == ["completed", "completed", "interrupted"]
+    interrupted = panel.model.trial_at(2)
+    panel.select_trial(interrupted.id)
+    assert "Interrupted" in panel.detail.error.toPlainText()
+    window.close()
