@@ -1,0 +1,83 @@
+"""A dataset's summary and a small preview, read off the UI thread.
+
+Summarizing decodes the whole dataset (through the shared cache, so the run that follows does
+not decode it again); that can take seconds for a large zip, so it runs on a QThread and the
+panel only paints the answer. ``load_dataset_view`` is the plain function the thread runs:
+it knows nothing of widgets and can be called directly (tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+from rafiki.constants import DatasetType
+from rafiki.dataset_summary import DatasetSummary, summarize_dataset
+
+PREVIEW_IMAGES = 40
+PREVIEW_SENTENCES = 12
+
+
+@dataclass
+class DatasetView:
+    """What the datasets panel shows of one zip: its summary and a few samples."""
+
+    summary: DatasetSummary
+    images: np.ndarray | None = None
+    """(n, height, width) uint8 preview images (IMAGE_FILES), spread over the dataset."""
+    image_classes: list[int] = field(default_factory=list)
+    sentences: list[list[list]] = field(default_factory=list)
+    """The first sentences (CORPUS): [[token, tag, ...], ...] each."""
+
+
+def load_dataset_view(path: str) -> DatasetView:
+    """Summary and preview of the dataset at ``path`` (raises ValueError naming the file when
+    it is no dataset at all; problems inside it come back in ``summary.problems``)."""
+    from rafiki.model.dataset import CorpusDataset, DatasetError, ImageFilesDataset
+
+    summary = summarize_dataset(path)
+    view = DatasetView(summary)
+    if summary.problems and not summary.size:
+        return view
+    try:
+        if summary.dataset_type == DatasetType.IMAGE_FILES:
+            dataset = ImageFilesDataset(path)  # cached by the summary: no second decode
+            if dataset.size:
+                count = min(PREVIEW_IMAGES, dataset.size)
+                indices = np.linspace(0, dataset.size - 1, count).astype(int)
+                view.images = np.asarray(dataset.images[indices])
+                view.image_classes = dataset.image_classes[indices].tolist()
+        else:
+            dataset = CorpusDataset(path, summary.tags or ["tag"])
+            view.sentences = dataset[:PREVIEW_SENTENCES]
+    except DatasetError as exc:  # already among the summary's problems, usually
+        if str(exc) not in summary.problems:
+            summary.problems.append(str(exc))
+    return view
+
+
+class DatasetLoader(QThread):
+    """Loads one dataset's view on its own thread; one loader per request."""
+
+    sig_returned = Signal(str, object)
+    """(path, DatasetView) when the dataset was read."""
+    sig_errored = Signal(str, str)
+    """(path, message naming the file and the cause) when it could not be."""
+
+    def __init__(self, path: str, parent=None):
+        super().__init__(parent)
+        self.path = path
+        self.setObjectName("rafiki-dataset-loader")
+
+    def run(self) -> None:
+        try:
+            view = load_dataset_view(self.path)
+        except Exception as exc:  # shown inline by the panel; never raised into Qt
+            message = str(exc)
+            if self.path not in message:
+                message = f"{self.path}: {type(exc).__name__}: {message}"
+            self.sig_errored.emit(self.path, message)
+            return
+        self.sig_returned.emit(self.path, view)
