@@ -82,7 +82,7 @@ def test_stop_ends_running_trials_as_stopped_and_keeps_finished_ones(store, expe
 
     def watch(event) -> None:
         for item in event.events:
-            if item.get("stage") == "train" and item.get("state") == "started":
+            if item.get("kind") == "metrics" and "loss" in item.get("values", {}):
                 started.add(event.trial_id)
                 if len(started) == 2:
                     trains_started.set()
