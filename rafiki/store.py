@@ -464,8 +464,11 @@ class Store:
                     position = len(metrics_times)
                     metrics_times.append(event.get("time"))
                     for name, value in (event.get("values") or {}).items():
-                        column = metrics_columns.setdefault(name, [None] * position)
-                        column.extend([None] * (position - len(column)))
+                        column = metrics_columns.get(name)
+                        if column is None:  # a metric first seen here: earlier points lack it
+                            column = metrics_columns[name] = [None] * position
+                        elif len(column) < position:
+                            column.extend([None] * (position - len(column)))
                         column.append(value)
                     continue
                 if kind == ev.OUTPUT:
