@@ -198,7 +198,7 @@ def bench_live(app) -> None:
     window.model_panel.open_model(str(EXAMPLE_MODEL))
     heartbeat = Heartbeat()
     heartbeat.run_for(app, 60, until=lambda: inspected)
-    window.result_tabs.setCurrentWidget(panel) if hasattr(window, "result_tabs") else None
+    window.result_tabs.setCurrentWidget(panel)
     idle = heartbeat.run_for(app, 4)
     finished = []
     panel.sig_tuning_finished.connect(finished.append)
@@ -208,6 +208,8 @@ def bench_live(app) -> None:
     panel.start_tuning()
     busy = heartbeat.run_for(app, 600, until=lambda: finished)
     took = time.perf_counter() - started
+    statuses = [t.status for t in panel.trials]
+    print(f"trials: {', '.join(f'{statuses.count(s)} {s}' for s in sorted(set(statuses)))}")
     print(f"6 trials, 2 at once, in {took:.1f} s: longest UI stall {busy * 1000:.1f} ms "
           f"(bar < 50 ms) {'OK' if busy < 0.05 else 'OVER'}; idle window {idle * 1000:.1f} ms, "
           f"ratio {busy / max(idle, 1e-9):.1f}x")

@@ -30,23 +30,33 @@ def scores_by_trial(trials: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return numbers, scores, np.maximum.accumulate(scores)
 
 
-def metric_names(metrics: dict[int, dict[str, list]]) -> list[str]:
-    """Every metric logged by any trial (not the time column), most common first."""
+def metric_names(metrics: dict[int, dict[str, list]], x_axes: set[str] | None = None
+                 ) -> list[str]:
+    """Every metric logged by any trial, most common first; the time column and metrics that
+    serve as a plot's x axis (an epoch counter) come last."""
     counts: dict[str, int] = {}
     for columns in metrics.values():
         for name in columns:
             if name != "time":
                 counts[name] = counts.get(name, 0) + 1
-    return sorted(counts, key=lambda name: (-counts[name], name))
+    axes = x_axes or set()
+    return sorted(counts, key=lambda name: (name in axes, -counts[name], name))
 
 
-def metric_curve(columns: dict[str, list], metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """One trial's values of ``metric`` against their step (0, 1, 2, ... as logged)."""
+def metric_curve(columns: dict[str, list], metric: str, x_axis: str | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """One trial's values of ``metric`` against its plot's x axis metric (where both were
+    logged together), or against their step (0, 1, 2, ... as logged) without one."""
     column = columns.get(metric)
     if not column:
         empty = np.empty(0)
         return empty, empty
     values = np.array([np.nan if v is None else v for v in column], dtype=float)
+    x_column = columns.get(x_axis) if x_axis else None
+    if x_column is not None and len(x_column) == len(column):
+        xs = np.array([np.nan if v is None else v for v in x_column], dtype=float)
+        kept = ~(np.isnan(values) | np.isnan(xs))
+        return xs[kept], values[kept]
     values = values[~np.isnan(values)]
     return np.arange(len(values), dtype=float), values
 

@@ -49,6 +49,7 @@ def _plot_widget() -> pg.PlotWidget:
     for side in ("left", "bottom"):
         item.getAxis(side).setPen(foreground)
         item.getAxis(side).setTextPen(foreground)
+        item.getAxis(side).enableAutoSIPrefix(False)  # scores read 0.95, not 950 (x0.001)
     widget.showGrid(x=True, y=True, alpha=0.15)
     return widget
 
@@ -138,6 +139,7 @@ class MetricOverlayChart(ChartView):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.metrics: dict[int, dict[str, list]] = {}
+        self.x_axis_of: dict[str, str] = {}  # metric -> its plot's x axis metric
         self.hidden: set[int] = set()
         self._curves_cache: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self.metric_box = QComboBox()
@@ -168,10 +170,15 @@ class MetricOverlayChart(ChartView):
     def metric(self) -> str:
         return self.metric_box.currentText()
 
-    def set_metrics(self, metrics: dict[int, dict[str, list]]) -> None:
+    def set_metrics(self, metrics: dict[int, dict[str, list]],
+                    x_axis_of: dict[str, str] | None = None) -> None:
+        """Every trial's metric columns, and which metric is each one's x axis (from the
+        model's plot definitions)."""
         self.metrics = metrics
+        if x_axis_of is not None:
+            self.x_axis_of = dict(x_axis_of)
         self._curves_cache.clear()
-        names = cd.metric_names(metrics)
+        names = cd.metric_names(metrics, set(self.x_axis_of.values()))
         current = self.metric
         if names != [self.metric_box.itemText(i) for i in range(self.metric_box.count())]:
             self.metric_box.blockSignals(True)
@@ -190,7 +197,8 @@ class MetricOverlayChart(ChartView):
         key = (trial_id, self.metric) if reduced else (-trial_id - 1, self.metric)
         curve = self._curves_cache.get(key)
         if curve is None:
-            x, y = cd.metric_curve(self.metrics.get(trial_id, {}), self.metric)
+            x, y = cd.metric_curve(self.metrics.get(trial_id, {}), self.metric,
+                                   self.x_axis_of.get(self.metric))
             curve = cd.reduce_curve(x, y) if reduced else (x, y)
             self._curves_cache[key] = curve
         return curve
@@ -224,6 +232,7 @@ class MetricOverlayChart(ChartView):
     def redraw(self) -> None:
         self._fill_list()
         self.chart.setLabel("left", self.metric)
+        self.chart.setLabel("bottom", self.x_axis_of.get(self.metric) or "logged point")
         if not self.metric:
             self.others.setData([], [])
             self.best_curve.setData([], [])
@@ -301,13 +310,17 @@ class ParallelCoordinatesChart(ChartView):
                 text = pg.TextItem(label, color=foreground, anchor=(1.05, 0.5))
                 text.setPos(index, position)
                 self._add(text)
-        names = [(i, f"{a.name}{' (log)' if a.kind == 'log' else ''}")
-                 for i, a in enumerate(axes)]
-        self.chart.getPlotItem().getAxis("bottom").setTicks([names])
+        crowded = count > 5  # every other name one line lower, so long names never collide
+        names = [(i, ("\n" if crowded and i % 2 else "") + a.name) for i, a in enumerate(axes)]
+        logs = [a.name for a in axes if a.kind == "log"]
+        bottom = self.chart.getPlotItem().getAxis("bottom")
+        bottom.setTicks([names])
+        bottom.setHeight(44 if crowded else None)
         self.chart.setXRange(-0.6, count - 0.6, padding=0)
         self.chart.setYRange(-0.05, 1.05, padding=0)
         self.set_message(f"colour: score from {low:.4f} (purple) to {high:.4f} (yellow); "
-                         f"the best trial in orange")
+                         f"the best trial in orange"
+                         f"{'; log axes: ' + ', '.join(logs) if logs else ''}")
 
 
 class ImportanceChart(ChartView):
@@ -438,14 +451,15 @@ class TrialCharts(QTabWidget):
         self.currentChanged.connect(lambda _i: self._redraw_visible())
 
     def set_data(self, trials: list[Any], knob_config: dict[str, BaseKnob], best_id: int | None,
-                 metrics: dict[int, dict[str, list]] | None = None) -> None:
+                 metrics: dict[int, dict[str, list]] | None = None,
+                 x_axis_of: dict[str, str] | None = None) -> None:
         """Everything at once (an experiment opened); the visible chart redraws now."""
         for chart in self.charts:
             chart.trials = trials
             chart.knob_config = knob_config
             chart.best_id = best_id
         if metrics is not None:
-            self.metric_chart.set_metrics(metrics)
+            self.metric_chart.set_metrics(metrics, x_axis_of)
         self._stale = set(range(len(self.charts)))
         self._redraw_visible()
 
@@ -459,9 +473,9 @@ class TrialCharts(QTabWidget):
         if not self._timer.isActive():
             self._timer.start()
 
-    def metrics_changed(self) -> None:
+    def metrics_changed(self, x_axis_of: dict[str, str] | None = None) -> None:
         """New metric names may have appeared (the metric chart's own dict was extended)."""
-        self.metric_chart.set_metrics(self.metric_chart.metrics)
+        self.metric_chart.set_metrics(self.metric_chart.metrics, x_axis_of)
         self._stale.add(self.charts.index(self.metric_chart))
         if not self._timer.isActive():
             self._timer.start()

@@ -83,6 +83,7 @@ class TuningPanel(QWidget):
         self.experiment: Experiment | None = None
         self.trials: list[Trial] = []
         self.metrics: dict[int, dict[str, list]] = {}
+        self.x_axis_of: dict[str, str] = {}
         self.worker: TuningWorker | None = None
         self.last_result: Any = None
         self.last_error: dict | None = None
@@ -141,6 +142,7 @@ class TuningPanel(QWidget):
                                     "tuning; the others are left to the advisor")
         self.pinned_list.setMaximumHeight(118)
         pinned_layout.addWidget(self.pinned_list)
+        pinned.setMaximumWidth(380)
         top.addWidget(pinned, 1)
 
         actions = QVBoxLayout()
@@ -161,6 +163,7 @@ class TuningPanel(QWidget):
             actions.addWidget(widget)
         actions.addStretch(1)
         top.addLayout(actions)
+        top.addStretch(1)
         outer.addLayout(top)
 
         self.status = QLabel("No experiment open. Choose a model and datasets, then Start.")
@@ -185,14 +188,16 @@ class TuningPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setMinimumSectionSize(36)
         self.table.setAlternatingRowColors(True)
         table_layout.addWidget(self.table, 1)
 
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(table_box)
         upper.addWidget(self.charts)
-        upper.setStretchFactor(0, 2)
-        upper.setStretchFactor(1, 3)
+        upper.setStretchFactor(0, 1)
+        upper.setStretchFactor(1, 1)
+        upper.setSizes([520, 600])
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper)
         self.splitter.addWidget(self.detail)
@@ -372,12 +377,27 @@ class TuningPanel(QWidget):
         self.metrics = store.experiment_metrics(experiment_id)
         config = self._knob_config(experiment)
         self.model.set_trials(self.trials, config)
-        self.charts.set_data(self.trials, config, self.model.best_id, self.metrics)
+        self.table.resizeColumnsToContents()
+        self.x_axis_of = {}
+        sample = self.model.best_id or next(iter(self.metrics), None)
+        if sample is not None:
+            self.x_axis_of = self._x_axes_of(sample)
+        self.charts.set_data(self.trials, config, self.model.best_id, self.metrics,
+                             self.x_axis_of)
         self.detail.set_experiment(store, experiment)
         self._show_summary()
         if restore:
             self._restore_window(experiment)
         self.sig_experiment_opened.emit(experiment_id)
+
+    def _x_axes_of(self, trial_id: int) -> dict[str, str]:
+        """Which metric each metric was plotted against, from the trial's plot definitions."""
+        axes: dict[str, str] = {}
+        for event in self.store.trial_events(trial_id, kinds=["plot"]):
+            for metric in event.get("metrics") or []:
+                if event.get("x_axis"):
+                    axes.setdefault(metric, event["x_axis"])
+        return axes
 
     def forget_experiment(self) -> None:
         """Show no experiment (the one shown was deleted)."""
@@ -466,6 +486,8 @@ class TuningPanel(QWidget):
 
     def _trial_started(self, trial: Trial) -> None:
         self._replace_trial(trial)
+        if self.model.rowCount() == 1:  # the first row gives the columns their widths
+            self.table.resizeColumnsToContents()
         self.charts.trials_changed(self.model.best_id)
         self._show_summary()
 
@@ -486,7 +508,9 @@ class TuningPanel(QWidget):
         if store is not None:
             self.metrics[trial.id] = store.trial_metrics(trial.id)
             self.charts.metric_chart.metrics = self.metrics
-            self.charts.metrics_changed()
+            if not self.x_axis_of and self.metrics[trial.id]:
+                self.x_axis_of = self._x_axes_of(trial.id)
+            self.charts.metrics_changed(self.x_axis_of)
         self.charts.trials_changed(self.model.best_id, metrics_of=trial.id)
         if self.detail.trial is not None and self.detail.trial.id == trial.id:
             self.detail.show_trial(trial)
@@ -496,6 +520,7 @@ class TuningPanel(QWidget):
         self.worker = None
         self.last_result = result
         self.charts.redraw_now()
+        self.table.resizeColumnsToContents()
         self._update_controls()
         self._show_summary()
         ending = "stopped" if result.stopped else "finished"

@@ -77,8 +77,9 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     charts = panel.charts
     assert len(charts.score_chart.points.xData) == 6
     charts.setCurrentWidget(charts.metric_chart)
-    assert charts.metric_chart.metric  # a metric the model logged, e.g. loss
-    assert charts.metric_chart.best_curve.xData is not None
+    assert charts.metric_chart.metric == "loss"  # not "epoch", the plots' x axis
+    assert charts.metric_chart.x_axis_of["loss"] == "epoch"
+    assert charts.metric_chart.best_curve.xData.tolist() == list(range(fewest_epochs))
 
     panel.select_trial(best.id)
     detail = panel.detail
