@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import QProcess, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -169,17 +170,22 @@ class InterpreterDialog(QDialog):
 
     def _run_next(self, commands: list[list[str]]) -> None:
         command = commands.pop(0)
-        self.output.appendPlainText("$ " + shlex.join(command))
+        self.output.appendPlainText("$ " + shlex.join(command) + "\n")
         process = QProcess(self)
         process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
-        process.readyReadStandardOutput.connect(
-            lambda: self.output.insertPlainText(
-                bytes(process.readAllStandardOutput().data()).decode("utf-8", "replace")))
+        process.readyReadStandardOutput.connect(lambda: self._stream(process))
         process.finished.connect(lambda code, _status: self._installed(code, commands))
         process.errorOccurred.connect(lambda error: error == QProcess.ProcessError.FailedToStart
                                       and self._installed(127, []))
         self.process = process
         process.start(command[0], command[1:])
+
+    def _stream(self, process: QProcess) -> None:
+        """Append what the command wrote, as it comes."""
+        text = bytes(process.readAllStandardOutput().data()).decode("utf-8", "replace")
+        self.output.moveCursor(QTextCursor.MoveOperation.End)
+        self.output.insertPlainText(text)
+        self.output.ensureCursorVisible()
 
     def _installed(self, code: int, remaining: list[list[str]]) -> None:
         process, self.process = self.process, None
