@@ -193,4 +193,18 @@ def test_reopened_after_the_app_was_killed_mid_tuning(qtbot, rafiki_home):
     interrupted = panel.model.trial_at(2)
     panel.select_trial(interrupted.id)
     assert "Interrupted" in panel.detail.error.toPlainText()
+
+    # Resume tuning: the window gets the model, datasets and best knobs back, 2 more trials
+    best = store.best_trial(experiments[0].id)
+    panel.trials_spin.setValue(2)
+    panel.parallel_spin.setValue(2)
+    with qtbot.waitSignal(panel.sig_tuning_finished, timeout=TUNING_TIMEOUT_MS), \
+            qtbot.waitSignal(window.model_panel.sig_inspection_done, timeout=60_000):
+        window.experiments_browser.resume_button.click()
+    session = window.session
+    assert (session.model_path, session.train_path, session.test_path) == (
+        str(EXAMPLE), str(TRAIN), str(TEST))
+    qtbot.waitUntil(lambda: session.knobs == best.knobs, timeout=10_000)
+    assert [t.number for t in store.trials(experiments[0].id)] == [1, 2, 3, 4, 5]
+    assert panel.model.rowCount() == 5
     window.close()
