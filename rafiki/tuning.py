@@ -237,6 +237,7 @@ class Tuner:
             params_path=self.store.params_path_for(trial.id), app_mode=experiment.app_mode,
             python=experiment.python, timeout=self.trial_timeout,
             memory_limit_mb=self.memory_limit_mb,
+            cpu_threads=max(1, (os.cpu_count() or 1) // self.parallel),
         )
         self._emit(TuningEvent("trial_started", trial.id, trial=trial))
         with self._lock:
