@@ -1,0 +1,37 @@
+"""An image model that trains and predicts small batches, but raises on more than five queries:
+the predictions panel must show the model's error and stay usable."""
+
+from rafiki.model import BaseModel, IntegerKnob
+
+MAX_QUERIES = 5
+
+
+class PickyModel(BaseModel):
+    @staticmethod
+    def get_knob_config():
+        return {"classes": IntegerKnob(2, 10)}
+
+    def __init__(self, **knobs):
+        super().__init__(**knobs)
+        self._classes = knobs["classes"]
+
+    def train(self, dataset_uri):
+        pass
+
+    def evaluate(self, dataset_uri):
+        return 0.5
+
+    def predict(self, queries):
+        if len(queries) > MAX_QUERIES:
+            raise ValueError(f"this model cannot predict {len(queries)} queries at once")
+        share = 1.0 / self._classes
+        return [[share] * self._classes for _ in queries]
+
+    def dump_parameters(self):
+        return {"classes": self._classes}
+
+    def load_parameters(self, params):
+        self._classes = params["classes"]
+
+    def destroy(self):
+        pass
