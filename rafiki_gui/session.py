@@ -238,6 +238,8 @@ class Session(QObject):
             raise RunRefused("Cannot run: " + "; ".join(problems))
         from rafiki.runner import RunSpec
 
+        from .settings import chosen_interpreter
+
         return RunSpec(
             model_file_path=self.model_path,
             model_class=self.model_class,
@@ -248,6 +250,7 @@ class Session(QObject):
             queries=list(self.queries),
             dependencies=dict(self.dependencies),
             app_mode=self.app_mode,
+            python=chosen_interpreter(),
         )
 
     def start_run(self) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings
 from rafiki.paths import data_dir
 
 MAX_RECENT = 10
+INTERPRETER_SETTING = "runner/python"
 
 
 def settings() -> QSettings:
@@ -29,3 +30,9 @@ def add_recent_file(path: str, key: str = "recent_models") -> list[str]:
     store.setValue(key, paths)
     store.sync()
     return paths
+
+
+def chosen_interpreter() -> str | None:
+    """The Python chosen to run models (interpreter settings), or None for the workbench's."""
+    value = settings().value(INTERPRETER_SETTING, "")
+    return str(value) if value else None

@@ -31,8 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..session import Session
-from ..settings import settings
-from .tuning_panel import INTERPRETER_SETTING, chosen_interpreter
+from ..settings import INTERPRETER_SETTING, chosen_interpreter, settings
 
 
 class InterpreterDialog(QDialog):

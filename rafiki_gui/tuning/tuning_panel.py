@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..session import RunRefused, Session
+from ..settings import chosen_interpreter
 from .trial_charts import TrialCharts
 from .trial_detail import TrialDetail
 from .trials_model import TrialsModel, TrialsProxy, format_knob
@@ -50,21 +51,12 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
-INTERPRETER_SETTING = "runner/python"
 DEFAULT_TRIALS = 20
 RANDOM_SEED = -1
 
 
 class TuningRefused(ValueError):
     """Tuning cannot start; the message says why in words a user can act on."""
-
-
-def chosen_interpreter() -> str | None:
-    """The Python chosen to run models (interpreter settings), or None for the workbench's."""
-    from ..settings import settings
-
-    value = settings().value(INTERPRETER_SETTING, "")
-    return str(value) if value else None
 
 
 class TuningPanel(QWidget):

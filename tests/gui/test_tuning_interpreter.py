@@ -14,7 +14,7 @@ pytest.importorskip("rafiki.runner")
 from rafiki.store import Store  # noqa: E402
 from rafiki_gui.main_window import MainWindow  # noqa: E402
 from rafiki_gui.session import Session  # noqa: E402
-from rafiki_gui.tuning.tuning_panel import chosen_interpreter  # noqa: E402
+from rafiki_gui.settings import chosen_interpreter  # noqa: E402
 
 MODEL = textwrap.dedent("""
     from rafiki.model import BaseModel, IntegerKnob, test_model_class
