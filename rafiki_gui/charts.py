@@ -31,15 +31,21 @@ def _ticks(labels: Sequence[str]) -> list[list[tuple[int, str]]]:
 class BarChart(pg.PlotWidget):
     """Bars over named categories, values usually in [0, 1]."""
 
-    def __init__(self, title: str = "", y_label: str = "", parent: QWidget | None = None):
+    def __init__(self, title: str = "", y_label: str = "", parent: QWidget | None = None,
+                 horizontal: bool = False):
+        """``horizontal``: categories down the left axis (many or long names stay readable),
+        values across; ``y_label`` then names the value axis all the same."""
         super().__init__(parent)
+        self.horizontal = horizontal
         self.setBackground(None)
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.plotItem.setTitle(title)
-        self.plotItem.setLabel("left", y_label)
-        self.plotItem.showGrid(y=True, alpha=0.2)
+        self.plotItem.setLabel("bottom" if horizontal else "left", y_label)
+        self.plotItem.showGrid(x=horizontal, y=not horizontal, alpha=0.2)
+        if horizontal:
+            self.plotItem.invertY(True)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)
         self.addItem(self.bars)
         self.values = np.zeros(0)
@@ -53,12 +59,19 @@ class BarChart(pg.PlotWidget):
         self.labels = list(labels)
         heights = np.nan_to_num(self.values)
         brushes = [pg.mkBrush(*(colors or {}).get(i, BAR_COLOR)) for i in range(len(heights))]
-        self.bars.setOpts(x=np.arange(len(heights)), height=heights, width=0.7, brushes=brushes)
-        self.plotItem.getAxis("bottom").setTicks(_ticks(self.labels))
+        positions = np.arange(len(heights))
+        if self.horizontal:
+            self.bars.setOpts(x0=0, y=positions, width=heights, height=0.7, brushes=brushes)
+        else:
+            self.bars.setOpts(x=positions, height=heights, width=0.7, brushes=brushes)
+        category_axis, set_category_range, set_value_range = (
+            ("left", self.setYRange, self.setXRange) if self.horizontal
+            else ("bottom", self.setXRange, self.setYRange))
+        self.plotItem.getAxis(category_axis).setTicks(_ticks(self.labels))
         if len(heights):
-            self.setXRange(-0.6, len(heights) - 0.4, padding=0)
+            set_category_range(-0.6, len(heights) - 0.4, padding=0)
         if y_range is not None:
-            self.setYRange(*y_range, padding=0.02)
+            set_value_range(*y_range, padding=0.02)
 
     def clear_bars(self) -> None:
         self.set_bars([], [])

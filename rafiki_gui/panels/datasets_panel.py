@@ -251,7 +251,8 @@ class DatasetsPanel(QWidget):
         self.names_clear.setEnabled(bool(path))
         names = self.session.label_names
         if path:
-            shown = ", ".join(f"{i}={n}" for i, n in list(sorted(names.items()))[:SHOWN_LABELS])
+            shown = ", ".join(n if n == str(i) else f"{i}={n}"
+                              for i, n in list(sorted(names.items()))[:SHOWN_LABELS])
             more = f", … ({len(names)} in all)" if len(names) > SHOWN_LABELS else ""
             self.names_label.setText(html.escape(f"{len(names)} names: {shown}{more}"))
         else:
