@@ -14,7 +14,9 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Signal
+
+from .thread_worker import ThreadWorker
 
 if TYPE_CHECKING:
     from rafiki.runner import RunSpec
@@ -23,10 +25,8 @@ FLUSH_INTERVAL = 0.05  # s: at most ~20 batches a second reach the UI thread
 
 Recorder = Callable[[list[dict]], None]
 
-_LIVE_WORKERS: set[RunWorker] = set()  # Python owns the QThread: keep it until it finished
 
-
-class RunWorker(QObject):
+class RunWorker(ThreadWorker):
     """One run of the lifecycle in a child process, on a QThread of its own."""
 
     sig_started = Signal()
@@ -35,41 +35,16 @@ class RunWorker(QObject):
     """A coalesced batch of event dicts, in order; together they are every event of the run."""
     sig_returned = Signal(object)
     """The run ended with a RunOutcome (completed, errored, stopped, crashed or timed out)."""
-    sig_errored = Signal(dict)
-    """The worker itself failed before an outcome: (error dict: stage, type, message,
-    traceback)."""
     sig_aborted = Signal()
     """The run ended because stop() asked it to (sig_returned carries its STOPPED outcome)."""
-    sig_finished = Signal()
-    """The worker is done, whatever happened; its thread quits and both are deleted later."""
+    # sig_errored and sig_finished come from ThreadWorker
 
     def __init__(self, spec: RunSpec, recorder: Recorder | None = None):
-        super().__init__()
+        super().__init__("rafiki-run-worker")
         self._spec = spec
         self._recorder = recorder
-        self._lock = threading.Lock()
         self._pending: list[dict] = []
         self._run = None
-        self._stop_requested = threading.Event()
-        self._done = threading.Event()
-        self._thread = QThread()
-        self._thread.setObjectName("rafiki-run-worker")
-        self.moveToThread(self._thread)
-        self._thread.started.connect(self._work)
-        # quit is thread-safe: call it directly, so wait() on the UI thread cannot deadlock
-        self.sig_finished.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
-        self._thread.finished.connect(self._release, Qt.ConnectionType.QueuedConnection)
-
-    def start(self) -> None:
-        _LIVE_WORKERS.add(self)
-        self._thread.start()
-
-    def _release(self) -> None:
-        """The thread finished (runs on the UI thread): delete both, drop the references."""
-        self._thread.wait()
-        self._thread.deleteLater()
-        self.deleteLater()
-        _LIVE_WORKERS.discard(self)
 
     def stop(self) -> None:
         """Ask the run to stop, without blocking the caller (the runner escalates to kill)."""
@@ -77,15 +52,6 @@ class RunWorker(QObject):
         run = self._run
         if run is not None:
             threading.Thread(target=run.stop, name="rafiki-run-stop", daemon=True).start()
-
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Block until the run and the worker's thread are done; True when they are."""
-        if not self._done.wait(timeout):
-            return False
-        try:
-            return self._thread.wait(int(timeout * 1000))
-        except RuntimeError:  # the thread object was already deleted: it is finished
-            return True
 
     def _on_runner_events(self, events: list[dict]) -> None:
         """Called on the runner's reader thread: only buffer, never touch Qt."""
@@ -105,34 +71,21 @@ class RunWorker(QObject):
                 self._recorder = None
         self.sig_events.emit(batch)
 
-    @Slot()
-    def _work(self) -> None:
-        try:
-            from rafiki.runner import Run, RunnerState
+    def _drive(self) -> None:
+        from rafiki.runner import Run, RunnerState
 
-            run = Run(self._spec, on_events=self._on_runner_events)
-            self._run = run
-            run.start()
-            self.sig_started.emit()
-            if self._stop_requested.is_set():
-                self.stop()
-            live = (RunnerState.STARTING, RunnerState.RUNNING)
-            while run.state in live:
-                time.sleep(FLUSH_INTERVAL)
-                self._flush()
-            outcome = run.wait()
+        run = Run(self._spec, on_events=self._on_runner_events)
+        self._run = run
+        run.start()
+        self.sig_started.emit()
+        if self._stop_requested.is_set():
+            self.stop()
+        live = (RunnerState.STARTING, RunnerState.RUNNING)
+        while run.state in live:
+            time.sleep(FLUSH_INTERVAL)
             self._flush()
-            self.sig_returned.emit(outcome)
-            if self._stop_requested.is_set() and outcome.state == RunnerState.STOPPED:
-                self.sig_aborted.emit()
-        except Exception as exc:
-            self._flush()
-            self.sig_errored.emit({
-                "stage": None, "type": type(exc).__name__, "message": str(exc),
-                "traceback": traceback.format_exc(),
-            })
-        finally:
-            # back to the UI thread, so _release and deleteLater run there after the quit
-            self.moveToThread(QCoreApplication.instance().thread())
-            self._done.set()
-            self.sig_finished.emit()
+        outcome = run.wait()
+        self._flush()
+        self.sig_returned.emit(outcome)
+        if self._stop_requested.is_set() and outcome.state == RunnerState.STOPPED:
+            self.sig_aborted.emit()

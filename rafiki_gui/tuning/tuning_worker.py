@@ -14,7 +14,9 @@ import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Signal
+
+from ..thread_worker import ThreadWorker
 
 if TYPE_CHECKING:
     from rafiki.store import Store
@@ -22,10 +24,7 @@ if TYPE_CHECKING:
 
 FLUSH_INTERVAL = 0.05
 
-_LIVE_WORKERS: set[TuningWorker] = set()  # Python owns the QThread: keep it until it finished
-
-
-class TuningWorker(QObject):
+class TuningWorker(ThreadWorker):
     """One tuning of a stored experiment, on a QThread of its own."""
 
     sig_started = Signal()
@@ -38,39 +37,19 @@ class TuningWorker(QObject):
     """A trial ended: (rafiki.store.Trial as stored, with status, score, error)."""
     sig_returned = Signal(object)
     """The tuning ended: (rafiki.tuning.TuningResult)."""
-    sig_errored = Signal(dict)
-    """The tuning could not go on: (error dict: stage, type, message, traceback)."""
-    sig_finished = Signal()
-    """The worker is done, whatever happened; its thread quits and both are deleted later."""
+    # sig_errored (the tuning could not go on) and sig_finished come from ThreadWorker
+
+    error_stage = "tuning"
 
     def __init__(self, store: Store, experiment_id: int, *, budget_trials: int | None,
                  budget_minutes: float | None, parallel: int, seed: int | None,
                  pinned_knobs: dict[str, Any] | None = None):
-        super().__init__()
+        super().__init__("rafiki-tuning-worker")
         self._arguments = dict(store=store, experiment_id=experiment_id,
                                budget_trials=budget_trials, budget_minutes=budget_minutes,
                                parallel=parallel, seed=seed, pinned_knobs=pinned_knobs or {})
         self.tuner: Tuner | None = None
-        self._lock = threading.Lock()
         self._pending: list[TuningEvent] = []
-        self._stop_requested = threading.Event()
-        self._done = threading.Event()
-        self._thread = QThread()
-        self._thread.setObjectName("rafiki-tuning-worker")
-        self.moveToThread(self._thread)
-        self._thread.started.connect(self._work)
-        self.sig_finished.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
-        self._thread.finished.connect(self._release, Qt.ConnectionType.QueuedConnection)
-
-    def start(self) -> None:
-        _LIVE_WORKERS.add(self)
-        self._thread.start()
-
-    def _release(self) -> None:
-        self._thread.wait()
-        self._thread.deleteLater()
-        self.deleteLater()
-        _LIVE_WORKERS.discard(self)
 
     def stop(self) -> None:
         """No new trials; running ones end as stopped. Never blocks the caller."""
@@ -78,19 +57,6 @@ class TuningWorker(QObject):
         tuner = self.tuner
         if tuner is not None:
             threading.Thread(target=tuner.stop, name="rafiki-tuning-stop", daemon=True).start()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop_requested.is_set()
-
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Block until the tuning and the worker's thread are done; True when they are."""
-        if not self._done.wait(timeout):
-            return False
-        try:
-            return self._thread.wait(int(timeout * 1000))
-        except RuntimeError:
-            return True
 
     def _on_tuning_event(self, event: TuningEvent) -> None:
         """Called on the tuner's threads: only buffer, never touch Qt."""
@@ -118,45 +84,33 @@ class TuningWorker(QObject):
         for trial_id, events in merged:
             self.sig_trial_events.emit(trial_id, events)
 
-    @Slot()
-    def _work(self) -> None:
-        try:
-            from rafiki.tuning import Tuner
+    def _drive(self) -> None:
+        from rafiki.tuning import Tuner
 
-            tuner = Tuner(on_trial_event=self._on_tuning_event, **self._arguments)
-            tuner.prepare()
-            self.tuner = tuner
-            if self._stop_requested.is_set():
-                tuner.stop()
-            self.sig_started.emit()
-            outcome: dict[str, Any] = {}
+        tuner = Tuner(on_trial_event=self._on_tuning_event, **self._arguments)
+        tuner.prepare()
+        self.tuner = tuner
+        if self._stop_requested.is_set():
+            tuner.stop()
+        self.sig_started.emit()
+        outcome: dict[str, Any] = {}
 
-            def run() -> None:
-                try:
-                    outcome["result"] = tuner.run()
-                except BaseException as exc:  # reported below, on this worker's thread
-                    outcome["error"] = exc
-                    outcome["traceback"] = traceback.format_exc()
+        def run() -> None:
+            try:
+                outcome["result"] = tuner.run()
+            except BaseException as exc:  # reported below, on this worker's thread
+                outcome["error"] = exc
+                outcome["traceback"] = traceback.format_exc()
 
-            runner = threading.Thread(target=run, name="rafiki-tuner", daemon=True)
-            runner.start()
-            while runner.is_alive():
-                runner.join(FLUSH_INTERVAL)
-                self._flush()
+        runner = threading.Thread(target=run, name="rafiki-tuner", daemon=True)
+        runner.start()
+        while runner.is_alive():
+            runner.join(FLUSH_INTERVAL)
             self._flush()
-            if "error" in outcome:
-                error = outcome["error"]
-                self.sig_errored.emit({"stage": "tuning", "type": type(error).__name__,
-                                       "message": str(error),
-                                       "traceback": outcome["traceback"]})
-            else:
-                self.sig_returned.emit(outcome["result"])
-        except Exception as exc:
-            self._flush()
-            self.sig_errored.emit({"stage": "tuning", "type": type(exc).__name__,
-                                   "message": str(exc), "traceback": traceback.format_exc()})
-        finally:
-            self.moveToThread(QCoreApplication.instance().thread())
-            self._done.set()
-            self.sig_finished.emit()
-
+        self._flush()
+        if "error" in outcome:
+            error = outcome["error"]
+            self.sig_errored.emit({"stage": "tuning", "type": type(error).__name__,
+                                   "message": str(error), "traceback": outcome["traceback"]})
+        else:
+            self.sig_returned.emit(outcome["result"])
