@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 FLUSH_INTERVAL = 0.05
 
+
 class TuningWorker(ThreadWorker):
     """One tuning of a stored experiment, on a QThread of its own."""
 
