@@ -269,8 +269,10 @@ class PredictionsPanel(QWidget):
         result = getattr(outcome, "result", None) or {}
         spec = self.session.last_spec
         if state != "COMPLETED" or spec is None:
-            if self.spec is None:
-                self._set_status(f"The run ended {state.lower()}: no trained model to ask.")
+            self._set_status(f"The run ended {state.lower()}: no trained model to ask."
+                             if self.spec is None else f"The last run ended {state.lower()}; "
+                             f"the predictions here are still those of {self.spec.describe()} "
+                             "from before.")
             return
         if not result.get("params_path") or not result.get("params_sha256"):
             self._set_status("The run kept no parameters file, so its model cannot be asked "

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 
 from rafiki.runner import inspect_model_file
 from rafiki_gui.panels.predictions_panel import PredictionsPanel
@@ -74,8 +76,9 @@ def test_image_predictions_table_chart_and_whole_test_set(qtbot, session, panel,
     assert cell(model, 0, ImagePredictionsModel.SOURCE) == "test #0"
     assert cell(model, 0, ImagePredictionsModel.TRUE).startswith("digit ")
     assert cell(model, 0, ImagePredictionsModel.CONFIDENCE).endswith("%")
-    assert model.data(model.index(0, ImagePredictionsModel.IMAGE),
-                      0x1) is not None  # DecorationRole: a thumbnail
+    thumbnail = model.data(model.index(0, ImagePredictionsModel.IMAGE),
+                           Qt.ItemDataRole.DecorationRole)
+    assert thumbnail.width() == 32 and thumbnail.height() == 32
     # the selected row's class probabilities
     chart = panel.probability_chart
     assert len(chart.values) == 10 and chart.labels[0] == "digit 0"
@@ -97,7 +100,10 @@ def test_image_predictions_table_chart_and_whole_test_set(qtbot, session, panel,
 
     picture = tmp_path / "drawn.png"
     Image.new("RGB", (40, 30), (200, 10, 10)).save(picture)
-    panel.predict_image_files([str(picture)])
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(picture))])
+    panel.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data,
+                               Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
     wait_for_rows(qtbot, panel, 1)
     assert cell(model, 0, ImagePredictionsModel.SOURCE) == "drawn.png"
     assert cell(model, 0, ImagePredictionsModel.TRUE) == "—"
@@ -161,3 +167,26 @@ def test_a_model_that_fails_to_predict_is_reported_and_the_panel_stays_usable(
     qtbot.waitUntil(lambda: "360 queries" in panel.error_view.text(), timeout=PREDICT_TIMEOUT_MS)
     panel.predict_random_samples(4, seed=1)
     wait_for_rows(qtbot, panel, 4)
+
+
+def test_sorting_filtering_and_names_swap_index_arrays_not_rows(qtbot, session, panel,
+                                                                tmp_path):
+    images = np.zeros((4, 8, 8), dtype=np.uint8)
+    predictions = [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]]
+    panel.task = "IMAGE_CLASSIFICATION"
+    panel.show_image_predictions(images, predictions, np.array([0, 0, 1, 1]), None,
+                                 np.array([10, 11, 12, 13]), "four")
+    model = panel.image_model
+    assert "50.0%" in panel.image_accuracy.text()
+    model.sort(ImagePredictionsModel.CONFIDENCE, Qt.SortOrder.DescendingOrder)
+    assert [cell(model, r, ImagePredictionsModel.SOURCE) for r in range(4)] == \
+        ["test #10", "test #11", "test #13", "test #12"]
+    panel.image_only_wrong.setChecked(True)
+    assert [cell(model, r, ImagePredictionsModel.SOURCE) for r in range(2)] == \
+        ["test #11", "test #12"] and model.rowCount() == 2
+    names = tmp_path / "names.csv"
+    names.write_text("class,name\n0,cat\n1,dog\n")
+    session.set_label_names_path(str(names))
+    assert cell(model, 0, ImagePredictionsModel.PREDICTED) == "dog"
+    assert panel.confusion_chart.labels == ["cat", "dog"]
+    assert panel.probability_chart.labels == ["cat", "dog"]
