@@ -136,11 +136,12 @@ class ChildProcess:
                 pass
 
     def crash_report(self) -> str | None:
+        """The faulthandler text of a native crash, the crashing thread's stack first."""
         try:
             text = self.crash_path.read_text(encoding="utf-8", errors="replace").strip()
         except OSError:
             return None
-        return text or None
+        return current_thread_first(text) or None
 
     def cleanup(self) -> None:
         shutil.rmtree(self._folder, ignore_errors=True)
@@ -208,3 +209,14 @@ class ChildProcess:
 
 
 _KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
+def current_thread_first(report: str) -> str:
+    """faulthandler lists every thread, the crashing one wherever it falls; a reader wants
+    the crashing thread's stack right under the error line."""
+    blocks = report.split("\n\n")
+    current = [b for b in blocks if b.startswith("Current thread")]
+    if not current or blocks[0].startswith("Current thread"):
+        return report
+    others = [b for b in blocks[1:] if not b.startswith("Current thread")]
+    return "\n\n".join([blocks[0], *current, *others])

@@ -40,10 +40,11 @@ OUTCOME_TEXT = {
     "CRASHED": "Crashed", "TIMED_OUT": "Timed out", "STARTING": "Starting",
     "RUNNING": "Running",
 }
-#: the stages a training run goes through, in order (ENSEMBLE only matters when tuning)
-TRAINING_STAGES = ("check_dependencies", "load_class", "check_knob_config", "choose_knobs",
-                   "init", "train", "evaluate", "dump_parameters", "destroy",
-                   "load_parameters", "predict")
+def lifecycle_stages() -> tuple[str, ...]:
+    """The lifecycle's stages in order, from the one definition of them (rafiki.lifecycle)."""
+    from rafiki.lifecycle import Stage
+
+    return tuple(stage.value for stage in Stage)
 
 
 def stage_label(stage: str | None) -> str:
@@ -155,7 +156,7 @@ class RunPanel(QWidget):
         self.score_label = QLabel()
         self.score_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
-        self.progress.setRange(0, len(TRAINING_STAGES))
+        self.progress.setRange(0, len(lifecycle_stages()))
         self.progress.setValue(0)
         self.progress.setFormat("%v / %m stages")
         header.addWidget(self.state_label)
@@ -199,7 +200,7 @@ class RunPanel(QWidget):
         self.stages.clear()
         self._stage_items.clear()
         self._stage_states.clear()
-        for stage in TRAINING_STAGES:
+        for stage in lifecycle_stages():
             self._set_stage(stage, PENDING)
 
     def _set_stage(self, stage: str, state: str, duration: float | None = None) -> None:

@@ -85,8 +85,9 @@ def test_a_segfault_is_a_crash_with_its_stage_and_faulthandler_traceback(tmp_pat
     assert outcome.error["stage"] == "train"
     assert "killed by SIGSEGV during stage 'train'" in outcome.error["message"]
     assert "training with segfault" in outcome.error["message"]  # the last message
-    assert "Segmentation fault" in outcome.crash_report
-    assert "misbehaving.py" in outcome.crash_report
+    assert outcome.crash_report.startswith("Fatal Python error: Segmentation fault")
+    crashing_thread = outcome.crash_report.split("\n\n")[1]
+    assert crashing_thread.startswith("Current thread") and "misbehaving.py" in crashing_thread
 
 
 def test_os_exit_is_a_crash_with_the_exit_code(tmp_path):
