@@ -9,12 +9,14 @@ it knows nothing of widgets and can be called directly (tests, benchmarks).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from rafiki.constants import DatasetType
-from rafiki.dataset_summary import DatasetSummary, summarize_dataset
+if TYPE_CHECKING:  # the dataset code loads on the loader's thread, not with the window
+    import numpy as np
+
+    from rafiki.dataset_summary import DatasetSummary
 
 PREVIEW_IMAGES = 40
 PREVIEW_SENTENCES = 12
@@ -35,6 +37,10 @@ class DatasetView:
 def load_dataset_view(path: str) -> DatasetView:
     """Summary and preview of the dataset at ``path`` (raises ValueError naming the file when
     it is no dataset at all; problems inside it come back in ``summary.problems``)."""
+    import numpy as np
+
+    from rafiki.constants import DatasetType
+    from rafiki.dataset_summary import summarize_dataset
     from rafiki.model.dataset import CorpusDataset, DatasetError, ImageFilesDataset
 
     summary = summarize_dataset(path)
