@@ -71,6 +71,7 @@ AUTO_RANDOM = 1000
 THUMBNAIL = 32
 SENTENCES_SHOWN = 150
 CLOSE_TIMEOUT = 8.0
+CHECKED_PREDICTIONS = 200
 
 
 class PredictionsPanel(QWidget):
@@ -499,6 +500,10 @@ class PredictionsPanel(QWidget):
         if request_id == self._latest_request:
             self.progress.hide()
         info = prepared.info
+        problem = _prediction_problem(self.task, prepared.queries, predictions)
+        if problem:
+            self._show_error(f"The model's predictions cannot be shown: {problem}")
+            return
         if info.get("kind") == "image":
             self.show_image_predictions(info["images"], predictions, info.get("true"),
                                         info.get("sources"), info.get("indices"), info["what"])
@@ -678,6 +683,24 @@ class PredictionsPanel(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.shutdown()
         super().closeEvent(event)
+
+
+def _prediction_problem(task: str | None, queries: list, predictions: list) -> str | None:
+    """What is wrong with a model's answer for this task (None when it can be shown). Checked
+    with the task's own rules on the first predictions; the lifecycle checks a run's, but the
+    predict service hands back whatever the model returns."""
+    if len(predictions) != len(queries):
+        return f"{len(predictions)} predictions for {len(queries)} queries"
+    from rafiki.tasks import TASKS
+
+    spec = TASKS.get(task) if task else None
+    if spec is None:
+        return None
+    for index in range(min(len(predictions), CHECKED_PREDICTIONS)):
+        problem = spec.check_prediction(predictions[index], queries[index])
+        if problem:
+            return (f"prediction {index} {problem} (expected {spec.prediction_format})")
+    return None
 
 
 def _dataset_size(path: str) -> int | None:

@@ -153,6 +153,11 @@ def test_a_model_that_fails_to_predict_is_reported_and_the_panel_stays_usable(
     wait_for_rows(qtbot, panel, 3)
     assert not panel.error_view.isVisible()
     assert np.allclose(panel.probability_chart.values, 0.1)
+    # an answer of the wrong shape is named, and the table keeps the last good one
+    panel.predict_chosen_samples("7, 8")
+    qtbot.waitUntil(panel.error_view.isVisible, timeout=PREDICT_TIMEOUT_MS)
+    assert "cannot be shown: prediction 0 should be a non-empty list" in panel.error_view.text()
+    assert panel.prediction_count() == 3
 
     # a stored trial whose parameters file does not match its checksum is refused
     result = outcome.result

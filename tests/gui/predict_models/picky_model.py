@@ -1,5 +1,6 @@
-"""An image model that trains and predicts small batches, but raises on more than five queries:
-the predictions panel must show the model's error and stay usable."""
+"""An image model that trains and predicts small batches, but raises on more than five queries
+and answers two queries with something that is not probabilities: the predictions panel must
+show what is wrong and stay usable."""
 
 from rafiki.model import BaseModel, IntegerKnob
 
@@ -24,6 +25,8 @@ class PickyModel(BaseModel):
     def predict(self, queries):
         if len(queries) > MAX_QUERIES:
             raise ValueError(f"this model cannot predict {len(queries)} queries at once")
+        if len(queries) == 2:
+            return ["not probabilities", "either"]
         share = 1.0 / self._classes
         return [[share] * self._classes for _ in queries]
 
