@@ -282,7 +282,7 @@ class DatasetsPanel(QWidget):
             lines.append(f"<b>{summary.size:,} sentences</b> · {summary.token_count or 0:,} "
                          f"tokens")
             for tag, count in zip(summary.tags or [], summary.tag_num_classes or [], strict=False):
-                lines.append(f"Tag <b>{html.escape(tag)}</b>: {count} classes: "
+                lines.append(f"Tag column <b>{html.escape(tag)}</b>: {count} classes: "
                              + html.escape(_listed(list(range(count)), names)))
         lines.append(f"Type: {summary.dataset_type}")
         for problem in summary.problems:
