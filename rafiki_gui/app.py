@@ -67,6 +67,7 @@ class Launcher:
         self.exit_code = 0
         self.report: list[str] = []
         self._loaded = False
+        self._finishing = False
 
     @property
     def wants_run(self) -> bool:
@@ -131,19 +132,22 @@ class Launcher:
             self._finish()
 
     def _on_run_finished(self, outcome: Any) -> None:
-        if self.args.self_test:
-            self._check(outcome)
+        if self.args.self_test and self._check(outcome):
+            # predictions are made by the panel's own predict service once it is on screen
+            self.window.result_tabs.setCurrentWidget(self.window.predictions_panel)
+            self._poll_predictions()
+            return
         if self.exits_when_done:
             self._finish()
 
-    def _check(self, outcome: Any) -> None:
+    def _check(self, outcome: Any) -> bool:
         """The self-test's checks, on what the window shows."""
         state = getattr(outcome.state, "name", str(outcome.state))
         if state != "COMPLETED":
             error = outcome.error or {}
             self._fail(f"the run ended {state}: {error.get('stage')}: {error.get('type')}: "
                        f"{error.get('message')}")
-            return
+            return False
         score = self.window.run_panel.score
         if score is None or not 0.0 <= score <= 1.0:
             self._fail(f"no score in [0, 1] shown (got {score!r})")
@@ -157,23 +161,20 @@ class Launcher:
             self._fail(f"plots missing or empty: {points}")
         else:
             self.report.append(f"plots: {points}")
-        self._check_predictions()
+        return self.exit_code == 0
 
-    def _check_predictions(self) -> None:
-        panel = self.window.predictions_panel
-        count = getattr(panel, "prediction_count", None)
-        if callable(count):
-            shown = count()
-            if not shown:
-                self._fail("the predictions panel shows no predictions")
-            else:
-                self.report.append(f"predictions shown: {shown}")
+    def _poll_predictions(self) -> None:
+        """Wait (without blocking the window) until the predictions panel lists predictions."""
+        from PySide6.QtCore import QTimer
+
+        shown = self.window.predictions_panel.prediction_count()
+        if shown:
+            self.report.append(f"predictions shown: {shown}")
+            self._finish()
+        elif self._finishing:
+            return
         else:
-            predictions = (self.session.last_outcome.result or {}).get("predictions")
-            if not predictions:
-                self._fail("the run returned no predictions")
-            else:
-                self.report.append(f"predictions returned: {len(predictions)}")
+            QTimer.singleShot(200, self._poll_predictions)
 
     def _timed_out(self) -> None:
         self._fail(f"self-test did not finish within {SELF_TEST_TIMEOUT_S} s")
@@ -187,6 +188,9 @@ class Launcher:
     def _finish(self) -> None:
         from PySide6.QtCore import QTimer
 
+        if self._finishing:
+            return
+        self._finishing = True
         # let the last events paint before the capture
         QTimer.singleShot(300, self._capture_and_quit)
 
