@@ -158,10 +158,18 @@ class MainWindow(QMainWindow):
                                          lambda: self._ask_dataset("train"))
         self.test_action = self._action("Open t&est dataset…", lambda: self._ask_dataset("test"))
         self.about_action = self._action("&About", self._about)
+        self.save_model_action = self._action(
+            "&Save trained model…", self._save_trained_model, QKeySequence.StandardKey.Save,
+            "Save the last run's knobs and parameters as one file")
+        self.open_trained_action = self._action(
+            "Open trained mo&del…", self._open_trained_model, None,
+            "Load a saved trained model and inspect its predictions")
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addActions([self.open_action, self.train_action, self.test_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_model_action, self.open_trained_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = menu.addMenu("&Run")
@@ -295,6 +303,18 @@ class MainWindow(QMainWindow):
 
     def _show_title(self, path: str) -> None:
         self.setWindowTitle(f"{Path(path).name} — {WINDOW_TITLE}" if path else WINDOW_TITLE)
+
+    def _save_trained_model(self) -> None:
+        from .trained_model_files import export_last_run
+
+        saved = export_last_run(self)
+        if saved is not None:
+            self.statusBar().showMessage(f"Saved the trained model to {saved}", 8000)
+
+    def _open_trained_model(self) -> None:
+        from .trained_model_files import open_trained_model
+
+        open_trained_model(self)
 
     def _about(self) -> None:
         QMessageBox.about(self, WINDOW_TITLE, "<b>Rafiki Workbench</b><br>Run, watch, inspect "
