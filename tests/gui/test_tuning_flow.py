@@ -90,6 +90,12 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     session.set_knobs({**session.knobs, "epochs": session.knob_config["epochs"].value_max})
     detail.use_knobs_button.click()
     assert session.knobs == best.knobs
+    window.show()  # the predictions panel predicts once it is on screen, as a user sees it
+    detail.predict_button.click()  # the trial's stored parameters, in a predict service
+    predictions = window.predictions_panel
+    assert window.result_tabs.currentWidget() is predictions
+    qtbot.waitUntil(lambda: predictions.prediction_count() > 0, timeout=60_000)
+    assert predictions.status_label.text().startswith("200 predictions of ImageClassifier")
 
     csv_path = Path(store.path).parent / "trials.csv"
     panel.export_csv(str(csv_path))
