@@ -18,36 +18,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from ui_heartbeat import Heartbeat  # noqa: E402 (bench/ is the script's folder)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 FLOOD_MODEL = ROOT / "tests" / "gui" / "models" / "flooding_model.py"
 DIGITS = ROOT.parent / "shared" / "datasets"
-
-
-class Heartbeat:
-    """Longest gap between ticks of a fast QTimer on the UI thread."""
-
-    def __init__(self, interval_ms: int = 5):
-        from PySide6.QtCore import QTimer
-
-        self.timer = QTimer()
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self._tick)
-        self.longest = 0.0
-        self._last: float | None = None
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        if self._last is not None:
-            self.longest = max(self.longest, now - self._last)
-        self._last = now
-
-    def start(self) -> None:
-        self.longest, self._last = 0.0, None
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return self.longest
 
 
 def wait_for(app, condition, timeout: float) -> None:

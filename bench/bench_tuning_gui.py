@@ -26,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from ui_heartbeat import Heartbeat  # noqa: E402 (bench/ is the script's folder)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("RAFIKI_HOME", tempfile.mkdtemp(prefix="rafiki-bench-tuning-"))
 EXAMPLE_MODEL = ROOT / "resources" / "examples" / "image_classifier.py"
@@ -77,35 +79,6 @@ def build_store(folder: Path, trials: int, points: int):
         store.record_events(trial.id, batch)
         store.finish_trial(trial.id, Done(rng.random()))
     return store, experiment.id
-
-
-class Heartbeat:
-    """Longest gap between ticks of a fast QTimer on the UI thread."""
-
-    def __init__(self, interval_ms: int = 5):
-        from PySide6.QtCore import QTimer
-
-        self.timer = QTimer()
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self._tick)
-        self.longest = 0.0
-        self._last: float | None = None
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        if self._last is not None:
-            self.longest = max(self.longest, now - self._last)
-        self._last = now
-
-    def run_for(self, app, seconds: float, until=None) -> float:
-        self.longest, self._last = 0.0, None
-        self.timer.start()
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not (until and until()):
-            app.processEvents()
-            time.sleep(0.001)
-        self.timer.stop()
-        return self.longest
 
 
 def timed(action, repeat: int = 5) -> float:
