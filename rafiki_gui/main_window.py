@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from .resources import APP_ICON, resource_path
@@ -28,20 +27,6 @@ from .settings import settings
 
 WINDOW_TITLE = "Rafiki Workbench"
 STOP_GRACE_ON_CLOSE = 10.0
-
-
-def _optional_panel(module: str, name: str, session: Session) -> QWidget:
-    """A panel another part of the app provides; if it fails to build, say so in its place."""
-    try:
-        import importlib
-
-        panel_class = getattr(importlib.import_module(module, __package__), name)
-        return panel_class(session)
-    except Exception as exc:  # keep the window usable and the reason visible
-        label = QLabel(f"The {name} could not be loaded: {type(exc).__name__}: {exc}")
-        label.setWordWrap(True)
-        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        return label
 
 
 class MainWindow(QMainWindow):
@@ -80,17 +65,17 @@ class MainWindow(QMainWindow):
         if self.panels_built:
             return
         self.panels_built = True
+        from .panels.datasets_panel import DatasetsPanel
         from .panels.knobs_panel import KnobsPanel
         from .panels.model_panel import ModelPanel
         from .panels.plots_panel import PlotsPanel
+        from .panels.predictions_panel import PredictionsPanel
         from .panels.run_panel import RunPanel
 
         self.model_panel = ModelPanel(self.session)
         self.knobs_panel = KnobsPanel(self.session)
-        self.datasets_panel = _optional_panel(".panels.datasets_panel", "DatasetsPanel",
-                                              self.session)
-        self.predictions_panel = _optional_panel(".panels.predictions_panel",
-                                                 "PredictionsPanel", self.session)
+        self.datasets_panel = DatasetsPanel(self.session)
+        self.predictions_panel = PredictionsPanel(self.session)
         self.run_panel = RunPanel(self.session)
         self.plots_panel = PlotsPanel(self.session)
         self._build_layout()
