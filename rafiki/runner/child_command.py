@@ -40,7 +40,14 @@ def child_command(python: str | None) -> list[str]:
 
 
 def sdk_source_root() -> str:
-    """The folder holding the workbench's ``rafiki`` package (for another Python's path)."""
+    """The folder holding the workbench's ``rafiki`` package (for another Python's path).
+
+    Frozen, the package itself is compiled into the executable; the bundle carries a plain
+    source copy in ``sdk/`` (rafiki_gui.spec), apart from its numpy, Qt and other libraries,
+    which must not shadow or half-satisfy the other Python's own packages."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if is_frozen() and bundle:
+        return str(Path(bundle) / "sdk")
     return str(Path(__file__).resolve().parent.parent.parent)
 
 
