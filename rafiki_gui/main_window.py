@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -302,8 +301,9 @@ class MainWindow(QMainWindow):
         open_trained_model(self)
 
     def _about(self) -> None:
-        QMessageBox.about(self, WINDOW_TITLE, "<b>Rafiki Workbench</b><br>Run, watch, inspect "
-                          "and tune Rafiki models.")
+        from .about_dialog import show_about
+
+        show_about(self)
 
     # -- settings -----------------------------------------------------------------------
 
