@@ -94,6 +94,7 @@ def timed(action, repeat: int = 5) -> float:
 def bench_scale(app, trials: int, points: int) -> None:
     from PySide6.QtCore import Qt
 
+    from rafiki.experiments import Experiments
     from rafiki_gui.session import Session
     from rafiki_gui.tuning.tuning_panel import TuningPanel
 
@@ -102,7 +103,7 @@ def bench_scale(app, trials: int, points: int) -> None:
     store, experiment_id = build_store(folder, trials, points)
     print(f"store of {trials} trials x {points} points built in "
           f"{time.perf_counter() - started:.1f} s")
-    session = Session(store=store)
+    session = Session(experiments=Experiments(store))
     panel = TuningPanel(session)
     panel.resize(1400, 900)
     panel.show()

@@ -84,7 +84,7 @@ def _check_file(parser: argparse.ArgumentParser, path: str, what: str) -> None:
 
 
 def _check_dataset(parser: argparse.ArgumentParser, uri: str, what: str) -> None:
-    from .store import local_path_of
+    from .paths import local_path_of
 
     path = local_path_of(uri)
     if path is not None:
@@ -165,7 +165,7 @@ def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     return EXIT_OK
 
 
-def _recording(store, trial_id: int, show):
+def _recording(experiments, trial_id: int, show):
     """An events callback that stores each batch, then shows it (a store failure is said once
     and does not stop the run)."""
     failed = []
@@ -173,7 +173,7 @@ def _recording(store, trial_id: int, show):
     def on_events(batch: list[dict]) -> None:
         if not failed:
             try:
-                store.record_events(trial_id, batch)
+                experiments.record(trial_id, batch)
             except Exception as exc:
                 failed.append(exc)
                 print(f"warning: events are no longer stored: {exc}", file=sys.stderr)
@@ -195,7 +195,6 @@ def _wait_stopping_on_ctrl_c(run) -> tuple[Any, bool]:
 def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .cli_inference import declared_dependencies
     from .cli_report import JsonEventPrinter, RunPrinter, describe_error
-    from .store import Store
 
     model_class, task = _model_inputs(parser, args)
     knobs = _json_dict(parser, args.knobs, "--knobs")
@@ -204,31 +203,27 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         _check_file(parser, args.python, "interpreter")
     if args.timeout is not None and args.timeout <= 0:
         parser.error(f"--timeout must be positive, not {args.timeout}")
-    dependencies = declared_dependencies(args.model)
+    from .experiments import Experiments
     from .runner import Run, RunSpec
 
-    store = Store()
-    experiment = store.create_experiment(
-        model_file_path=str(Path(args.model).resolve()), model_class=model_class, task=task,
-        train_dataset_uri=args.train, test_dataset_uri=args.test, python=args.python,
-        dependencies=dependencies,
-    )
-    trial = store.start_trial(experiment.id, knobs)
     spec = RunSpec(
-        model_file_path=experiment.model_file_path, model_class=model_class, task=task,
+        model_file_path=str(Path(args.model).resolve()), model_class=model_class, task=task,
         train_dataset_uri=args.train, test_dataset_uri=args.test, knobs=knobs, queries=queries,
-        dependencies=dependencies, params_path=store.params_path_for(trial.id),
-        python=args.python, timeout=args.timeout,
+        dependencies=declared_dependencies(args.model), python=args.python,
+        timeout=args.timeout,
     )
+    experiments = Experiments()
+    opened = experiments.open_run(spec)
+    experiment, trial = opened.experiment, opened.trial
     printer = JsonEventPrinter() if args.json else RunPrinter()
     if not args.json:
         printer.finish(f"{args.model}: {model_class} ({task}), experiment {experiment.id}, "
                        f"trial {trial.number}")
-    run = Run(spec, on_events=_recording(store, trial.id, printer))
+    run = Run(spec, on_events=_recording(experiments, trial.id, printer))
     run.start()
     outcome, interrupted = _wait_stopping_on_ctrl_c(run)
-    trial = store.finish_trial(trial.id, outcome)
-    store.close()
+    trial = experiments.finish_trial(trial.id, outcome)
+    experiments.close()
 
     state = outcome.state.name.lower()
     if interrupted:
@@ -267,8 +262,7 @@ def _print_failure(outcome, trial, model_file: str, describe_error) -> None:
 def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .cli_inference import declared_dependencies
     from .cli_report import TrialTable
-    from .store import Store
-    from .tuning import Tuner, TuningError
+    from .tuning import TuningError
 
     model_class, task = _model_inputs(parser, args)
     pinned = _json_dict(parser, args.pin, "--pin") or {}
@@ -283,17 +277,22 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if trials is None and args.minutes is None:
         trials = DEFAULT_TUNING_TRIALS
 
-    store = Store()
-    experiment = store.create_experiment(
+    from .experiments import Experiments
+    from .runner import RunSpec
+
+    setup = RunSpec(
         model_file_path=str(Path(args.model).resolve()), model_class=model_class, task=task,
-        train_dataset_uri=args.train, test_dataset_uri=args.test, python=args.python,
-        dependencies=declared_dependencies(args.model),
+        train_dataset_uri=args.train, test_dataset_uri=args.test,
+        dependencies=declared_dependencies(args.model), python=args.python,
     )
+    experiments = Experiments()
+    experiment = experiments.tuning_experiment(setup, pinned=pinned)
     table = TrialTable()
     try:
-        tuner = Tuner(store, experiment.id, budget_trials=trials, budget_minutes=args.minutes,
-                      parallel=args.parallel, seed=args.seed, on_trial_event=table,
-                      pinned_knobs=pinned, trial_timeout=args.timeout)
+        tuner = experiments.tuner(
+            experiment.id, budget_trials=trials, budget_minutes=args.minutes,
+            parallel=args.parallel, seed=args.seed, on_trial_event=table, pinned_knobs=pinned,
+            trial_timeout=args.timeout)
         print(f"Tuning {model_class} ({task}): experiment {experiment.id}, "
               f"{trials or 'unlimited'} trial(s)"
               + (f" within {args.minutes:g} min" if args.minutes else "")
@@ -335,7 +334,7 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"Best: trial {best.number}, score {best.score:.4f}, knobs "
               f"{json.dumps(best.knobs)}")
     print(f"Details: rafiki experiments show {experiment.id}")
-    store.close()
+    experiments.close()
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if done else EXIT_MODEL_ERROR
@@ -343,17 +342,17 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def cmd_experiments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .cli_tables import print_experiment, print_experiments
-    from .store import Store
+    from .experiments import Experiments
 
-    with Store() as store:
+    with Experiments() as experiments:
         if args.action == "show":
             try:
-                experiment = store.get_experiment(args.id)
+                experiment = experiments.get(args.id)
             except KeyError:
-                parser.error(f"no experiment {args.id} in {store.path}")
-            print_experiment(experiment, store.trials(experiment.id, best_first=True))
+                parser.error(f"no experiment {args.id} in {experiments.path}")
+            print_experiment(experiment, experiments.trials(experiment.id, best_first=True))
         else:
-            print_experiments(store.list_experiments())
+            print_experiments(experiments.list())
     return EXIT_OK
 
 

@@ -78,7 +78,7 @@ def declared_dependencies(model_file_path: str) -> dict[str, str]:
 def infer_task(train_dataset_uri: str) -> str:
     """The task whose datasets look like the training dataset (a local zip)."""
     from .dataset_summary import detect_dataset_type
-    from .store import local_path_of
+    from .paths import local_path_of
     from .tasks import task_for_dataset_type
 
     path = local_path_of(train_dataset_uri)

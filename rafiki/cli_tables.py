@@ -8,7 +8,7 @@ import time
 from typing import TextIO
 
 from .cli_report import describe_error
-from .store import Experiment, Trial
+from .experiments import Experiment, Trial
 
 
 def _when(timestamp: float) -> str:

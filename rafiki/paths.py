@@ -33,3 +33,12 @@ def cache_dir() -> Path:
         path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def local_path_of(uri: str) -> Path | None:
+    """The local file behind a dataset URI (a path or file://), or None for a remote one."""
+    if uri.startswith("file://"):
+        return Path(uri[len("file://"):])
+    if "://" in uri:
+        return None
+    return Path(uri)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import events as ev
-from .paths import data_dir
+from .paths import data_dir, local_path_of
 from .store_schema import migrate
 
 STORE_FILE_NAME = "store.sqlite3"
@@ -78,6 +78,7 @@ class Experiment:
     created: float
     trial_count: int = 0
     best_score: float | None = None
+    kind: str = "runs"
 
 
 @dataclass
@@ -111,7 +112,7 @@ class Trial:
 _EXPERIMENT_COLUMNS = (
     "id, name, note, model_file_path, model_sha256, model_class, task, train_dataset_uri, "
     "train_sha256, test_dataset_uri, test_sha256, app_mode, python, dependencies, knob_config, "
-    "settings, created"
+    "settings, created, kind"
 )
 _TRIAL_COLUMNS = (
     "id, experiment_id, number, knobs, status, score, timings, current_stage, error, "
@@ -129,13 +130,13 @@ def _dumps(value: Any) -> str:
 
 def _experiment_from_row(row: tuple, trial_count: int = 0, best: float | None = None) -> Experiment:
     (id_, name, note, model_path, model_sha, model_class, task, train, train_sha, test, test_sha,
-     app_mode, python, deps, knob_config, settings, created) = row
+     app_mode, python, deps, knob_config, settings, created, kind) = row
     return Experiment(
         id=id_, name=name, note=note, model_file_path=model_path, model_sha256=model_sha,
         model_class=model_class, task=task, train_dataset_uri=train, train_sha256=train_sha,
         test_dataset_uri=test, test_sha256=test_sha, app_mode=app_mode, python=python,
         dependencies=_loads(deps) or {}, knob_config=knob_config, settings=_loads(settings) or {},
-        created=created, trial_count=trial_count, best_score=best,
+        created=created, trial_count=trial_count, best_score=best, kind=kind or "runs",
     )
 
 
@@ -173,16 +174,7 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def local_path_of(uri: str) -> Path | None:
-    """The local file behind a dataset URI (a path or file://), or None for a remote one."""
-    if uri.startswith("file://"):
-        return Path(uri[len("file://"):])
-    if "://" in uri:
-        return None
-    return Path(uri)
-
-
-def _uri_sha256(uri: str) -> str | None:
+def uri_sha256(uri: str) -> str | None:
     path = local_path_of(uri)
     return file_sha256(path) if path is not None and path.is_file() else None
 
@@ -316,25 +308,32 @@ class Store:
         dependencies: dict[str, str] | None = None,
         knob_config: str | None = None,
         settings: dict[str, Any] | None = None,
+        kind: str = "runs",
+        model_sha256: str | None = None,
+        train_sha256: str | None = None,
+        test_sha256: str | None = None,
     ) -> Experiment:
         """Record an experiment with the model file's digest and source and the datasets'
-        digests (local files only), as they are now."""
+        digests (local files only), as they are now; digests already computed by the caller
+        are taken as given."""
         model_path = Path(model_file_path)
         source_bytes = model_path.read_bytes()
-        model_sha = hashlib.sha256(source_bytes).hexdigest()
+        model_sha = model_sha256 or hashlib.sha256(source_bytes).hexdigest()
         values = (
             name if name is not None else model_path.stem, note, str(model_file_path), model_sha,
             source_bytes.decode("utf-8", errors="replace"), model_class, task,
-            str(train_dataset_uri), _uri_sha256(str(train_dataset_uri)),
-            str(test_dataset_uri), _uri_sha256(str(test_dataset_uri)), app_mode, python,
-            _dumps(dependencies or {}), knob_config, _dumps(settings or {}), time.time(),
+            str(train_dataset_uri), train_sha256 or uri_sha256(str(train_dataset_uri)),
+            str(test_dataset_uri), test_sha256 or uri_sha256(str(test_dataset_uri)), app_mode,
+            python, _dumps(dependencies or {}), knob_config, _dumps(settings or {}), time.time(),
+            kind,
         )
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO experiments (name, note, model_file_path, model_sha256, "
                 "model_source, model_class, task, train_dataset_uri, train_sha256, "
                 "test_dataset_uri, test_sha256, app_mode, python, dependencies, knob_config, "
-                "settings, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "settings, created, kind) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
             experiment_id = cursor.lastrowid

@@ -95,7 +95,15 @@ def _v2_names_and_notes(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE experiments SET name = ? WHERE id = ?", (stem, experiment_id))
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_names_and_notes]
+def _v3_experiment_kinds(conn: sqlite3.Connection) -> None:
+    """Experiments hold either single runs or one tuning (so a window run never lands in a
+    tuning with pinned knobs). Old experiments a tuning touched recorded its pinned knobs in
+    their settings: those are tunings, the rest runs."""
+    conn.execute("ALTER TABLE experiments ADD COLUMN kind TEXT NOT NULL DEFAULT 'runs'")
+    conn.execute("UPDATE experiments SET kind = 'tuning' WHERE settings LIKE '%\"pinned\"%'")
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_names_and_notes, _v3_experiment_kinds]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -3,23 +3,24 @@
 Panels are views over one Session: they read its attributes, call its setters and redraw on
 its signals, so no panel owns engine state and every panel can be tested with a real Session
 alone (napari's model/view split). The Session also starts and stops runs through a
-:class:`rafiki_gui.worker.RunWorker` and keeps each run in the store.
+:class:`rafiki_gui.worker.RunWorker`, which files each run with the experiments gateway
+(:mod:`rafiki.experiments`) on its own thread: hashing a large dataset zip must not freeze the
+window.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
+    from rafiki.experiments import Experiments
     from rafiki.model.knob import BaseKnob
     from rafiki.runner import ModelInspection, RunOutcome, RunSpec
-    from rafiki.store import Store
 
     from .worker import RunWorker
 
@@ -53,10 +54,14 @@ class Session(QObject):
     """A run started; last_spec is its RunSpec."""
     sig_run_events = Signal(list)
     """A batch of the running lifecycle's event dicts (rafiki/events.py), in order."""
+    sig_run_filed = Signal(int)
+    """The running run was filed in the store as this trial: (trial id); last_trial_id is set.
+    Not emitted when the store cannot be used (the run goes on, unrecorded)."""
     sig_run_finished = Signal(object)
     """The run ended: (RunOutcome); last_outcome, last_params_path, last_trial_id are set."""
 
-    def __init__(self, parent: QObject | None = None, store: Store | None = None):
+    def __init__(self, parent: QObject | None = None,
+                 experiments: Experiments | None = None):
         super().__init__(parent)
         self.model_path: str = ""
         self.inspection: ModelInspection | None = None
@@ -75,26 +80,27 @@ class Session(QObject):
         self.last_spec: RunSpec | None = None
         self.last_params_path: str | None = None
         self.last_trial_id: int | None = None
-        self._store = store
-        self._store_failed = False
+        self._experiments = experiments
+        self._experiments_failed = False
         self._worker: RunWorker | None = None
         self._task_from_model: str | None = None
 
-    # -- the store ----------------------------------------------------------------------
+    # -- the experiments ----------------------------------------------------------------
 
     @property
-    def store(self) -> Store | None:
-        """The experiment store, opened on first use; None when it cannot be opened."""
-        if self._store is None and not self._store_failed:
+    def experiments(self) -> Experiments | None:
+        """The experiments gateway, opened on first use; None when its store cannot be
+        opened (runs still work, unrecorded; the log says why)."""
+        if self._experiments is None and not self._experiments_failed:
             try:
-                from rafiki.store import Store
+                from rafiki.experiments import Experiments
 
-                self._store = Store()
+                self._experiments = Experiments()
             except Exception as exc:  # an unusable store must not stop runs; say so in the log
                 _log.warning("The experiment store could not be opened, runs are not kept: "
                              "%s: %s", type(exc).__name__, exc)
-                self._store_failed = True
-        return self._store
+                self._experiments_failed = True
+        return self._experiments
 
     # -- setters ------------------------------------------------------------------------
 
@@ -258,18 +264,19 @@ class Session(QObject):
         if self._worker is not None:
             raise RunRefused("A run is already going; stop it first")
         spec = self.build_spec()
-        trial_id = self._open_trial(spec)
-        if spec.params_path is None:
-            spec.params_path = str(Path(tempfile.mkdtemp(prefix="rafiki-run-")) / "params.pkl")
+        from rafiki.model.knob import serialize_knob_config
+
         from .worker import RunWorker
 
-        worker = RunWorker(spec, recorder=self._recorder_for(trial_id))
+        worker = RunWorker(spec, experiments=self.experiments,
+                           knob_config=serialize_knob_config(self.knob_config))
+        worker.sig_filed.connect(self._on_run_filed)
         worker.sig_events.connect(self.sig_run_events)
         worker.sig_returned.connect(self._on_run_returned)
         worker.sig_errored.connect(self._on_run_errored)
         self._worker = worker
         self.last_spec = spec
-        self.last_trial_id = trial_id
+        self.last_trial_id = None
         self.last_outcome = None
         # Long-lived objects (Qt wrappers, modules, past runs) out of the collector's sight:
         # a flooding run allocates fast, and each full collection walking them all would
@@ -288,61 +295,15 @@ class Session(QObject):
         worker = self._worker
         return True if worker is None else worker.wait(timeout)
 
-    def _open_trial(self, spec: RunSpec) -> int | None:
-        """Record the run as a trial of the matching experiment (same file contents, class,
-        task, datasets and app mode), creating the experiment the first time."""
-        store = self.store
-        if store is None:
-            return None
-        try:
-            experiment_id = self._experiment_for(store, spec)
-            trial = store.start_trial(experiment_id, spec.knobs)
-            spec.params_path = store.params_path_for(trial.id)
-            return trial.id
-        except Exception as exc:
-            _log.warning("The run could not be recorded in the store: %s: %s",
-                         type(exc).__name__, exc)
-            return None
-
-    def _experiment_for(self, store: Store, spec: RunSpec) -> int:
-        from rafiki.model.knob import serialize_knob_config
-        from rafiki.store import file_sha256
-
-        identity = (spec.model_file_path, file_sha256(spec.model_file_path), spec.model_class,
-                    spec.task, spec.train_dataset_uri, spec.test_dataset_uri, spec.app_mode)
-        for experiment in store.list_experiments():
-            if (experiment.model_file_path, experiment.model_sha256, experiment.model_class,
-                    experiment.task, experiment.train_dataset_uri, experiment.test_dataset_uri,
-                    experiment.app_mode) == identity:
-                return experiment.id
-        return store.create_experiment(
-            model_file_path=spec.model_file_path, model_class=spec.model_class, task=spec.task,
-            train_dataset_uri=spec.train_dataset_uri, test_dataset_uri=spec.test_dataset_uri,
-            app_mode=spec.app_mode, dependencies=spec.dependencies,
-            knob_config=serialize_knob_config(self.knob_config),
-        ).id
-
-    def _recorder_for(self, trial_id: int | None):
-        store = self.store
-        if store is None or trial_id is None:
-            return None
-
-        def record(events: list[dict]) -> None:
-            store.record_events(trial_id, events)
-
-        return record
+    def _on_run_filed(self, trial_id: int) -> None:
+        self.last_trial_id = trial_id
+        self.sig_run_filed.emit(trial_id)
 
     def _on_run_returned(self, outcome: RunOutcome) -> None:
         self._worker = None
         self.last_outcome = outcome
         result = outcome.result or {}
         self.last_params_path = result.get("params_path") or None
-        if self.store is not None and self.last_trial_id is not None:
-            try:
-                self.store.finish_trial(self.last_trial_id, outcome)
-            except Exception as exc:
-                _log.warning("The run's outcome could not be recorded in the store: %s: %s",
-                             type(exc).__name__, exc)
         self.sig_run_finished.emit(outcome)
 
     def _on_run_errored(self, error: dict) -> None:

@@ -4,14 +4,19 @@ The runner calls back on its own reader thread for every batch the child sends; 
 logs 100,000 points a second would turn that into thousands of queued calls on the UI thread.
 So the reader thread only appends to a buffer, and this worker's thread hands the UI one list
 at most every ``FLUSH_INTERVAL`` seconds. Signal names follow superqt's worker vocabulary.
+
+The worker also keeps the run: it files it with the experiments gateway before the child
+starts, stores each batch and records the outcome, all on its own thread (filing hashes the
+model file and both dataset zips, seconds for large ones).
 """
 
 from __future__ import annotations
 
+import logging
+import tempfile
 import threading
 import time
-import traceback
-from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -19,16 +24,19 @@ from PySide6.QtCore import Signal
 from .thread_worker import ThreadWorker
 
 if TYPE_CHECKING:
-    from rafiki.runner import RunSpec
+    from rafiki.experiments import Experiments
+    from rafiki.runner import RunOutcome, RunSpec
 
 FLUSH_INTERVAL = 0.05  # s: at most ~20 batches a second reach the UI thread
 
-Recorder = Callable[[list[dict]], None]
+_log = logging.getLogger(__name__)
 
 
 class RunWorker(ThreadWorker):
     """One run of the lifecycle in a child process, on a QThread of its own."""
 
+    sig_filed = Signal(int)
+    """The run was filed as a new trial of its setup's runs experiment: (trial id)."""
     sig_started = Signal()
     """The child process was started."""
     sig_events = Signal(list)
@@ -39,10 +47,13 @@ class RunWorker(ThreadWorker):
     """The run ended because stop() asked it to (sig_returned carries its STOPPED outcome)."""
     # sig_errored and sig_finished come from ThreadWorker
 
-    def __init__(self, spec: RunSpec, recorder: Recorder | None = None):
+    def __init__(self, spec: RunSpec, experiments: Experiments | None = None,
+                 knob_config: str | None = None):
         super().__init__("rafiki-run-worker")
         self._spec = spec
-        self._recorder = recorder
+        self._experiments = experiments
+        self._knob_config = knob_config
+        self._trial_id: int | None = None
         self._pending: list[dict] = []
         self._run = None
 
@@ -63,29 +74,71 @@ class RunWorker(ThreadWorker):
             batch, self._pending = self._pending, []
         if not batch:
             return
-        if self._recorder is not None:
+        if self._trial_id is not None:
             try:
-                self._recorder(batch)
-            except Exception:  # a failing store must not lose the run's view
-                traceback.print_exc()
-                self._recorder = None
+                self._experiments.record(self._trial_id, batch)
+            except Exception as exc:  # a failing store must not lose the run's view
+                self._unrecorded("events", exc)
         self.sig_events.emit(batch)
+
+    def _unrecorded(self, what: str, exc: Exception) -> None:
+        _log.warning("The run's %s could not be recorded in the store: %s: %s", what,
+                     type(exc).__name__, exc)
+        self._trial_id = None
+
+    def _file_run(self) -> None:
+        """A trial for the run (its parameters go beside the store), or, when the store
+        cannot be used, an unrecorded run with its parameters in a temp folder."""
+        if self._experiments is not None:
+            try:
+                opened = self._experiments.open_run(self._spec, self._knob_config)
+            except Exception as exc:
+                self._unrecorded("trial", exc)
+            else:
+                self._trial_id = opened.trial.id
+                self.sig_filed.emit(opened.trial.id)
+        if self._spec.params_path is None:
+            self._spec.params_path = str(
+                Path(tempfile.mkdtemp(prefix="rafiki-run-")) / "params.pkl")
+
+    def _record_outcome(self, outcome: RunOutcome) -> None:
+        if self._trial_id is not None:
+            try:
+                self._experiments.finish_trial(self._trial_id, outcome)
+            except Exception as exc:
+                self._unrecorded("outcome", exc)
 
     def _drive(self) -> None:
         from rafiki.runner import Run, RunnerState
 
-        run = Run(self._spec, on_events=self._on_runner_events)
-        self._run = run
-        run.start()
-        self.sig_started.emit()
-        if self._stop_requested.is_set():
-            self.stop()
-        live = (RunnerState.STARTING, RunnerState.RUNNING)
-        while run.state in live:
-            time.sleep(FLUSH_INTERVAL)
+        self._file_run()
+        try:
+            run = Run(self._spec, on_events=self._on_runner_events)
+            self._run = run
+            run.start()
+            self.sig_started.emit()
+            if self._stop_requested.is_set():
+                self.stop()
+            live = (RunnerState.STARTING, RunnerState.RUNNING)
+            while run.state in live:
+                time.sleep(FLUSH_INTERVAL)
+                self._flush()
+            outcome = run.wait()
             self._flush()
-        outcome = run.wait()
-        self._flush()
+        except Exception as exc:  # not the model's fault: the trial still has to end
+            self._record_outcome(_failed_outcome(exc))
+            raise
+        self._record_outcome(outcome)
         self.sig_returned.emit(outcome)
         if self._stop_requested.is_set() and outcome.state == RunnerState.STOPPED:
             self.sig_aborted.emit()
+
+
+def _failed_outcome(exc: Exception) -> RunOutcome:
+    """The outcome of a run the workbench could not start or follow."""
+    from rafiki.events import error_info
+    from rafiki.runner import RunnerState, RunOutcome
+
+    return RunOutcome(state=RunnerState.ERRORED, result=None, error=error_info(exc, None),
+                      exit_code=None, signal=None, crash_report=None, last_output=[],
+                      duration=0.0)

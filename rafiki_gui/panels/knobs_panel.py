@@ -209,24 +209,16 @@ class KnobsPanel(QWidget):
         return runs[:MAX_PAST_RUNS]
 
     def _stored_runs(self, limit: int) -> list[tuple[str, dict[str, Any]]]:
-        store = self.session.store
-        if store is None or limit <= 0 or not self.session.model_path:
+        experiments = self.session.experiments
+        if experiments is None or limit <= 0 or not self.session.model_path:
             return []
-        found: list[tuple[str, dict[str, Any]]] = []
         try:
-            for experiment in store.list_experiments():
-                if experiment.model_file_path != self.session.model_path:
-                    continue
-                for trial in store.trials(experiment.id):
-                    knobs = trial.knobs
-                    if knobs and set(knobs) == set(self.session.knob_config):
-                        score = trial.score
-                        tail = f", score {score:.4g}" if isinstance(score, float) else ""
-                        found.append((f"{experiment.name} #{trial.number} ({trial.status}{tail})",
-                                      dict(knobs)))
+            past = experiments.past_knobs(self.session.model_path, self.session.knob_config,
+                                          limit)
         except Exception as exc:
             _log.warning("past trials could not be read from the store: %s", exc)
-        return list(reversed(found))[:limit]
+            return []
+        return [(entry.label, entry.knobs) for entry in past]
 
     def _fill_past_menu(self) -> None:
         self.past_menu.clear()

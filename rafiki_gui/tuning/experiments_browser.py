@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
 from ..session import Session
 
 if TYPE_CHECKING:
-    from rafiki.store import Experiment, Store
+    from rafiki.experiments import Experiment, Experiments
 
-COLUMNS = ("id", "name", "model", "class", "datasets", "created", "trials", "best score",
-           "note")
+COLUMNS = ("id", "name", "kind", "model", "class", "datasets", "created", "trials",
+           "best score", "note")
 
 
 def _name_of(uri: str) -> str:
@@ -103,19 +103,19 @@ class ExperimentsBrowser(QWidget):
         self._update_buttons()
 
     @property
-    def store(self) -> Store | None:
-        return self.session.store
+    def experiments_gateway(self) -> Experiments | None:
+        return self.session.experiments
 
     def refresh(self) -> None:
         """Read the experiments again, keeping the selection."""
         selected = self.selected_id()
-        store = self.store
-        if store is None:
+        gateway = self.experiments_gateway
+        if gateway is None:
             self.experiments = []
             self.status.setText("The experiment store could not be opened; see the log.")
         else:
-            self.experiments = store.list_experiments()
-            self.status.setText(f"{len(self.experiments)} experiments in {store.path}")
+            self.experiments = gateway.list()
+            self.status.setText(f"{len(self.experiments)} experiments in {gateway.path}")
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self.experiments))
         for row, experiment in enumerate(self.experiments):
@@ -131,6 +131,7 @@ class ExperimentsBrowser(QWidget):
         cells = [
             _numeric_item(experiment.id, str(experiment.id)),
             QTableWidgetItem(experiment.name),
+            QTableWidgetItem(experiment.kind),
             QTableWidgetItem(Path(experiment.model_file_path).name),
             QTableWidgetItem(experiment.model_class),
             QTableWidgetItem(f"{_name_of(experiment.train_dataset_uri)} / "
@@ -140,8 +141,8 @@ class ExperimentsBrowser(QWidget):
             _numeric_item(best, "" if best is None else f"{best:.4f}"),
             QTableWidgetItem(experiment.note),
         ]
-        cells[2].setToolTip(experiment.model_file_path)
-        cells[4].setToolTip(f"train: {experiment.train_dataset_uri}\n"
+        cells[3].setToolTip(experiment.model_file_path)
+        cells[5].setToolTip(f"train: {experiment.train_dataset_uri}\n"
                             f"test: {experiment.test_dataset_uri}")
         for column, item in enumerate(cells):
             item.setData(Qt.ItemDataRole.UserRole, experiment.id)
@@ -175,18 +176,18 @@ class ExperimentsBrowser(QWidget):
     # -- editing ---------------------------------------------------------------------------
 
     def rename(self, experiment_id: int, name: str) -> None:
-        self.store.rename_experiment(experiment_id, name)
+        self.experiments_gateway.rename(experiment_id, name)
         self.refresh()
 
     def set_note(self, experiment_id: int, note: str) -> None:
-        self.store.annotate_experiment(experiment_id, note)
+        self.experiments_gateway.annotate(experiment_id, note)
         self.refresh()
 
     def delete(self, experiment_id: int) -> None:
         """Delete the experiment, its trials and parameters files (refused while tuned)."""
         if experiment_id == self.busy_experiment:
             raise ValueError(f"Experiment {experiment_id} is being tuned; stop the tuning first")
-        self.store.delete_experiment(experiment_id)
+        self.experiments_gateway.delete(experiment_id)
         self.refresh()
         self.sig_deleted.emit(experiment_id)
 

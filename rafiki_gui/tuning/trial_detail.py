@@ -24,7 +24,7 @@ from ..session import Session
 from .trials_model import format_knob, format_score
 
 if TYPE_CHECKING:
-    from rafiki.store import Experiment, Store, Trial
+    from rafiki.experiments import Experiment, Experiments, Trial
 
 NO_TRIAL_TEXT = "Select a trial in the table to see its plots, messages, output and error."
 
@@ -59,7 +59,7 @@ class TrialDetail(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.store: Store | None = None
+        self.experiments: Experiments | None = None
         self.experiment: Experiment | None = None
         self.trial: Trial | None = None
         self._plot_views: list[QWidget] = []
@@ -97,8 +97,9 @@ class TrialDetail(QWidget):
         self.predict_button.clicked.connect(self.show_predictions)
         self.show_trial(None)
 
-    def set_experiment(self, store: Store | None, experiment: Experiment | None) -> None:
-        self.store, self.experiment = store, experiment
+    def set_experiment(self, experiments: Experiments | None,
+                       experiment: Experiment | None) -> None:
+        self.experiments, self.experiment = experiments, experiment
         self.show_trial(None)
 
     def show_trial(self, trial: Trial | None) -> None:
@@ -113,7 +114,7 @@ class TrialDetail(QWidget):
         self.use_knobs_button.setEnabled(bool(trial and trial.knobs))
         self.predict_button.setEnabled(bool(trial and trial.params_path
                                             and trial.params_sha256))
-        if trial is None or self.store is None:
+        if trial is None or self.experiments is None:
             self.header.setText(NO_TRIAL_TEXT)
             return
         config = self._knob_config()
@@ -123,7 +124,7 @@ class TrialDetail(QWidget):
         score = "" if trial.score is None else f", score {format_score(trial.score)}"
         self.header.setText(f"<b>Trial {trial.number}</b>: {trial.status}{score}{duration}"
                             f"<br>{knobs}")
-        self._fill(self.store.trial_events(trial.id))
+        self._fill(self.experiments.trial_events(trial.id))
         self.error.setPlainText(error_text(trial))
         if trial.error:
             self.tabs.setTabText(3, "Error ⚠")

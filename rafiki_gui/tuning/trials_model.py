@@ -1,6 +1,6 @@
 """The trials of one experiment as a Qt table model, live while tuning, best trial marked.
 
-Rows are the store's :class:`rafiki.store.Trial` records; a finished or updated trial replaces
+Rows are the store's :class:`rafiki.experiments.Trial` records; a finished or updated trial replaces
 its row in place (``upsert``), so the view keeps its selection and sort while trials arrive.
 Every cell also has a sort key (``SORT_ROLE``): numbers sort as numbers and missing values
 last, which lets a plain ``QSortFilterProxyModel`` sort 500 rows in C++ without a Python

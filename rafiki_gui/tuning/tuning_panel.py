@@ -2,11 +2,12 @@
 Start and Stop; the trials table, the charts and the selected trial, all live while tuning.
 
 Tuning runs on a :class:`~rafiki_gui.tuning.tuning_worker.TuningWorker`; this panel only
-routes what it reports into the table model and the charts. The experiment tuned is the one
-matching the window's model file (same contents), class, task, datasets, app mode and
-interpreter, created on first use, so single runs and tunings of the same setup share it and
-the advisor learns from both. Opening a stored experiment brings its model, datasets and best
-knobs back into the window; resuming one continues with the advisor warmed by its trials.
+routes what it reports into the table model and the charts. The experiment tuned is the
+tuning experiment of the window's setup (model file contents, class, task, datasets, app mode,
+interpreter) with these pinned knobs, found or created by the experiments gateway
+(:mod:`rafiki.experiments`) on the worker's thread; single runs live in an experiment of their
+own. Opening a stored experiment brings its model, datasets and best knobs back into the
+window; resuming one continues with the advisor warmed by its trials.
 """
 
 from __future__ import annotations
@@ -39,13 +40,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..session import RunRefused, Session
-from ..settings import chosen_interpreter
 from .trial_charts import TrialCharts
 from .trial_detail import TrialDetail
 from .trials_model import TrialsModel, TrialsProxy, format_knob
 
 if TYPE_CHECKING:
-    from rafiki.store import Experiment, Store, Trial
+    from rafiki.experiments import Experiment, Experiments, Trial
 
     from .tuning_worker import TuningWorker
 
@@ -79,6 +79,8 @@ class TuningPanel(QWidget):
         self.worker: TuningWorker | None = None
         self.last_result: Any = None
         self.last_error: dict | None = None
+        self.tuning_trial_ids: set[int] = set()
+        self.tuning_budget: int | None = None
         self._restore_after_inspection: tuple[str, dict] | None = None
 
         self.model = TrialsModel()
@@ -250,8 +252,8 @@ class TuningPanel(QWidget):
         return self.worker is not None
 
     @property
-    def store(self) -> Store | None:
-        return self.session.store
+    def experiments(self) -> Experiments | None:
+        return self.session.experiments
 
     def _start_clicked(self) -> None:
         try:
@@ -264,32 +266,39 @@ class TuningPanel(QWidget):
         minutes = self.minutes_spin.value() or None
         return trials, minutes
 
-    def start_tuning(self, experiment_id: int | None = None) -> int:
-        """Start tuning the window's setup (or the stored experiment ``experiment_id``);
-        returns the experiment id. Raises TuningRefused / RunRefused with the reasons."""
+    def start_tuning(self, experiment_id: int | None = None) -> None:
+        """Start tuning the window's setup (or the stored experiment ``experiment_id``).
+        sig_tuning_started follows with the experiment's id once the worker found or created
+        it. Raises TuningRefused / RunRefused with the reasons."""
         if self.worker is not None:
             raise TuningRefused("A tuning is already going; stop it first")
         if self.session.is_running:
             raise TuningRefused("A run is going; wait for it or stop it first")
-        store = self.store
-        if store is None:
+        experiments = self.experiments
+        if experiments is None:
             raise TuningRefused("Cannot tune: the experiment store could not be opened")
         trials, minutes = self.budget()
         if trials is None and minutes is None:
             raise TuningRefused("Cannot tune: give a budget of trials, minutes or both")
         pinned = self.pinned_knobs()
+        setup = knob_config = None
         if experiment_id is None:
-            experiment_id = self._experiment_for_window(store)  # opens it too
+            from rafiki.model.knob import serialize_knob_config
+
+            setup = self.session.build_spec()  # raises RunRefused with what is missing
+            knob_config = serialize_knob_config(self.session.knob_config)
         elif self.experiment is None or self.experiment.id != experiment_id:
             self.open_experiment(experiment_id, restore=False)
-        if not pinned and self.pinned_list.count() == 0:  # the window has no class loaded
-            pinned = dict(self.experiment.settings.get("pinned") or {})
+        if experiment_id is not None and not pinned and self.pinned_list.count() == 0:
+            pinned = dict(self.experiment.settings.get("pinned") or {})  # no class loaded
         seed = self.seed_spin.value()
         from .tuning_worker import TuningWorker
 
-        worker = TuningWorker(store, experiment_id, budget_trials=trials, budget_minutes=minutes,
-                              parallel=self.parallel_spin.value(),
+        worker = TuningWorker(experiments, experiment_id=experiment_id, setup=setup,
+                              knob_config=knob_config, budget_trials=trials,
+                              budget_minutes=minutes, parallel=self.parallel_spin.value(),
                               seed=None if seed == RANDOM_SEED else seed, pinned_knobs=pinned)
+        worker.sig_experiment.connect(self._tuning_experiment_known)
         worker.sig_trial_started.connect(self._trial_started)
         worker.sig_trial_events.connect(self._trial_events)
         worker.sig_trial_finished.connect(self._trial_finished)
@@ -298,21 +307,26 @@ class TuningPanel(QWidget):
         self.worker = worker
         self.last_result = None
         self.last_error = None
+        self.tuning_trial_ids = set()
+        self.tuning_budget = trials
         budget = " and ".join(part for part in (
             f"{trials} trials" if trials else "", f"{minutes:g} minutes" if minutes else "")
             if part)
-        self.status.setText(f"Tuning experiment {experiment_id}: {budget}, "
-                            f"{self.parallel_spin.value()} at once"
+        self.status.setText(f"Tuning: {budget}, {self.parallel_spin.value()} at once"
                             f"{', pinned: ' + ', '.join(pinned) if pinned else ''}…")
         self._update_controls()
         worker.start()
-        self.sig_tuning_started.emit(experiment_id)
-        return experiment_id
 
-    def resume_tuning(self, experiment_id: int) -> int:
+    def _tuning_experiment_known(self, experiment_id: int) -> None:
+        if self.experiment is None or self.experiment.id != experiment_id:
+            self.open_experiment(experiment_id, restore=False)
+        self._show_summary()
+        self.sig_tuning_started.emit(experiment_id)
+
+    def resume_tuning(self, experiment_id: int) -> None:
         """Open a stored experiment (restoring the window) and continue tuning it."""
         self.open_experiment(experiment_id)
-        return self.start_tuning(experiment_id)
+        self.start_tuning(experiment_id)
 
     def stop_tuning(self) -> None:
         """No new trials; running ones end as stopped. Returns at once."""
@@ -325,71 +339,32 @@ class TuningPanel(QWidget):
         worker = self.worker
         return True if worker is None else worker.wait(timeout)
 
-    def _experiment_for_window(self, store: Store) -> int:
-        """The stored experiment of the window's setup, created when there is none."""
-        from rafiki.model.knob import serialize_knob_config
-        from rafiki.store import file_sha256
-
-        spec = self.session.build_spec()  # raises RunRefused with what is missing
-        python = chosen_interpreter()
-        identity = (spec.model_file_path, file_sha256(spec.model_file_path), spec.model_class,
-                    spec.task, spec.train_dataset_uri, spec.test_dataset_uri, spec.app_mode,
-                    python)
-        experiment_id = None
-        for experiment in store.list_experiments():
-            if (experiment.model_file_path, experiment.model_sha256, experiment.model_class,
-                    experiment.task, experiment.train_dataset_uri, experiment.test_dataset_uri,
-                    experiment.app_mode, experiment.python) == identity:
-                experiment_id = experiment.id
-                break
-        if experiment_id is None:
-            experiment_id = store.create_experiment(
-                model_file_path=spec.model_file_path, model_class=spec.model_class,
-                task=spec.task, train_dataset_uri=spec.train_dataset_uri,
-                test_dataset_uri=spec.test_dataset_uri, app_mode=spec.app_mode, python=python,
-                dependencies=spec.dependencies,
-                knob_config=serialize_knob_config(self.session.knob_config),
-            ).id
-        else:
-            store.set_knob_config(experiment_id, serialize_knob_config(self.session.knob_config))
-        self.open_experiment(experiment_id, restore=False)
-        return experiment_id
-
     # -- opening an experiment -------------------------------------------------------------
 
     def open_experiment(self, experiment_id: int, restore: bool = True) -> None:
         """Show a stored experiment's trials and charts; with ``restore`` the window takes
         its model file, datasets, app mode, class and best knobs."""
-        store = self.store
-        if store is None:
+        experiments = self.experiments
+        if experiments is None:
             raise TuningRefused("The experiment store could not be opened")
-        experiment = store.get_experiment(experiment_id)
+        experiment = experiments.get(experiment_id)
         self.experiment = experiment
-        self.trials = store.trials(experiment_id)
-        self.metrics = store.experiment_metrics(experiment_id)
+        self.trials = experiments.trials(experiment_id)
+        self.metrics = experiments.experiment_metrics(experiment_id)
         config = self._knob_config(experiment)
         self.model.set_trials(self.trials, config)
         self.table.resizeColumnsToContents()
         self.x_axis_of = {}
         sample = self.model.best_id or next(iter(self.metrics), None)
         if sample is not None:
-            self.x_axis_of = self._x_axes_of(sample)
+            self.x_axis_of = experiments.plot_axes(sample)
         self.charts.set_data(self.trials, config, self.model.best_id, self.metrics,
                              self.x_axis_of)
-        self.detail.set_experiment(store, experiment)
+        self.detail.set_experiment(experiments, experiment)
         self._show_summary()
         if restore:
             self._restore_window(experiment)
         self.sig_experiment_opened.emit(experiment_id)
-
-    def _x_axes_of(self, trial_id: int) -> dict[str, str]:
-        """Which metric each metric was plotted against, from the trial's plot definitions."""
-        axes: dict[str, str] = {}
-        for event in self.store.trial_events(trial_id, kinds=["plot"]):
-            for metric in event.get("metrics") or []:
-                if event.get("x_axis"):
-                    axes.setdefault(metric, event["x_axis"])
-        return axes
 
     def forget_experiment(self) -> None:
         """Show no experiment (the one shown was deleted)."""
@@ -460,10 +435,21 @@ class TuningPanel(QWidget):
         for trial in self.trials:
             counts[trial.status] = counts.get(trial.status, 0) + 1
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        state = "tuning" if self.worker is not None else "experiment"
+        if self.worker is not None or self.tuning_trial_ids:
+            # this tuning's own count: a resumed experiment already holds earlier trials
+            ours = [t for t in self.trials if t.id in self.tuning_trial_ids]
+            budget = f" of {self.tuning_budget}" if self.tuning_budget else ""
+            progress = (f"{sum(t.status != 'running' for t in ours)}{budget} trials of this "
+                        f"tuning done")
+            earlier = len(self.trials) - len(ours)
+            if earlier:
+                progress += f", {earlier} earlier"
+        else:
+            progress = f"{done} of {len(self.trials)} trials done"
+        state = "tuning" if self.worker is not None else f"{experiment.kind} experiment"
         self.status.setText(f"<b>{experiment.name}</b> ({state} {experiment.id}, "
-                            f"{experiment.model_class}): {done} of {len(self.trials)} trials "
-                            f"done{' — ' + statuses if statuses else ''}; {best_text}")
+                            f"{experiment.model_class}): {progress}"
+                            f"{' — ' + statuses if statuses else ''}; {best_text}")
 
     # -- live ------------------------------------------------------------------------------
 
@@ -477,6 +463,7 @@ class TuningPanel(QWidget):
         self.model.upsert(trial)
 
     def _trial_started(self, trial: Trial) -> None:
+        self.tuning_trial_ids.add(trial.id)
         self._replace_trial(trial)
         if self.model.rowCount() == 1:  # the first row gives the columns their widths
             self.table.resizeColumnsToContents()
@@ -496,12 +483,12 @@ class TuningPanel(QWidget):
 
     def _trial_finished(self, trial: Trial) -> None:
         self._replace_trial(trial)
-        store = self.store
-        if store is not None:
-            self.metrics[trial.id] = store.trial_metrics(trial.id)
+        experiments = self.experiments
+        if experiments is not None:
+            self.metrics[trial.id] = experiments.trial_metrics(trial.id)
             self.charts.metric_chart.metrics = self.metrics
             if not self.x_axis_of and self.metrics[trial.id]:
-                self.x_axis_of = self._x_axes_of(trial.id)
+                self.x_axis_of = experiments.plot_axes(trial.id)
             self.charts.metrics_changed(self.x_axis_of)
         self.charts.trials_changed(self.model.best_id, metrics_of=trial.id)
         if self.detail.trial is not None and self.detail.trial.id == trial.id:

@@ -6,6 +6,9 @@ logging metrics that is hundreds of calls a second. Those threads only append to
 this worker's thread hands the UI thread what arrived at most every ``FLUSH_INTERVAL``
 seconds, with the event batches of one trial merged, so the UI's work grows with time, not
 with the number of events. Signal names follow superqt's worker vocabulary.
+
+Finding or creating the tuning experiment hashes the model file and the dataset zips, so it
+happens here too, before the first trial, never on the UI thread.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from PySide6.QtCore import Signal
 from ..thread_worker import ThreadWorker
 
 if TYPE_CHECKING:
-    from rafiki.store import Store
+    from rafiki.experiments import Experiments
+    from rafiki.runner import RunSpec
     from rafiki.tuning import Tuner, TuningEvent
 
 FLUSH_INTERVAL = 0.05
@@ -28,27 +32,37 @@ FLUSH_INTERVAL = 0.05
 class TuningWorker(ThreadWorker):
     """One tuning of a stored experiment, on a QThread of its own."""
 
+    sig_experiment = Signal(int)
+    """The experiment tuned is known (found or created): (experiment id); comes first."""
     sig_started = Signal()
     """The tuner is prepared (advisor warmed with the stored trials) and launching trials."""
     sig_trial_started = Signal(object)
-    """A trial was started: (rafiki.store.Trial, status running)."""
+    """A trial was started: (rafiki.experiments.Trial, status running)."""
     sig_trial_events = Signal(int, list)
     """Events of a running trial: (trial id, event dicts in order)."""
     sig_trial_finished = Signal(object)
-    """A trial ended: (rafiki.store.Trial as stored, with status, score, error)."""
+    """A trial ended: (rafiki.experiments.Trial as stored, with status, score, error)."""
     sig_returned = Signal(object)
     """The tuning ended: (rafiki.tuning.TuningResult)."""
     # sig_errored (the tuning could not go on) and sig_finished come from ThreadWorker
 
     error_stage = "tuning"
 
-    def __init__(self, store: Store, experiment_id: int, *, budget_trials: int | None,
-                 budget_minutes: float | None, parallel: int, seed: int | None,
-                 pinned_knobs: dict[str, Any] | None = None):
+    def __init__(self, experiments: Experiments, *, experiment_id: int | None = None,
+                 setup: RunSpec | None = None, knob_config: str | None = None,
+                 budget_trials: int | None, budget_minutes: float | None, parallel: int,
+                 seed: int | None, pinned_knobs: dict[str, Any] | None = None):
+        """Tune ``experiment_id``, or the tuning experiment of ``setup`` (the window's
+        model, datasets, app mode and interpreter) with these pinned knobs."""
         super().__init__("rafiki-tuning-worker")
-        self._arguments = dict(store=store, experiment_id=experiment_id,
-                               budget_trials=budget_trials, budget_minutes=budget_minutes,
-                               parallel=parallel, seed=seed, pinned_knobs=pinned_knobs or {})
+        if (experiment_id is None) == (setup is None):
+            raise ValueError("give an experiment id or a setup to tune, not both")
+        self._experiments = experiments
+        self._experiment_id = experiment_id
+        self._setup = setup
+        self._knob_config = knob_config
+        self._options = dict(budget_trials=budget_trials, budget_minutes=budget_minutes,
+                             parallel=parallel, seed=seed, pinned_knobs=pinned_knobs or {})
         self.tuner: Tuner | None = None
         self._pending: list[TuningEvent] = []
 
@@ -86,9 +100,14 @@ class TuningWorker(ThreadWorker):
             self.sig_trial_events.emit(trial_id, events)
 
     def _drive(self) -> None:
-        from rafiki.tuning import Tuner
-
-        tuner = Tuner(on_trial_event=self._on_tuning_event, **self._arguments)
+        experiment_id = self._experiment_id
+        if experiment_id is None:
+            experiment_id = self._experiments.tuning_experiment(
+                self._setup, pinned=self._options["pinned_knobs"],
+                knob_config=self._knob_config).id
+        self.sig_experiment.emit(experiment_id)
+        tuner = self._experiments.tuner(experiment_id, on_trial_event=self._on_tuning_event,
+                                        **self._options)
         tuner.prepare()
         self.tuner = tuner
         if self._stop_requested.is_set():

@@ -275,14 +275,21 @@ def test_upgrade_from_schema_version_1_keeps_rows(tmp_path):
         "test_dataset_uri, created) VALUES ('/models/cnn_v2.py', 'Cnn', 'IMAGE_CLASSIFICATION', "
         "'a.zip', 'b.zip', 1.0)"
     )
+    conn.execute(
+        "INSERT INTO experiments (model_file_path, model_class, task, train_dataset_uri, "
+        "test_dataset_uri, created, settings) VALUES ('/models/cnn_v2.py', 'Cnn', "
+        "'IMAGE_CLASSIFICATION', 'a.zip', 'b.zip', 2.0, '{\"pinned\":{},\"seed\":null}')"
+    )
     conn.execute("INSERT INTO trials (experiment_id, number, knobs, status, score, started, "
                  "finished) VALUES (1, 1, '{\"lr\": 0.1}', 'completed', 0.8, 1.0, 2.0)")
     conn.close()
     with Store(path) as upgraded:
-        assert upgraded.schema_version == SCHEMA_VERSION == 2
+        assert upgraded.schema_version == SCHEMA_VERSION == 3
         experiment = upgraded.get_experiment(1)
         assert (experiment.name, experiment.note, experiment.best_score) == ("cnn_v2", "", 0.8)
         assert upgraded.trials(1)[0].knobs == {"lr": 0.1}
+        # an old experiment a tuning touched (it recorded pinned knobs) is a tuning
+        assert (experiment.kind, upgraded.get_experiment(2).kind) == ("runs", "tuning")
 
 
 def test_a_newer_store_is_refused(tmp_path):

@@ -202,7 +202,7 @@ def test_runs_are_stored_and_their_knobs_come_back_in_a_new_window(window, qtbot
     load(window, qtbot, MODELS / "quick_model.py", *digits)
     window.session.set_knobs(dict(window.session.knobs, epochs=7, shape="deep"))
     assert run_to_end(window, qtbot).state.name == "COMPLETED"
-    trial = window.session.store.trial(window.session.last_trial_id)
+    trial = window.session.experiments.store.trial(window.session.last_trial_id)
     assert trial.knobs["epochs"] == 7 and trial.score == pytest.approx(0.75)
     assert trial.status == "completed"
 

@@ -8,6 +8,7 @@ import csv
 import pytest
 from PySide6.QtCore import Qt
 
+from rafiki.experiments import Experiments
 from rafiki.model.knob import deserialize_knob_config
 from rafiki_gui.session import Session
 from rafiki_gui.tuning.experiments_browser import ExperimentsBrowser
@@ -19,7 +20,7 @@ from .tuning_trials import KNOB_CONFIG, filled_store
 @pytest.fixture
 def stored_session(qtbot, tmp_path):
     store, experiment_id = filled_store(tmp_path, trials=12, points=40)
-    session = Session(store=store)
+    session = Session(experiments=Experiments(store))
     yield session, store, experiment_id
     store.close()
 
@@ -41,8 +42,8 @@ def test_browser_lists_renames_notes_and_deletes_with_parameters(qtbot, stored_s
     assert browser.select(experiment_id)
     row = browser.table.selectionModel().selectedRows()[0].row()
     texts = [browser.table.item(row, c).text() for c in range(browser.table.columnCount())]
-    assert texts[2] == "model.py" and texts[3] == "Model" and texts[6] == "12"
-    assert texts[7] == f"{store.get_experiment(experiment_id).best_score:.4f}"
+    assert texts[3] == "model.py" and texts[4] == "Model" and texts[7] == "12"
+    assert texts[8] == f"{store.get_experiment(experiment_id).best_score:.4f}"
     with qtbot.waitSignal(browser.sig_open_experiment) as opened:
         browser.open_button.click()
     assert opened.args == [experiment_id]
@@ -50,7 +51,7 @@ def test_browser_lists_renames_notes_and_deletes_with_parameters(qtbot, stored_s
     browser.rename(experiment_id, "digits, wide search")
     browser.set_note(experiment_id, "lr matters most")
     assert store.get_experiment(experiment_id).name == "digits, wide search"
-    assert browser.table.item(row, 8).text() == "lr matters most"
+    assert browser.table.item(row, 9).text() == "lr matters most"
 
     browser.busy_experiment = other.id
     with pytest.raises(ValueError, match="being tuned"):

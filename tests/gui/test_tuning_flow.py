@@ -16,6 +16,7 @@ import pytest
 
 pytest.importorskip("rafiki.runner")
 
+from rafiki.experiments import Experiments  # noqa: E402
 from rafiki.store import Store  # noqa: E402
 from rafiki_gui.main_window import MainWindow  # noqa: E402
 from rafiki_gui.session import Session  # noqa: E402
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.skipif(not (EXAMPLE.exists() and TRAIN.exists()),
 @pytest.fixture
 def window(qtbot, rafiki_home):
     """The workbench window on the example model and its sample datasets, inspected."""
-    made = MainWindow(Session(store=Store()))
+    made = MainWindow(Session(experiments=Experiments(Store())))
     qtbot.addWidget(made)
     made.session.set_train_path(str(TRAIN))
     made.session.set_test_path(str(TEST))
@@ -64,7 +65,7 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     panel.sig_tuning_started.connect(started.append)
     result = _tune(qtbot, panel, trials=6, parallel=2)
     assert result is not None and not result.stopped, panel.status.text()
-    store = session.store
+    store = session.experiments.store
     trials = store.trials(started[0])
     assert [t.number for t in trials] == [1, 2, 3, 4, 5, 6]
     assert {t.status for t in trials} == {"completed"}, [t.error for t in trials]
@@ -73,6 +74,7 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     best = store.best_trial(started[0])
     assert panel.model.best_id == best.id
     assert f"{best.score:.4f}" in panel.status.text()
+    assert "6 of 6 trials of this tuning done" in panel.status.text()
 
     charts = panel.charts
     assert len(charts.score_chart.points.xData) == 6
@@ -105,6 +107,15 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     assert result is not None
     assert [t.number for t in store.trials(started[0])] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert panel.model.rowCount() == 8
+    assert "2 of 2 trials of this tuning done, 6 earlier" in panel.status.text()
+
+    # a single run of the same setup is filed with the setup's runs, not in the tuning
+    with qtbot.waitSignal(session.sig_run_finished, timeout=120_000):
+        session.start_run()
+    run_trial = store.trial(session.last_trial_id)
+    assert run_trial.experiment_id != started[0]
+    assert store.get_experiment(run_trial.experiment_id).kind == "runs"
+    assert len(store.trials(started[0])) == 8
 
 
 def test_stop_during_tuning_keeps_finished_trials(qtbot, window):
@@ -124,7 +135,7 @@ def test_stop_during_tuning_keeps_finished_trials(qtbot, window):
     assert time.monotonic() - stop_pressed < 20
     result = done.args[0]
     assert result is not None and result.stopped
-    trials = window.session.store.trials(panel.experiment.id)
+    trials = window.session.experiments.store.trials(panel.experiment.id)
     statuses = [t.status for t in trials]
     assert "running" not in statuses and "stopped" in statuses
     assert len(trials) < 20
@@ -185,9 +196,9 @@ def test_reopened_after_the_app_was_killed_mid_tuning(qtbot, rafiki_home):
         app.stdout.close()
         app.stderr.close()
 
-    window = MainWindow(Session(store=Store()))
+    window = MainWindow(Session(experiments=Experiments(Store())))
     qtbot.addWidget(window)
-    store = window.session.store
+    store = window.session.experiments.store
     experiments = store.list_experiments()
     assert len(experiments) == 1
     window.experiments_browser.refresh()

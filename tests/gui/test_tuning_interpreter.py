@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("rafiki.runner")
 
+from rafiki.experiments import Experiments  # noqa: E402
 from rafiki.store import Store  # noqa: E402
 from rafiki_gui.main_window import MainWindow  # noqa: E402
 from rafiki_gui.session import Session  # noqa: E402
@@ -46,7 +47,7 @@ def test_interpreter_lacking_a_dependency_is_reported_and_install_runs_only_when
         qtbot, rafiki_home, tmp_path, bare_venv):
     model = tmp_path / "needs_sklearn.py"
     model.write_text(MODEL)
-    window = MainWindow(Session(store=Store()))
+    window = MainWindow(Session(experiments=Experiments(Store())))
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.model_panel.sig_inspection_done, timeout=60_000):
         window.model_panel.open_model(str(model))

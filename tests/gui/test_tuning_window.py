@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rafiki.experiments import Experiments
 from rafiki_gui.main_window import MainWindow
 from rafiki_gui.session import Session
 
@@ -10,7 +11,7 @@ from .tuning_trials import filled_store
 
 def test_window_has_tuning_and_experiments_tabs_wired_to_the_store(qtbot, tmp_path):
     store, experiment_id = filled_store(tmp_path, trials=5, points=10)
-    window = MainWindow(Session(store=store))
+    window = MainWindow(Session(experiments=Experiments(store)))
     qtbot.addWidget(window)
     tabs = window.result_tabs
     titles = [tabs.tabText(i) for i in range(tabs.count())]
