@@ -1,4 +1,4 @@
-"""Test-wide setup: offscreen Qt, a private RAFIKI_HOME, and the shared real datasets."""
+"""Test-wide setup: offscreen Qt, a private RAFIKI_HOME, and the real datasets in tests/data."""
 
 from __future__ import annotations
 
@@ -12,21 +12,23 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["RAFIKI_HOME"] = tempfile.mkdtemp(prefix="rafiki-test-home-")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
+#: Real datasets in Rafiki's formats, kept in the repository so a fresh clone runs every test.
+SHARED_DATASETS = PROJECT_ROOT / "tests" / "data"
 EXAMPLES = PROJECT_ROOT / "resources" / "examples"
 SAMPLE_DATASETS = PROJECT_ROOT / "resources" / "datasets"
 
 
 def _shared(name: str) -> Path:
     path = SHARED_DATASETS / name
-    if not path.exists():
-        pytest.skip(f"real dataset {path} is absent (CI has it beside the checkout)")
+    if not path.is_file():  # the data is part of the repository: its absence is a failure
+        pytest.fail(f"real dataset {path} is missing from the repository "
+                    "(see tests/data/README.md)")
     return path
 
 
 @pytest.fixture
 def shared_dataset():
-    """Path of a file in ../shared/datasets, skipping the test where it is absent."""
+    """Path of a real dataset file in tests/data; a missing file fails the test."""
     return _shared
 
 

@@ -1,7 +1,7 @@
 """The bundled example models and sample datasets: they are what a new user runs first.
 
-Each example goes through Rafiki's ``test_model_class`` on the bundled samples and, where
-../shared/datasets is present, on the real digits and UD English treebank with accuracy floors;
+Each example goes through Rafiki's ``test_model_class`` on the bundled samples and on the real
+digits and UD English treebank of tests/data with accuracy floors;
 its ``__main__`` block runs as a script; the sample datasets are checked against their formats
 and against the script that makes them.
 """
