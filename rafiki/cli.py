@@ -35,6 +35,18 @@ def _add_model_arguments(parser: argparse.ArgumentParser, class_required: bool) 
     parser.add_argument("--test", required=True, metavar="URI", help="test dataset")
 
 
+def _add_query_arguments(parser: argparse.ArgumentParser) -> None:
+    from .query_sample import DEFAULT_QUERY_COUNT
+
+    queries = parser.add_mutually_exclusive_group()
+    queries.add_argument("--queries", metavar="FILE",
+                         help="a JSON list of queries to predict (default: test samples)")
+    queries.add_argument("--queries-from-test", type=int, metavar="N",
+                         default=DEFAULT_QUERY_COUNT,
+                         help="predict the first N samples of the test dataset "
+                              f"(default {DEFAULT_QUERY_COUNT}, when --queries is not given)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar (one subparser per command)."""
     parser = argparse.ArgumentParser(
@@ -45,12 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         "test-model", help="test_model_class in this process, as Rafiki's developers used it")
     _add_model_arguments(test_model, class_required=True)
     test_model.add_argument("--knobs", metavar="JSON", help="knob values (default: advisor)")
-    test_model.add_argument("--queries", metavar="FILE", help="a JSON list of queries")
+    _add_query_arguments(test_model)
 
     run = commands.add_parser("run", help="one isolated run in a child process, stored")
     _add_model_arguments(run, class_required=False)
     run.add_argument("--knobs", metavar="JSON", help="knob values (default: advisor)")
-    run.add_argument("--queries", metavar="FILE", help="a JSON list of queries")
+    _add_query_arguments(run)
     run.add_argument("--python", metavar="PATH", help="interpreter to run the model with")
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit of the run")
     run.add_argument("--json", action="store_true", help="print events as JSON lines")
@@ -66,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--python", metavar="PATH", help="interpreter to run the model with")
     tune.add_argument("--pin", metavar="JSON", help="knob values fixed for this tuning")
     tune.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit per trial")
+    tune.add_argument("--predict-check", type=int, default=0, metavar="N",
+                      help="after each trial's dump parameters, load them and predict the first "
+                           "N test samples (default 0: trials are train, evaluate, dump, as "
+                           "Rafiki's train workers ran them)")
 
     experiments = commands.add_parser("experiments", help="list stored experiments")
     shown = experiments.add_subparsers(dest="action", metavar="ACTION")
@@ -103,9 +119,10 @@ def _json_dict(parser: argparse.ArgumentParser, text: str | None, option: str) -
     return value
 
 
-def _queries(parser: argparse.ArgumentParser, path: str | None) -> list:
+def _queries(parser: argparse.ArgumentParser, path: str | None) -> list | None:
+    """The queries of ``--queries FILE``; None without it (Predict samples the test set)."""
     if path is None:
-        return []
+        return None
     _check_file(parser, path, "queries file")
     try:
         value = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -113,7 +130,18 @@ def _queries(parser: argparse.ArgumentParser, path: str | None) -> list:
         parser.error(f"queries file {path}: not valid JSON ({exc})")
     if not isinstance(value, list):
         parser.error(f"queries file {path}: expected a JSON list of queries")
+    if not value:
+        parser.error(f"queries file {path}: the list is empty; leave --queries out to predict "
+                     "the first samples of the test dataset")
     return value
+
+
+def _query_choice(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Any]:
+    """``queries`` and ``queries_from_test``, as RunSpec and test_model_class take them."""
+    if args.queries_from_test < 1:
+        parser.error(f"--queries-from-test must be at least 1, not {args.queries_from_test}")
+    return {"queries": _queries(parser, args.queries),
+            "queries_from_test": args.queries_from_test}
 
 
 def _check_task(parser: argparse.ArgumentParser, task: str) -> None:
@@ -149,12 +177,12 @@ def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 
     model_class, task = _model_inputs(parser, args)
     knobs = _json_dict(parser, args.knobs, "--knobs")
-    queries = _queries(parser, args.queries)
+    query_choice = _query_choice(parser, args)
     try:
         test_model_class(
             model_file_path=args.model, model_class=model_class, task=task,
             dependencies=declared_dependencies(args.model), train_dataset_uri=args.train,
-            test_dataset_uri=args.test, queries=queries, knobs=knobs,
+            test_dataset_uri=args.test, knobs=knobs, **query_choice,
         )
     except LifecycleError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -198,7 +226,7 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     model_class, task = _model_inputs(parser, args)
     knobs = _json_dict(parser, args.knobs, "--knobs")
-    queries = _queries(parser, args.queries)
+    query_choice = _query_choice(parser, args)
     if args.python is not None:
         _check_file(parser, args.python, "interpreter")
     if args.timeout is not None and args.timeout <= 0:
@@ -208,7 +236,7 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     spec = RunSpec(
         model_file_path=str(Path(args.model).resolve()), model_class=model_class, task=task,
-        train_dataset_uri=args.train, test_dataset_uri=args.test, knobs=knobs, queries=queries,
+        train_dataset_uri=args.train, test_dataset_uri=args.test, knobs=knobs, **query_choice,
         dependencies=declared_dependencies(args.model), python=args.python,
         timeout=args.timeout,
     )
@@ -271,6 +299,8 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     for option, value in (("--trials", args.trials), ("--parallel", args.parallel)):
         if value is not None and value < 1:
             parser.error(f"{option} must be at least 1, not {value}")
+    if args.predict_check < 0:
+        parser.error(f"--predict-check must be 0 (off) or more, not {args.predict_check}")
     if args.minutes is not None and args.minutes <= 0:
         parser.error(f"--minutes must be positive, not {args.minutes}")
     trials = args.trials
@@ -292,7 +322,7 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         tuner = experiments.tuner(
             experiment.id, budget_trials=trials, budget_minutes=args.minutes,
             parallel=args.parallel, seed=args.seed, on_trial_event=table, pinned_knobs=pinned,
-            trial_timeout=args.timeout)
+            trial_timeout=args.timeout, predict_check=args.predict_check)
         print(f"Tuning {model_class} ({task}): experiment {experiment.id}, "
               f"{trials or 'unlimited'} trial(s)"
               + (f" within {args.minutes:g} min" if args.minutes else "")

@@ -50,6 +50,12 @@ def _format_number(value: Any) -> str:
     return str(value)
 
 
+def _describe_queries(queries: dict) -> str:
+    """The Predict stage's queries: "10 queries (test sample)"."""
+    count = queries.get("count")
+    return f"{count} quer{'y' if count == 1 else 'ies'} ({queries.get('source')})"
+
+
 class JsonEventPrinter:
     """Each event as one JSON line (``--json``)."""
 
@@ -126,9 +132,12 @@ class RunPrinter:
                 detail = f"  knobs {_short(info['knobs'], 200)}"
             elif "score" in info:
                 detail = f"  score {_format_number(info['score'])}"
+            elif "queries" in info:
+                detail = f"  {_describe_queries(info['queries'])}"
             self._line(f"  ok  {label:<18} {duration:7.2f} s{detail}")
         else:
-            self._line(f"  !!  {label:<18} {duration:7.2f} s  failed")
+            detail = f" ({_describe_queries(info['queries'])})" if "queries" in info else ""
+            self._line(f"  !!  {label:<18} {duration:7.2f} s  failed{detail}")
         self._stage = None
 
     def _draw_progress(self) -> None:

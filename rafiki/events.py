@@ -9,14 +9,16 @@ kind       other keys
 =========  ===============================================================================
 stage      ``stage`` (a :class:`rafiki.lifecycle.Stage` value), ``state`` (started,
            finished or failed), ``duration`` (seconds, on finished/failed), ``info`` (dict,
-           e.g. the knobs chosen or the score), ``error`` (on failed: see
+           e.g. the knobs chosen or the score; Predict's has ``queries``: ``count`` and
+           ``source``, "given" or "test sample"), ``error`` (on failed: see
            :func:`error_info`)
 plot       ``title``, ``metrics`` (list of names), ``x_axis`` (metric name, or None = time)
 metrics    ``values`` (dict name -> int/float)
 message    ``msg``
 output     ``stream`` (stdout or stderr), ``text`` (one or more whole lines); runner only
 result     ``status``, ``score``, ``knobs``, ``predictions``, ``timings``, ``params_path``,
-           ``params_sha256``; the runner's last word on a run
+           ``params_sha256``, ``queries`` (the Predict stage's ``{"count", "source"}``, None
+           when the run ended before it); the runner's last word on a run
 =========  ===============================================================================
 """
 

@@ -38,6 +38,13 @@ from .model_contract import (
     pickle_parameters,
     write_atomically,
 )
+from .query_sample import (
+    DEFAULT_QUERY_COUNT,
+    SOURCE_GIVEN,
+    SOURCE_TEST_SAMPLE,
+    queries_given,
+    sample_queries,
+)
 from .tasks import TASKS, ensemble_predictions, prediction_problems, query_problems
 
 Sink = Callable[[dict], None]
@@ -76,9 +83,20 @@ STAGE_LABELS: dict[Stage, str] = {
 }
 
 
+TRAIN_WORKER_LAST_STAGE = Stage.DESTROY
+"""Where a tuning trial ends: Rafiki's train workers trained, evaluated, dumped the parameters
+and destroyed the model; loading them and predicting was the inference workers' part."""
+
+
 @dataclass
 class LifecycleRequest:
-    """What to run: the model file and class, the task, datasets, and optionally knobs."""
+    """What to run: the model file and class, the task, datasets, and optionally knobs.
+
+    ``queries`` are predicted as given; when None or empty, Predict takes the first
+    ``queries_from_test`` samples of the test dataset (see :mod:`rafiki.query_sample`), so
+    ``predict([])`` is never called. ``last_stage`` (a :class:`Stage` value, Evaluate or later)
+    ends the run after that stage; None runs every stage.
+    """
 
     model_file_path: str
     model_class: str
@@ -86,25 +104,30 @@ class LifecycleRequest:
     train_dataset_uri: str
     test_dataset_uri: str
     dependencies: dict[str, str] = field(default_factory=dict)
-    queries: list = field(default_factory=list)
+    queries: list | None = None
+    queries_from_test: int = DEFAULT_QUERY_COUNT
     knobs: dict | None = None
     seed: int | None = None
     params_path: str | None = None
+    last_stage: str | None = None
 
 
 @dataclass
 class LifecycleResult:
-    """What a successful run produced; ``model`` is the instance reloaded from parameters."""
+    """What a successful run produced. ``model`` is the instance reloaded from parameters and
+    ``queries`` the Predict stage's ``{"count", "source"}``; both are None when the run ended
+    before those stages (``last_stage``), and ``predictions`` is then empty."""
 
     knobs: dict
     score: float
     parameters: dict
     predictions: list
-    model: BaseModel
+    model: BaseModel | None
     timings: dict[str, float]
     knob_config: dict[str, BaseKnob]
     params_path: str | None = None
     params_sha256: str | None = None
+    queries: dict | None = None
 
 
 class LifecycleError(InvalidModelClassException):
@@ -158,6 +181,7 @@ class _Lifecycle:
         self.request = request
         self.sink = sink
         self.timings: dict[str, float] = {}
+        self.last_stage = _checked_last_stage(request.last_stage)
 
     @contextmanager
     def stage(self, stage: Stage) -> Iterator[dict]:
@@ -213,37 +237,57 @@ class _Lifecycle:
         with self.stage(Stage.EVALUATE) as info:
             score = check_score(model.evaluate(request.test_dataset_uri))
             info["score"] = score
+        result = LifecycleResult(
+            knobs=knobs, score=score, parameters={}, predictions=[], model=None,
+            timings=self.timings, knob_config=knob_config,
+        )
+        if self.ends_after(Stage.EVALUATE):
+            return self.finished(result)
 
-        params_sha256 = None
         with self.stage(Stage.DUMP_PARAMETERS) as info:
             blob = pickle_parameters(model.dump_parameters())
-            parameters = pickle.loads(blob)
+            result.parameters = pickle.loads(blob)
             info["size"] = len(blob)
             if request.params_path:
-                params_sha256 = write_atomically(request.params_path, blob)
+                result.params_sha256 = write_atomically(request.params_path, blob)
+                result.params_path = request.params_path
                 info["params_path"] = request.params_path
-                info["params_sha256"] = params_sha256
+                info["params_sha256"] = result.params_sha256
+        if self.ends_after(Stage.DUMP_PARAMETERS):
+            return self.finished(result)
 
         with self.stage(Stage.DESTROY):
             model.destroy()
+        if self.ends_after(Stage.DESTROY):
+            return self.finished(result)
 
         with self.stage(Stage.LOAD_PARAMETERS):
             model = self.new_instance(model_class, knobs)
-            model.load_parameters(parameters)
+            model.load_parameters(result.parameters)
+        result.model = model
+        if self.ends_after(Stage.LOAD_PARAMETERS):
+            return self.finished(result)
 
         with self.stage(Stage.PREDICT) as info:
-            predictions = self.predict(model)
+            predictions = self.predict(model, info)
             info["count"] = len(predictions)
+        result.queries = info["queries"]
+        if self.ends_after(Stage.PREDICT):
+            result.predictions = predictions
+            return self.finished(result)
 
         with self.stage(Stage.ENSEMBLE) as info:
-            predictions = ensemble_predictions([predictions], request.task)
-            info["count"] = len(predictions)
+            result.predictions = ensemble_predictions([predictions], request.task)
+            info["count"] = len(result.predictions)
+        return self.finished(result)
 
-        return LifecycleResult(
-            knobs=knobs, score=score, parameters=parameters, predictions=predictions,
-            model=model, timings=dict(self.timings), knob_config=knob_config,
-            params_path=request.params_path, params_sha256=params_sha256,
-        )
+    def ends_after(self, stage: Stage) -> bool:
+        """Whether ``stage`` is the request's last one."""
+        return self.last_stage is stage
+
+    def finished(self, result: LifecycleResult) -> LifecycleResult:
+        result.timings = dict(self.timings)
+        return result
 
     # -- the stages' work ---------------------------------------------------------------------
 
@@ -320,12 +364,26 @@ class _Lifecycle:
             model.utils = deprecated_utils()
         return model
 
-    def predict(self, model: BaseModel) -> list:
+    def predict(self, model: BaseModel, info: dict[str, Any]) -> list:
+        """The model's checked predictions for the given queries, else for the first samples of
+        the test dataset; ``info["queries"]`` says how many and from where before ``predict``
+        is called, so a failing predict still reports them."""
         request = self.request
-        queries = request.queries
+        if queries_given(request.queries):
+            queries, source = request.queries, SOURCE_GIVEN
+        else:
+            queries = sample_queries(request.task, request.test_dataset_uri,
+                                     request.queries_from_test)
+            source = SOURCE_TEST_SAMPLE
+        info["queries"] = {"count": len(queries) if isinstance(queries, (list, tuple)) else None,
+                           "source": source}
         problems = query_problems(queries, request.task)
         if problems:
             raise ModelContractError(f"Bad queries for {request.task}: {'; '.join(problems[:5])}")
+        if not queries:  # an empty test dataset: predict([]) would check nothing
+            _message(self.sink, f"WARNING: the test dataset {request.test_dataset_uri} has no "
+                                "samples to predict; `predict()` was not called")
+            return []
         if request.task not in TASKS:
             _message(self.sink, f"WARNING: unknown task {request.task!r}: predictions are not "
                                 "checked against a task format")
@@ -340,6 +398,22 @@ class _Lifecycle:
                 f"{'; '.join(problems[:5])}{more}"
             )
         return list(predictions)
+
+
+def _checked_last_stage(last_stage: str | None) -> Stage | None:
+    """The request's last stage as a Stage; a run ends no earlier than Evaluate (its score)."""
+    if last_stage is None:
+        return None
+    stages = list(Stage)
+    try:
+        stage = Stage(last_stage)
+    except ValueError:
+        raise ValueError(f"last_stage {last_stage!r} is not a stage "
+                         f"({', '.join(s.value for s in stages)})") from None
+    if stages.index(stage) < stages.index(Stage.EVALUATE):
+        raise ValueError(f"last_stage {last_stage!r} comes before 'evaluate': a run ends with "
+                         "its score at the earliest")
+    return stage
 
 
 def run_lifecycle(request: LifecycleRequest, sink: Sink) -> LifecycleResult:

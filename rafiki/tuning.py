@@ -6,6 +6,13 @@ store, and feeds the score to the advisor. It never touches a trial's process or
 cluster executor fits in place of the local one. Errored trials are recorded and tuning goes
 on; :meth:`Tuner.stop` ends running trials as *stopped* and keeps every finished one; a new
 Tuner on an experiment that has trials re-feeds the advisor with them first (resume).
+
+A trial is train -> evaluate -> dump parameters -> destroy, as Rafiki's train workers ran it:
+its score is what tuning compares, and loading and predicting was the inference workers' part,
+so a model whose ``predict`` fails still gets every score stored and compared. With
+``predict_check=N`` each trial then also loads its parameters and predicts the first N test
+samples; a trial whose check fails is *errored* (its parameters cannot serve, so it is never
+the best trial), keeps its score, and the advisor still learns from that score.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 from . import events as ev
 from .advisor import Advisor
 from .executors import LocalProcessExecutor, TrialExecutor, TrialHandle
+from .lifecycle import TRAIN_WORKER_LAST_STAGE, Stage
 from .model.knob import BaseKnob, FixedKnob, deserialize_knob_config, knob_problems
 from .store import Experiment, Store, Trial, TrialStatus
 
@@ -80,6 +88,20 @@ def knob_config_of(store: Store, experiment: Experiment) -> dict[str, BaseKnob]:
     return deserialize_knob_config(serialized)
 
 
+def trial_score(trial: Trial) -> float | None:
+    """The score the advisor learns from: a completed trial's, or an errored one's when its
+    Evaluate finished (a failed predict check says nothing against the knobs' score)."""
+    if trial.status == TrialStatus.COMPLETED:
+        return trial.score
+    if trial.status == TrialStatus.ERRORED and (trial.error or {}).get("stage") in _AFTER_SCORE:
+        return trial.score
+    return None
+
+
+_STAGES = list(Stage)
+_AFTER_SCORE = frozenset(stage.value for stage in _STAGES[_STAGES.index(Stage.EVALUATE) + 1:])
+
+
 def pin_knobs(knob_config: dict[str, BaseKnob], pinned: dict[str, Any]) -> dict[str, BaseKnob]:
     """The config with each pinned knob fixed at its value (checked against its knob)."""
     unknown = sorted(set(pinned) - set(knob_config))
@@ -96,7 +118,9 @@ class Tuner:
     """Runs trials of a stored experiment under a budget of trials and/or minutes.
 
     ``on_trial_event`` receives :class:`TuningEvent` objects, from the tuner's thread and the
-    executor's threads; keep it quick. At the minutes budget running trials are stopped."""
+    executor's threads; keep it quick. At the minutes budget running trials are stopped.
+    ``predict_check``: 0 ends each trial after dump parameters (and destroy); N > 0 adds a
+    predict check on the first N test samples (see the module's docstring)."""
 
     def __init__(
         self,
@@ -112,6 +136,7 @@ class Tuner:
         executor: TrialExecutor | None = None,
         trial_timeout: float | None = None,
         memory_limit_mb: int | None = None,
+        predict_check: int = 0,
     ):
         if budget_trials is None and budget_minutes is None:
             raise TuningError("Give a budget: a number of trials, minutes, or both")
@@ -121,6 +146,10 @@ class Tuner:
             raise TuningError(f"The minutes budget must be positive, not {budget_minutes}")
         if parallel is not None and parallel < 1:
             raise TuningError(f"Parallel trials must be at least 1, not {parallel}")
+        if isinstance(predict_check, bool) or not isinstance(predict_check, int) \
+                or predict_check < 0:
+            raise TuningError(f"The predict check takes 0 (off) or more test samples, not "
+                              f"{predict_check!r}")
         self.store = store
         self.experiment = store.get_experiment(experiment_id)
         self.budget_trials = budget_trials
@@ -130,6 +159,7 @@ class Tuner:
         self.pinned_knobs = dict(pinned_knobs or {})
         self.trial_timeout = trial_timeout
         self.memory_limit_mb = memory_limit_mb
+        self.predict_check = predict_check
         self._on_trial_event = on_trial_event
         self._executor = executor or LocalProcessExecutor()
         self._owns_executor = executor is None
@@ -162,7 +192,7 @@ class Tuner:
         """The advisor over the (pinned) knob config, fed with the experiment's stored trials."""
         knob_config = pin_knobs(knob_config_of(self.store, self.experiment), self.pinned_knobs)
         self.store.update_experiment_settings(self.experiment.id, pinned=self.pinned_knobs,
-                                              seed=self.seed)
+                                              seed=self.seed, predict_check=self.predict_check)
         advisor = Advisor(knob_config, seed=self.seed)
         for trial in self.store.trials(self.experiment.id):
             if trial.knobs is None or trial.status not in (TrialStatus.COMPLETED,
@@ -170,8 +200,7 @@ class Tuner:
                 continue
             if knob_problems(knob_config, trial.knobs):
                 continue  # tried with other pinned values or an older knob config
-            score = trial.score if trial.status == TrialStatus.COMPLETED else None
-            advisor.feedback(trial.knobs, score)
+            advisor.feedback(trial.knobs, trial_score(trial))
         self.advisor = advisor
         return advisor
 
@@ -238,6 +267,7 @@ class Tuner:
             python=experiment.python, timeout=self.trial_timeout,
             memory_limit_mb=self.memory_limit_mb,
             cpu_threads=max(1, (os.cpu_count() or 1) // self.parallel),
+            **self._stages(),
         )
         self._emit(TuningEvent("trial_started", trial.id, trial=trial))
         with self._lock:
@@ -251,6 +281,12 @@ class Tuner:
         threading.Thread(target=self._wait_for, args=(trial.id, handle), daemon=True,
                          name=f"rafiki-trial-{trial.id}").start()
         return trial.id
+
+    def _stages(self) -> dict[str, Any]:
+        """Where a trial's lifecycle ends, and the test samples of its predict check."""
+        if self.predict_check == 0:
+            return {"last_stage": TRAIN_WORKER_LAST_STAGE.value}
+        return {"last_stage": None, "queries": None, "queries_from_test": self.predict_check}
 
     def _fail_to_start(self, trial: Trial, knobs: dict, exc: BaseException | None) -> int:
         if exc is None:
@@ -290,10 +326,8 @@ class Tuner:
         if outcome is None:
             outcome = _Ended("ERRORED", ev.error_info(failure, None))
         trial = self.store.finish_trial(trial_id, outcome)
-        if trial.status == TrialStatus.COMPLETED:
-            advisor.feedback(knobs, trial.score)
-        elif trial.status == TrialStatus.ERRORED:
-            advisor.feedback(knobs, None)
+        if trial.status in (TrialStatus.COMPLETED, TrialStatus.ERRORED):
+            advisor.feedback(knobs, trial_score(trial))
         self._emit(TuningEvent("trial_finished", trial_id, trial=trial))
 
     def _emit(self, event: TuningEvent) -> None:

@@ -11,6 +11,7 @@ import reprlib
 import sys
 from typing import Any, TextIO
 
+from ..query_sample import DEFAULT_QUERY_COUNT, SOURCE_TEST_SAMPLE, queries_given
 from .base_model import BaseModel
 
 _HEADERS = {
@@ -42,8 +43,10 @@ def _print_header(msg: str, out: TextIO) -> None:
 class _ConsoleReport:
     """A lifecycle sink that prints Rafiki-like progress to ``out``."""
 
-    def __init__(self, queries: list, dependencies: dict, out: TextIO):
+    def __init__(self, queries: list | None, test_dataset_uri: str, dependencies: dict,
+                 out: TextIO):
         self._queries = queries
+        self._test_dataset_uri = test_dataset_uri
         self._dependencies = dependencies
         self._out = out
 
@@ -62,9 +65,15 @@ class _ConsoleReport:
                 _print_header(_HEADERS[stage], out)
             if stage == "check_dependencies":
                 self._print_dependencies()
-            if stage == "predict":
+            if stage == "predict" and queries_given(self._queries):
                 print(f"Using queries: {_short.repr(self._queries)}", file=out)
-        elif state == "finished":
+            return
+        sampled = info.get("queries", {}).get("source") == SOURCE_TEST_SAMPLE
+        if stage == "predict" and sampled:  # known once the stage has taken them
+            count = info["queries"]["count"]
+            print(f"Using queries: the first {count} sample(s) of the test dataset "
+                  f"{self._test_dataset_uri}", file=out)
+        if state == "finished":
             if stage == "choose_knobs":
                 print(f"Using knobs: {info.get('knobs')}", file=out)
             elif stage == "evaluate":
@@ -96,6 +105,7 @@ def test_model_class(
     queries: list | None = None,
     knobs: dict[str, Any] | None = None,
     *,
+    queries_from_test: int = DEFAULT_QUERY_COUNT,
     enable_gpu: bool = False,
     seed: int | None = None,
     out: TextIO | None = None,
@@ -103,21 +113,23 @@ def test_model_class(
     """Test a model class by running its full train-inference flow, as Rafiki would.
 
     The stages run in Rafiki's order (see :mod:`rafiki.lifecycle`); knobs come from the
-    advisor when not given. Returns the trained model (reloaded from its dumped parameters).
-    Raises ``InvalidModelClassException`` (a ``LifecycleError``) naming the failed stage and
-    chained to its cause. ``enable_gpu`` is accepted for Rafiki's callers and ignored.
+    advisor when not given. ``queries`` are predicted as given; when None or empty, the first
+    ``queries_from_test`` samples of the test dataset are (``predict([])`` is never called).
+    Returns the trained model (reloaded from its dumped parameters). Raises
+    ``InvalidModelClassException`` (a ``LifecycleError``) naming the failed stage and chained
+    to its cause. ``enable_gpu`` is accepted for Rafiki's callers and ignored.
     """
     from ..lifecycle import LifecycleRequest, run_lifecycle
 
-    queries = [] if queries is None else queries
     stream = out or sys.stdout
     request = LifecycleRequest(
         model_file_path=model_file_path, model_class=model_class, task=task,
         train_dataset_uri=train_dataset_uri, test_dataset_uri=test_dataset_uri,
         dependencies=dependencies if dependencies is not None else {}, queries=queries,
-        knobs=knobs, seed=seed,
+        queries_from_test=queries_from_test, knobs=knobs, seed=seed,
     )
-    result = run_lifecycle(request, _ConsoleReport(queries, dependencies, stream))
+    report = _ConsoleReport(queries, test_dataset_uri, dependencies, stream)
+    result = run_lifecycle(request, report)
     print(f"Predictions: {_short.repr(result.predictions)}", file=stream)
     print(f"{_BLUE}The model definition is valid!{_END}", file=stream)
     return result.model

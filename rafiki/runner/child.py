@@ -109,7 +109,7 @@ def _run_lifecycle(job: dict[str, Any], channel: BatchingChannel, _request_fd: i
         "kind": "result", "time": time.time(), "status": "completed", "score": result.score,
         "knobs": result.knobs, "predictions": result.predictions, "timings": result.timings,
         "params_path": result.params_path, "params_sha256": result.params_sha256,
-        "duration": time.time() - started,
+        "queries": result.queries, "duration": time.time() - started,
     })
     return EXIT_OK
 

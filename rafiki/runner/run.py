@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..query_sample import DEFAULT_QUERY_COUNT
 from .process import ChildProcess, EventsCallback
 
 
@@ -47,10 +48,12 @@ class RunSpec:
     train_dataset_uri: str
     test_dataset_uri: str
     knobs: dict | None = None
-    queries: list = field(default_factory=list)
+    queries: list | None = None  # None or empty: the first queries_from_test test samples
+    queries_from_test: int = DEFAULT_QUERY_COUNT
     dependencies: dict = field(default_factory=dict)
     seed: int | None = None
     params_path: str | None = None
+    last_stage: str | None = None  # a Stage value to end after (see LifecycleRequest)
     app_mode: str = "DEV"
     python: str | None = None
     timeout: float | None = None
@@ -73,7 +76,8 @@ class RunOutcome:
 
 
 _REQUEST_FIELDS = ("model_file_path", "model_class", "task", "train_dataset_uri",
-                   "test_dataset_uri", "dependencies", "queries", "knobs", "seed", "params_path")
+                   "test_dataset_uri", "dependencies", "queries", "queries_from_test", "knobs",
+                   "seed", "params_path", "last_stage")
 
 
 class Run:

@@ -63,6 +63,36 @@ def test_bad_input_exits_2_with_the_reason(zips, capsys, rafiki_home, extra, mes
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["run", "test-model"])
+def test_query_options_are_checked_and_exclusive(zips, capsys, rafiki_home, tmp_path, command):
+    train, test = zips
+    queries = tmp_path / "queries.json"
+    queries.write_text("[[[0, 255], [255, 0]]]")
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    base = [command, str(QUICK_MODEL), "--class", "QuickModel", "--task",
+            "IMAGE_CLASSIFICATION", "--train", train, "--test", test]
+    for extra, message in [
+        (["--queries", str(queries), "--queries-from-test", "3"],
+         "--queries-from-test: not allowed with argument --queries"),
+        (["--queries-from-test", "0"], "--queries-from-test must be at least 1, not 0"),
+        (["--queries", str(empty)], "the list is empty; leave --queries out"),
+    ]:
+        with pytest.raises(SystemExit) as exited:
+            main([*base, *extra])
+        assert exited.value.code == 2
+        assert message in capsys.readouterr().err
+
+
+def test_tune_predict_check_must_not_be_negative(zips, capsys, rafiki_home):
+    train, test = zips
+    with pytest.raises(SystemExit) as exited:
+        main(["tune", str(QUICK_MODEL), "--train", train, "--test", test,
+              "--predict-check", "-1"])
+    assert exited.value.code == 2
+    assert "--predict-check must be 0 (off) or more, not -1" in capsys.readouterr().err
+
+
 def test_missing_files_exit_2(zips, capsys, rafiki_home, tmp_path):
     train, test = zips
     for argv, message in [
@@ -140,6 +170,19 @@ def test_test_model_succeeds_and_fails_with_exit_codes(zips, tmp_path):
     assert "Train" in failed.stderr and "too large" in failed.stderr
 
 
+def test_test_model_without_queries_predicts_test_samples(zips, tmp_path):
+    train, test = zips
+    base = ["test-model", str(QUICK_MODEL), "--class", "QuickModel", "--task",
+            "IMAGE_CLASSIFICATION", "--train", train, "--test", test, "--knobs", QUICK_KNOBS]
+    done = _rafiki(*base, home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"Using queries: the first 2 sample(s) of the test dataset {test}" in done.stdout
+    assert "Predictions: [[0.5, 0.5], [0.5, 0.5]]" in done.stdout
+    one = _rafiki(*base, "--queries-from-test", "1", home=tmp_path)
+    assert one.returncode == 0, one.stderr
+    assert "Predictions: [[0.5, 0.5]]" in one.stdout
+
+
 # -- experiments ------------------------------------------------------------------------------
 
 def test_experiments_list_and_show(tmp_path, zips, capsys, rafiki_home):
@@ -185,6 +228,8 @@ def test_run_succeeds_is_stored_and_prints_progress(zips, tmp_path):
         trial = store.trials(experiment.id)[0]
         assert trial.status == "completed" and trial.score == 1.0
         assert store.load_parameters(trial.id) == {"x": 0.3}
+    assert "Predict" in done.stdout and "2 queries (test sample)" in done.stdout
+    assert "2 prediction(s)" in done.stdout
 
 
 def test_run_json_lines_and_a_model_error_exit_1(zips, tmp_path):

@@ -118,3 +118,68 @@ def test_bad_budgets_and_pins_are_refused(store, experiment_id):
     with pytest.raises(TuningError, match="do not fit"):
         Tuner(store, experiment_id, budget_trials=1, pinned_knobs={"x": 7.0}).prepare()
     assert default_parallel() >= 1
+
+
+# -- a trial is train -> evaluate -> dump, as Rafiki's train workers ran it ---------------------
+
+UNSERVABLE_MODEL = Path(__file__).parent / "store_models" / "unservable_model.py"
+
+
+@pytest.fixture
+def unservable_experiment_id(store, tmp_path) -> int:
+    train = write_image_zip(tmp_path / "train.zip", [0, 1, 0, 1])
+    test = write_image_zip(tmp_path / "test.zip", [0, 1, 1])
+    return store.create_experiment(
+        model_file_path=str(UNSERVABLE_MODEL), model_class="UnservableModel",
+        task="IMAGE_CLASSIFICATION", train_dataset_uri=str(train), test_dataset_uri=str(test),
+    ).id
+
+
+def stages_run(store, trial_id) -> list[str]:
+    return [e["stage"] for e in store.trial_events(trial_id, kinds=["stage"])
+            if e["state"] == "finished"]
+
+
+def test_trials_end_after_dump_so_a_model_that_cannot_predict_is_still_compared(
+        store, unservable_experiment_id):
+    result = Tuner(store, unservable_experiment_id, budget_trials=3, parallel=2, seed=4).run()
+    assert [t.status for t in result.trials] == ["completed"] * 3
+    for trial in result.trials:
+        assert trial.score == pytest.approx(1 - abs(trial.knobs["x"] - 0.5))
+        assert stages_run(store, trial.id)[-3:] == ["evaluate", "dump_parameters", "destroy"]
+        assert store.load_parameters(trial.id) == {"x": trial.knobs["x"]}
+    assert result.best.score == max(t.score for t in result.trials)
+    assert store.get_experiment(unservable_experiment_id).settings["predict_check"] == 0
+
+
+def test_a_failing_predict_check_errors_the_trial_which_keeps_its_score(
+        store, unservable_experiment_id):
+    tuner = Tuner(store, unservable_experiment_id, budget_trials=2, parallel=2, seed=4,
+                  predict_check=2)
+    result = tuner.run()
+    for trial in result.trials:
+        assert trial.status == "errored" and trial.error["stage"] == "predict"
+        assert "Expected 2D array" in trial.error["message"]
+        assert trial.score == pytest.approx(1 - abs(trial.knobs["x"] - 0.5))
+    assert result.best is None  # parameters that cannot serve are never the best
+    scores = sorted(t.value for t in tuner.advisor.study.trials if t.value is not None)
+    assert scores == sorted(t.score for t in result.trials)  # the advisor learnt the scores
+
+
+def test_a_predict_check_predicts_the_first_test_samples(store, experiment_id):
+    result = Tuner(store, experiment_id, budget_trials=1, parallel=1,
+                   pinned_knobs={"x": 0.3, "delay": 0.0}, predict_check=1).run()
+    trial = result.trials[0]
+    assert trial.status == "completed"
+    assert stages_run(store, trial.id)[-3:] == ["load_parameters", "predict", "ensemble"]
+    predict = [e for e in store.trial_events(trial.id, kinds=["stage"])
+               if e["stage"] == "predict" and e["state"] == "finished"][0]
+    assert predict["info"]["queries"] == {"count": 1, "source": "test sample"}
+    result_event = store.trial_events(trial.id, kinds=["result"])[0]
+    assert result_event["predictions"] == [[0.5, 0.5]]
+
+
+@pytest.mark.parametrize("predict_check", [-1, 1.5, True])
+def test_a_bad_predict_check_is_refused(store, experiment_id, predict_check):
+    with pytest.raises(TuningError, match="predict check"):
+        Tuner(store, experiment_id, budget_trials=1, predict_check=predict_check)

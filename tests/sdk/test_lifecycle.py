@@ -372,8 +372,91 @@ def test_an_unknown_task_runs_with_a_warning_and_unchecked_predictions(image_zip
                for e in events if e["kind"] == "message")
 
 
-def test_no_queries_still_calls_predict_as_rafiki_did(image_zips):
+def test_no_queries_predicts_the_first_test_samples_never_an_empty_batch(image_zips):
     request = request_for("misbehaving_model.py", "MisbehavingModel", image_zips,
                           knobs={"fault": "predict_wrong_count"})
-    error, _ = run_failing(request, Stage.PREDICT)
-    assert "got 1 predictions for 0 queries" in str(error)
+    error, events = run_failing(request, Stage.PREDICT)
+    assert "got 5 predictions for 4 queries" in str(error)  # the test set's 4 images
+    failed = [e for e in events if e["kind"] == "stage" and e["state"] == "failed"][0]
+    assert failed["info"]["queries"] == {"count": 4, "source": "test sample"}
+
+# -- queries and where a run ends -------------------------------------------------------------
+
+
+def predict_info(events: list[dict]) -> dict:
+    return [e for e in events if e["kind"] == "stage" and e["stage"] == "predict"
+            and e["state"] == "finished"][0]["info"]
+
+
+@pytest.mark.parametrize("queries", [None, []])
+def test_without_queries_the_first_test_images_are_predicted(image_zips, queries):
+    events: list[dict] = []
+    request = request_for("prior_image_model.py", "PriorImageModel", image_zips,
+                          queries=queries, queries_from_test=3)
+    result = run_lifecycle(request, events.append)
+    assert len(result.predictions) == 3
+    assert predict_info(events)["queries"] == {"count": 3, "source": "test sample"}
+    assert result.queries == {"count": 3, "source": "test sample"}
+
+
+def test_given_queries_are_predicted_and_said_to_be_given(image_zips):
+    events: list[dict] = []
+    request = request_for("prior_image_model.py", "PriorImageModel", image_zips,
+                          queries=[QUERY, QUERY], queries_from_test=3)
+    result = run_lifecycle(request, events.append)
+    assert len(result.predictions) == 2
+    assert predict_info(events)["queries"] == {"count": 2, "source": "given"}
+
+
+def test_without_queries_a_tagger_gets_the_first_test_sentences(corpus_zips):
+    events: list[dict] = []
+    request = request_for("frequent_tag_model.py", "FrequentTagModel", corpus_zips,
+                          task=TaskType.POS_TAGGING, knobs={"lowercase": True})
+    result = run_lifecycle(request, events.append)
+    assert result.predictions == [[1, 2, 1]]  # "the dog ran": 'ran' unseen, the default tag
+    assert predict_info(events)["queries"] == {"count": 1, "source": "test sample"}
+
+
+def test_an_empty_test_dataset_skips_predict_with_a_warning(tmp_path, image_zips):
+    empty = str(write_image_zip(tmp_path / "empty.zip", []))
+    events: list[dict] = []
+    request = request_for("misbehaving_model.py", "MisbehavingModel", (image_zips[0], empty),
+                          knobs={"fault": "predict_raises"})
+    result = run_lifecycle(request, events.append)
+    assert result.predictions == []
+    assert predict_info(events)["queries"] == {"count": 0, "source": "test sample"}
+    assert any("has no samples to predict" in e["msg"]
+               for e in events if e["kind"] == "message")
+
+
+def test_a_run_can_end_after_destroy_as_rafikis_train_workers_did(image_zips, tmp_path):
+    events: list[dict] = []
+    params_path = tmp_path / "trial.pkl"
+    request = request_for("misbehaving_model.py", "MisbehavingModel", image_zips,
+                          knobs={"fault": "predict_raises"}, params_path=str(params_path),
+                          last_stage=Stage.DESTROY.value)
+    result = run_lifecycle(request, events.append)
+    stages = list(Stage)
+    ran = stages[:stages.index(Stage.DESTROY) + 1]
+    assert stage_states(events) == [(s.value, state) for s in ran
+                                    for state in ("started", "finished")]
+    assert result.score == 0.5 and result.predictions == [] and result.model is None
+    assert result.queries is None and set(result.timings) == {s.value for s in ran}
+    assert result.params_path == str(params_path) and params_path.is_file()
+
+
+def test_a_run_ending_after_evaluate_writes_no_parameters(image_zips, tmp_path):
+    request = request_for("misbehaving_model.py", "MisbehavingModel", image_zips,
+                          knobs={"fault": "none"}, params_path=str(tmp_path / "p.pkl"),
+                          last_stage="evaluate")
+    result = run_lifecycle(request, lambda e: None)
+    assert result.score == 0.5 and result.params_path is None and result.parameters == {}
+    assert not (tmp_path / "p.pkl").exists()
+
+
+@pytest.mark.parametrize("last_stage", ["train", "serve"])
+def test_a_last_stage_before_evaluate_or_unknown_is_refused(image_zips, last_stage):
+    request = request_for("misbehaving_model.py", "MisbehavingModel", image_zips,
+                          knobs={"fault": "none"}, last_stage=last_stage)
+    with pytest.raises(ValueError, match=f"last_stage '{last_stage}'"):
+        run_lifecycle(request, lambda e: None)

@@ -1,10 +1,11 @@
-"""An image model that trains and predicts small batches, but raises on more than five queries
-and answers two queries with something that is not probabilities: the predictions panel must
-show what is wrong and stay usable."""
+"""An image model that trains and predicts small batches, but raises on more than ten queries
+(a run's Predict takes the first ten test samples, which it answers) and answers two queries
+with something that is not probabilities: the predictions panel must show what is wrong and
+stay usable."""
 
 from rafiki.model import BaseModel, IntegerKnob
 
-MAX_QUERIES = 5
+MAX_QUERIES = 10
 
 
 class PickyModel(BaseModel):
