@@ -196,6 +196,10 @@ def predictions_text(result: dict) -> str:
     """The stored predictions of a result event, one query per line."""
     predictions = result.get("predictions") or []
     if not predictions:
-        return "This trial made no predictions (its model file gives no queries)."
+        if result.get("queries") is None:  # the trial ended before Predict, as trials do
+            return ("This trial made no predictions: tuning trials train, evaluate and dump "
+                    "their parameters (set a predict check in the tuning settings to also "
+                    "predict test samples). Ask its model with Predictions.")
+        return "This trial made no predictions (its test set had no samples)."
     return "\n".join(f"query {index}: {json.dumps(prediction)}"
                      for index, prediction in enumerate(predictions))

@@ -123,10 +123,19 @@ class TuningPanel(QWidget):
         self.seed_spin.setSpecialValueText("random")
         self.seed_spin.setToolTip("The advisor's seed (and each trial's), for a repeatable "
                                   "tuning")
+        self.predict_check_spin = QSpinBox()
+        self.predict_check_spin.setRange(0, 10_000)
+        self.predict_check_spin.setSpecialValueText("off")
+        self.predict_check_spin.setSuffix(" test samples")
+        self.predict_check_spin.setToolTip(
+            "Trials train, evaluate and dump parameters, as Rafiki's train workers did. Give N "
+            "to also load each trial's parameters and predict the first N test samples (a "
+            "trial whose predict fails is marked errored and keeps its score).")
         form.addRow("Trials", self.trials_spin)
         form.addRow("Minutes", self.minutes_spin)
         form.addRow("At once", self.parallel_spin)
         form.addRow("Seed", self.seed_spin)
+        form.addRow("Predict check", self.predict_check_spin)
         top.addWidget(budget)
 
         pinned = QGroupBox("Pinned knobs")
@@ -297,7 +306,8 @@ class TuningPanel(QWidget):
         worker = TuningWorker(experiments, experiment_id=experiment_id, setup=setup,
                               knob_config=knob_config, budget_trials=trials,
                               budget_minutes=minutes, parallel=self.parallel_spin.value(),
-                              seed=None if seed == RANDOM_SEED else seed, pinned_knobs=pinned)
+                              seed=None if seed == RANDOM_SEED else seed, pinned_knobs=pinned,
+                              predict_check=self.predict_check_spin.value())
         worker.sig_experiment.connect(self._tuning_experiment_known)
         worker.sig_trial_started.connect(self._trial_started)
         worker.sig_trial_events.connect(self._trial_events)
@@ -521,7 +531,7 @@ class TuningPanel(QWidget):
         self.start_button.setEnabled(not tuning)
         self.stop_button.setEnabled(tuning)
         for widget in (self.trials_spin, self.minutes_spin, self.parallel_spin, self.seed_spin,
-                       self.pinned_list):
+                       self.predict_check_spin, self.pinned_list):
             widget.setEnabled(not tuning)
 
     # -- selection and export --------------------------------------------------------------

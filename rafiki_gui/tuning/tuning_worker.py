@@ -51,7 +51,8 @@ class TuningWorker(ThreadWorker):
     def __init__(self, experiments: Experiments, *, experiment_id: int | None = None,
                  setup: RunSpec | None = None, knob_config: str | None = None,
                  budget_trials: int | None, budget_minutes: float | None, parallel: int,
-                 seed: int | None, pinned_knobs: dict[str, Any] | None = None):
+                 seed: int | None, pinned_knobs: dict[str, Any] | None = None,
+                 predict_check: int = 0):
         """Tune ``experiment_id``, or the tuning experiment of ``setup`` (the window's
         model, datasets, app mode and interpreter) with these pinned knobs."""
         super().__init__("rafiki-tuning-worker")
@@ -62,7 +63,8 @@ class TuningWorker(ThreadWorker):
         self._setup = setup
         self._knob_config = knob_config
         self._options = dict(budget_trials=budget_trials, budget_minutes=budget_minutes,
-                             parallel=parallel, seed=seed, pinned_knobs=pinned_knobs or {})
+                             parallel=parallel, seed=seed, pinned_knobs=pinned_knobs or {},
+                             predict_check=predict_check)
         self.tuner: Tuner | None = None
         self._pending: list[TuningEvent] = []
 

@@ -87,6 +87,7 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     detail = panel.detail
     assert len(detail._plot_views) == 2  # loss and accuracy, as the model defined them
     assert "Test accuracy" in detail.messages.toPlainText()
+    assert "tuning trials train, evaluate and dump" in detail.predictions.toPlainText()
     assert best.params_path and Path(best.params_path).is_file()
     assert detail.predict_button.isEnabled()
     session.set_knobs({**session.knobs, "epochs": session.knob_config["epochs"].value_max})
@@ -103,8 +104,12 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     panel.export_csv(str(csv_path))
     assert len(csv_path.read_text().splitlines()) == 7
 
+    panel.predict_check_spin.setValue(3)  # these two also predict 3 test samples
     result = _tune(qtbot, panel, trials=2, parallel=2, experiment_id=started[0])
     assert result is not None
+    panel.select_trial(result.trials[-1].id)
+    shown = detail.predictions.toPlainText().splitlines()
+    assert [line.split(":")[0] for line in shown] == ["query 0", "query 1", "query 2"]
     assert [t.number for t in store.trials(started[0])] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert panel.model.rowCount() == 8
     assert "2 of 2 trials of this tuning done, 6 earlier" in panel.status.text()
