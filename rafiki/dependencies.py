@@ -9,6 +9,7 @@ script) and reports what is absent or of another version, with the exact command
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -178,3 +179,31 @@ def install(
         return subprocess.CompletedProcess(arguments, 0, "", "")
     arguments.insert(4, "--disable-pip-version-check")  # no network call but the install
     return subprocess.run(arguments, capture_output=True, text=True)
+
+
+def parse_model_install_command(dependencies: dict[str, str], enable_gpu: bool = False) -> str:
+    """Rafiki's install command for ``dependencies``, as its workers ran it: one
+    ``pip install NAME==VERSION`` per dependency (``conda install`` for SINGA), joined by
+    ``; ``. Kept for scripts that call it; the workbench shows :func:`install_command`, which
+    names the interpreter and is checked against what pip can install."""
+    conda_env = os.environ.get("CONDA_ENVIORNMENT")  # sic: Rafiki's variable name
+    commands = []
+    for dependency, version in dependencies.items():
+        if dependency == ModelDependency.KERAS:
+            commands.append(f"pip install Keras=={version}")
+        elif dependency == ModelDependency.TORCH:
+            commands.append(f"pip install torch=={version}")
+        elif dependency == ModelDependency.TORCHVISION:
+            commands.append(f"pip install torchvision=={version}")
+        elif dependency == ModelDependency.SCIKIT_LEARN:
+            commands.append(f"pip install scikit-learn=={version}")
+        elif dependency == ModelDependency.TENSORFLOW:
+            package = "tensorflow-gpu" if enable_gpu else "tensorflow"
+            commands.append(f"pip install {package}=={version}")
+        elif dependency == ModelDependency.SINGA:
+            options = "-y -c nusdbsystem" + (f" -n {conda_env}" if conda_env is not None else "")
+            package = "singa-gpu" if enable_gpu else "singa-cpu"
+            commands.append(f"conda install {options} {package}={version}")
+        else:  # taken as the exact pip package name, as Rafiki did
+            commands.append(f"pip install {dependency}=={version}")
+    return "; ".join(commands)

@@ -1,5 +1,6 @@
 """Rafiki's model SDK: what a model file imports (``from rafiki.model import ...``)."""
 
+from ..dependencies import parse_model_install_command
 from .base_model import BaseModel, InvalidModelClassException, InvalidModelParamsException
 from .dataset import (
     CorpusDataset,
@@ -39,6 +40,7 @@ __all__ = [
     "deserialize_knob_config",
     "load_model_class",
     "logger",
+    "parse_model_install_command",
     "serialize_knob_config",
     "test_model_class",
 ]

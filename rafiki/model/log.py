@@ -23,6 +23,18 @@ Record = dict[str, Any]
 Sink = Callable[[Record], None]
 
 LOSS_PLOT_TITLE = "Loss Over Epochs"
+MODEL_LOG_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"  # Rafiki's time stamp in its log lines
+
+
+class LogType:
+    """The ``type`` of a Rafiki log line."""
+
+    PLOT = "PLOT"
+    METRICS = "METRICS"
+    MESSAGE = "MESSAGE"
+
+
+_TYPE_OF_KIND = {"plot": LogType.PLOT, "metrics": LogType.METRICS, "message": LogType.MESSAGE}
 
 _PLAIN_NUMBERS = (int, float)
 
@@ -60,14 +72,39 @@ class ConsoleSink:
         print(f"[{stamp}] {line}", file=stream, flush=False)
 
 
+def _rafiki_time(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds).strftime(MODEL_LOG_DATETIME_FORMAT)
+
+
+def as_log_dict(record: Record) -> dict[str, Any] | None:
+    """A record as Rafiki's log dict (``type``, ``time`` as text, the fields flat), or None
+    for an event that is not a log record (a stage, the model's output)."""
+    log_type = _TYPE_OF_KIND.get(record.get("kind"))
+    if log_type is None:
+        return None
+    when = record.get("time")
+    log_dict: dict[str, Any] = {}
+    if log_type == LogType.PLOT:
+        log_dict.update(title=record.get("title"), metrics=record.get("metrics"),
+                        x_axis=record.get("x_axis"))
+    elif log_type == LogType.METRICS:
+        log_dict.update(record.get("values") or {})
+    else:
+        log_dict["message"] = record.get("msg")
+    log_dict["type"] = log_type
+    log_dict["time"] = _rafiki_time(when) if isinstance(when, (int, float)) else when
+    return log_dict
+
+
 class PythonLoggingSink:
-    """Rafiki's injected-logger behaviour: one JSON line per record on a :mod:`logging` logger."""
+    """Rafiki's injected-logger behaviour: each record as one of Rafiki's JSON log lines on a
+    :mod:`logging` logger, which :meth:`ModelLogger.parse_logs` reads back."""
 
     def __init__(self, py_logger: logging.Logger):
         self._logger = py_logger
 
     def __call__(self, record: Record) -> None:
-        self._logger.info(json.dumps(record))
+        self._logger.info(json.dumps(as_log_dict(record)))
 
 
 class ModelLogger:
@@ -117,8 +154,47 @@ class ModelLogger:
             self._emit({"kind": "metrics", "time": now, "values": values})
 
     def set_logger(self, logger: logging.Logger) -> None:
-        """Rafiki's hook: send records as JSON lines to a :mod:`logging` logger instead."""
+        """Rafiki's hook: send records as Rafiki's JSON log lines to a :mod:`logging` logger."""
         self._sinks = [PythonLoggingSink(logger)]
+
+    # -- Rafiki's log lines ----------------------------------------------------------------
+
+    @staticmethod
+    def parse_log_line(log_line: str) -> dict[str, Any]:
+        """One log line as a dict with Rafiki's ``type``; a line that is not JSON is a message.
+
+        Reads Rafiki's lines (what :meth:`set_logger` writes) and this workbench's records
+        (``rafiki run --json`` prints them), whose times become Rafiki's text stamps.
+        """
+        try:
+            parsed = json.loads(log_line)
+        except (TypeError, ValueError):
+            parsed = None
+        if not isinstance(parsed, dict):
+            text = log_line.rstrip("\r\n") if isinstance(log_line, str) else str(log_line)
+            return {"type": LogType.MESSAGE, "message": text}
+        if "type" not in parsed and "kind" in parsed:
+            return as_log_dict(parsed) or parsed
+        return parsed
+
+    @staticmethod
+    def parse_logs(log_lines: Iterable[str]) -> tuple[list[dict], list[dict], list[dict]]:
+        """Log lines as ``(messages, metrics, plots)``, as Rafiki's admin read a trial's logs:
+        messages ``{time, message}``, metrics ``{time, <metric>: value, ...}``, plots
+        ``{title, metrics, x_axis, time}``. Lines of no known type are skipped."""
+        messages: list[dict] = []
+        metrics: list[dict] = []
+        plots: list[dict] = []
+        for log_line in log_lines:
+            log_dict = dict(ModelLogger.parse_log_line(log_line))
+            log_type = log_dict.pop("type", None)
+            if log_type == LogType.MESSAGE:
+                messages.append({"time": log_dict.get("time"), "message": log_dict.get("message")})
+            elif log_type == LogType.METRICS:
+                metrics.append({"time": log_dict.get("time"), **log_dict})
+            elif log_type == LogType.PLOT:
+                plots.append(log_dict)
+        return messages, metrics, plots
 
     # -- sinks ----------------------------------------------------------------------------
 

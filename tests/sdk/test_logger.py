@@ -114,4 +114,5 @@ def test_set_logger_sends_json_lines_like_rafiki(caplog):
     model_logger.set_logger(py_logger)
     with caplog.at_level(logging.INFO, logger="rafiki-test-model-logger"):
         model_logger.log(acc=0.9)
-    assert json.loads(caplog.records[0].getMessage())["values"] == {"acc": 0.9}
+    line = json.loads(caplog.records[0].getMessage())
+    assert line["type"] == "METRICS" and line["acc"] == 0.9
