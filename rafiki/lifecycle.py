@@ -110,6 +110,7 @@ class LifecycleRequest:
     seed: int | None = None
     params_path: str | None = None
     last_stage: str | None = None
+    knobs_source: str | None = None  # "advisor" when the runner's parent chose ``knobs``
 
 
 @dataclass
@@ -226,7 +227,8 @@ class _Lifecycle:
         with self.stage(Stage.CHOOSE_KNOBS) as info:
             knobs = self.choose_knobs(knob_config)
             info["knobs"] = knobs
-            info["source"] = "given" if request.knobs is not None else "advisor"
+            info["source"] = request.knobs_source or (
+                "given" if request.knobs is not None else "advisor")
 
         with self.stage(Stage.INIT):
             model = self.new_instance(model_class, knobs)

@@ -52,9 +52,14 @@ def sdk_source_root() -> str:
 
 
 def child_environment(python: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a child: unbuffered output; a frozen bundle's library paths removed
-    when another Python runs it (PyInstaller keeps the originals as ``*_ORIG``)."""
+    """The environment of a child: unbuffered output; the cache folder named, so the child
+    needs no ``platformdirs`` to find it (another Python may not have it); a frozen bundle's
+    library paths removed when another Python runs it (PyInstaller keeps the originals as
+    ``*_ORIG``)."""
+    from .. import paths
+
     env = dict(os.environ)
+    env[paths.CACHE_DIR_VARIABLE] = str(paths.cache_dir())
     if is_frozen() and not uses_own_interpreter(python):
         for name in _BUNDLE_VARIABLES:
             original = env.pop(f"{name}_ORIG", None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +30,14 @@ class ModelInspection:
 
 
 def inspect_model_file(path: str, app_mode: str = "DEV", python: str | None = None,
-                       timeout: float = 60) -> ModelInspection:
-    """Load ``path`` in a child (under ``app_mode``) and report its classes and knob configs."""
+                       timeout: float = 60, extra_env: dict[str, str] | None = None,
+                       on_started: Callable[[ChildProcess], None] | None = None,
+                       ) -> ModelInspection:
+    """Load ``path`` in a child (under ``app_mode``) and report its classes and knob configs.
+
+    Another Python without a ``rafiki`` of its own gets the workbench's source on its path,
+    unless ``extra_env`` (added to the child's environment) says where it is. ``on_started``
+    receives the child once it runs, so that its owner can stop it."""
     found: dict[str, Any] = {}
     output: list[str] = []
 
@@ -42,11 +49,19 @@ def inspect_model_file(path: str, app_mode: str = "DEV", python: str | None = No
                 output.append(event["text"])
 
     inspection = ModelInspection(path=path, statics=read_statics(path))
+    env = dict(extra_env or {})
+    if "PYTHONPATH" not in env:  # another Python without rafiki of its own imports ours
+        from .interpreter import sdk_environment
+
+        env.update(sdk_environment(python))
+    env["RAFIKI_APP_MODE"] = app_mode
     child = ChildProcess({"kind": "inspect", "model_file_path": path, "app_mode": app_mode},
-                         python, receive, extra_env={"RAFIKI_APP_MODE": app_mode})
+                         python, receive, extra_env=env)
     started = time.monotonic()
     try:
         child.start()
+        if on_started is not None:
+            on_started(child)
         code = child.wait(timeout)
     except subprocess.TimeoutExpired:
         child.stop()

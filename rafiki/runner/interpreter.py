@@ -149,3 +149,12 @@ def check_interpreter(python: str | None, dependencies: dict[str, str] | None = 
         except Exception as exc:  # a broken interpreter or a malformed dependencies dict
             report.error = f"cannot check the model's dependencies: {exc}"
     return report
+
+
+def sdk_environment(python: str | None) -> dict[str, str]:
+    """What a child in ``python`` needs in its environment to import a compatible ``rafiki``:
+    the workbench's source on its path when that Python has none of its own, else nothing."""
+    if uses_own_interpreter(python):
+        return {}
+    report = check_interpreter(python)
+    return {"PYTHONPATH": sdk_source_root()} if report.needs_source_path else {}

@@ -75,6 +75,8 @@ class RunOutcome:
     duration: float
 
 
+INSPECTION_TIMEOUT = 60.0  # seconds to load the model file and read its knob config
+
 _REQUEST_FIELDS = ("model_file_path", "model_class", "task", "train_dataset_uri",
                    "test_dataset_uri", "dependencies", "queries", "queries_from_test", "knobs",
                    "seed", "params_path", "last_stage")
@@ -88,6 +90,7 @@ class Run:
         self._on_events = on_events
         self._state = RunnerState.STARTING
         self._child: ChildProcess | None = None
+        self._inspection: ChildProcess | None = None  # reading the knob config, before the run
         self._done = threading.Event()
         self._outcome: RunOutcome | None = None
         self._stop_requested = False
@@ -107,27 +110,39 @@ class Run:
         return self._child.pid if self._child else None
 
     def start(self) -> None:
-        """Check the interpreter when it is another Python, then start the child."""
+        """When the model runs in another Python: check that interpreter, and choose knobs here
+        when none are given. Then start the child."""
         self._started = time.monotonic()
         extra_env = {"RAFIKI_APP_MODE": self.spec.app_mode}
         if self.spec.cpu_threads:
             extra_env.update(thread_caps(self.spec.cpu_threads))
-        if self.spec.python:
-            from .child_command import sdk_source_root, uses_own_interpreter
+        request = {name: getattr(self.spec, name) for name in _REQUEST_FIELDS}
+        from .child_command import sdk_source_root, uses_own_interpreter
+
+        if not uses_own_interpreter(self.spec.python):
             from .interpreter import check_interpreter
 
-            if not uses_own_interpreter(self.spec.python):
-                report = check_interpreter(self.spec.python, self.spec.dependencies)
-                if not report.ok:
-                    self._finish_without_child("check_interpreter", "InterpreterError",
-                                               report.describe())
-                    return
-                if report.needs_source_path:
-                    extra_env["PYTHONPATH"] = sdk_source_root()
+            report = check_interpreter(self.spec.python, self.spec.dependencies)
+            if not report.ok:
+                self._finish_without_child("check_interpreter", "InterpreterError",
+                                           report.describe())
+                return
+            if report.needs_source_path:
+                extra_env["PYTHONPATH"] = sdk_source_root()
+            # The workbench's own interpreter has the advisor and runs it in the child's
+            # Choose knobs stage (same Advisor, same seed, same knobs); choosing here as well
+            # would import the model file twice (2.2 s more for a scikit-learn model).
+            if request["knobs"] is None:
+                advised = self._advised_knobs(extra_env)
+                if advised is not None:
+                    request.update(knobs=advised, knobs_source="advisor")
+        if self._stop_requested:
+            self._finish_without_child("choose_knobs", "Stopped", "the run was stopped",
+                                       RunnerState.STOPPED)
+            return
         job = {
             "kind": "run", "app_mode": self.spec.app_mode,
-            "memory_limit_mb": self.spec.memory_limit_mb,
-            "request": {name: getattr(self.spec, name) for name in _REQUEST_FIELDS},
+            "memory_limit_mb": self.spec.memory_limit_mb, "request": request,
         }
         self._child = ChildProcess(job, self.spec.python, self._receive, extra_env=extra_env)
         try:
@@ -139,9 +154,44 @@ class Run:
         self._state = RunnerState.RUNNING
         threading.Thread(target=self._watch, daemon=True, name="rafiki-run-watch").start()
 
+    def _advised_knobs(self, extra_env: dict[str, str]) -> dict | None:
+        """Knobs the advisor proposes for the class's knob config, chosen in this process.
+
+        The advisor (Optuna) is the workbench's dependency, not the model's: the interpreter
+        that runs the model only reports the knob config, so it needs numpy and Pillow and the
+        model's own packages, nothing more. When the file or its config cannot be read here,
+        None: the child then meets the same problem in its own stage and reports it there.
+        """
+        from ..advisor import Advisor
+        from ..model.knob import deserialize_knob_config
+        from .inspect_job import inspect_model_file
+
+        spec = self.spec
+        timeout = INSPECTION_TIMEOUT if spec.timeout is None else min(INSPECTION_TIMEOUT,
+                                                                      spec.timeout)
+        inspection = inspect_model_file(
+            spec.model_file_path, spec.app_mode, spec.python, timeout=timeout,
+            extra_env=extra_env, on_started=self._inspecting)
+        self._inspection = None
+        serialized = inspection.classes.get(spec.model_class)
+        if inspection.error is not None or serialized is None or self._stop_requested:
+            return None
+        try:
+            return Advisor(deserialize_knob_config(serialized), seed=spec.seed).propose()
+        except Exception:  # a config the advisor cannot take: the child's stage says why
+            return None
+
+    def _inspecting(self, child: ChildProcess) -> None:
+        self._inspection = child
+        if self._stop_requested:
+            child.stop()
+
     def stop(self, grace: float = 2.0) -> None:
         """Stop the run (interrupt, terminate, kill its group); it ends as STOPPED."""
         self._stop_requested = True
+        inspection = self._inspection
+        if inspection is not None:
+            inspection.stop(grace)
         if self._child is not None and not self._done.is_set():
             self._child.stop(grace)
 
@@ -230,15 +280,16 @@ class Run:
         return {"stage": stage, "type": error_type, "message": f"{message}{where}{details}",
                 "traceback": traceback_text or ""}
 
-    def _finish_without_child(self, stage: str, error_type: str, message: str) -> None:
+    def _finish_without_child(self, stage: str, error_type: str, message: str,
+                              state: RunnerState = RunnerState.ERRORED) -> None:
         error = {"stage": stage, "type": error_type, "message": message, "traceback": ""}
         if self._on_events is not None:
-            self._on_events([{"kind": "result", "time": time.time(), "status": "errored",
+            self._on_events([{"kind": "result", "time": time.time(), "status": state.value,
                               "error": error}])
         self._outcome = RunOutcome(
-            state=RunnerState.ERRORED, result=None, error=error, exit_code=None, signal=None,
+            state=state, result=None, error=error, exit_code=None, signal=None,
             crash_report=None, last_output=[], duration=time.monotonic() - self._started)
-        self._state = RunnerState.ERRORED
+        self._state = state
         self._done.set()
 
 
