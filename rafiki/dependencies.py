@@ -4,14 +4,20 @@ Rafiki installed every dependency with ``os.system('pip install ...')`` before e
 silently changing the user's environment. Here nothing is installed unless asked: the check
 reads :mod:`importlib.metadata` (in this interpreter, or in another one through a tiny child
 script) and reports what is absent or of another version, with the exact command that fixes it.
+Before that command is shown, pip itself says (a dry run) whether it can install each pin on
+that Python: Rafiki's models pinned versions such as ``tensorflow==1.12.0`` that no current
+Python can install, and a command that can only fail is worse than saying so.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
+import re
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -168,6 +174,170 @@ def install_command(dependencies: dict[str, str], python: str | None = None) -> 
     python, *rest = install_arguments(dependencies, python)
     quoted = [f'"{arg}"' for arg in rest[3:]]
     return " ".join([f'"{python}"', "-m", "pip", "install", *quoted])
+
+
+PIP_CHECK_TIMEOUT = 45.0  # seconds for one dry run; a reachable index answers in 2-5 s
+_NO_MATCH = "No matching distribution found"
+_OFFERED = re.compile(r"\(from versions: ([^)]*)\)")
+_UNREACHABLE = ("Retrying (", "after connection broken by", "NewConnectionError",
+                "Failed to establish a new connection", "Temporary failure in name resolution",
+                "Network is unreachable", "ProxyError", "SSLError", "ConnectTimeout",
+                "ReadTimeout")
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    """What pip says of installing one requirement: ``installable`` True or False, or None
+    when it could not be verified (no index answered, pip absent or too old)."""
+
+    requirement: str
+    installable: bool | None
+    detail: str = ""
+
+    def describe(self) -> str:
+        if self.installable is False:
+            return f"{self.requirement} cannot be installed: {self.detail}"
+        if self.installable is None:
+            return f"{self.requirement} could not be verified: {self.detail}"
+        return f"{self.requirement} can be installed"
+
+
+_verdicts: dict[tuple, PinCheck] = {}  # (python, requirement, pip settings) -> definite answer
+_verdicts_lock = threading.Lock()
+
+
+def _pip_argv(python: str | None) -> list[str]:
+    """The argv prefix of pip for ``python``: its own pip, else (from source) this one's pip
+    run against it with ``--python``."""
+    target = python or sys.executable
+    if _has_pip(target):
+        return [target, "-m", "pip"]
+    frozen = bool(getattr(sys, "frozen", False))
+    if not frozen and os.path.abspath(target) != os.path.abspath(sys.executable) and \
+            _has_pip(sys.executable):
+        return [sys.executable, "-m", "pip", "--python", target]
+    return []
+
+
+def _has_pip(python: str) -> bool:
+    if getattr(sys, "frozen", False) and os.path.abspath(python) == os.path.abspath(
+            sys.executable):
+        return False  # the packaged app is not a Python that has pip
+    try:
+        done = subprocess.run([python, "-m", "pip", "--version"], capture_output=True,
+                              text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def _verdict_of(requirement: str, done: subprocess.CompletedProcess, where: str) -> PinCheck:
+    """pip's dry run, read: installable, impossible (with what pip offers), or unverified."""
+    if done.returncode == 0:
+        return PinCheck(requirement, True)
+    output = f"{done.stdout}\n{done.stderr}"
+    if any(marker in output for marker in _UNREACHABLE):
+        return PinCheck(requirement, None, "pip could not reach a package index (offline?)")
+    if "no such option: --dry-run" in output:
+        return PinCheck(requirement, None, "this pip is too old for a dry run (pip 22.2+)")
+    if _NO_MATCH in output:
+        offered = _OFFERED.search(output)
+        versions = [v.strip() for v in offered.group(1).split(",")] if offered else []
+        versions = [v for v in versions if v and v != "none"]
+        if versions:
+            shown = ", ".join(versions) if len(versions) <= 6 else \
+                f"{', '.join(versions[:2])} … {', '.join(versions[-3:])}"
+            return PinCheck(requirement, False,
+                            f"pip finds no such version for {where} (it offers {shown})")
+        return PinCheck(requirement, False, f"pip finds no version of it for {where}")
+    errors = [line for line in output.splitlines() if line.startswith("ERROR:")]
+    reason = errors[-1][len("ERROR:"):].strip() if errors else \
+        f"pip exited with code {done.returncode}"
+    return PinCheck(requirement, False, f"pip's dry run fails for {where}: {reason}")
+
+
+def check_installable(requirements: list[str], python: str | None = None,
+                      python_version: str | None = None,
+                      timeout: float = PIP_CHECK_TIMEOUT) -> dict[str, PinCheck]:
+    """Whether pip can install each requirement (``"tensorflow==1.12.0"``) into ``python``.
+
+    One ``pip install --dry-run --no-deps`` per requirement, which asks the package index and
+    installs nothing; pip's own configuration (index, find-links) applies. Without an index
+    in reach the answer is None ("could not be verified") within ``timeout``, never a hang.
+    Definite answers are remembered for this process.
+    """
+    target = python or sys.executable
+    where = f"Python {python_version or platform.python_version()}"
+    pip_settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PIP_")))
+    found: dict[str, PinCheck] = {}
+    pip: list[str] | None = None
+    for requirement in requirements:
+        key = (target, requirement, pip_settings)  # another index may answer otherwise
+        with _verdicts_lock:
+            known = _verdicts.get(key)
+        if known is not None:
+            found[requirement] = known
+            continue
+        if pip is None:
+            pip = _pip_argv(python)
+        if not pip:
+            found[requirement] = PinCheck(requirement, None, f"{target} has no pip")
+            continue
+        try:
+            done = subprocess.run(
+                [*pip, "install", "--dry-run", "--no-deps", "--ignore-installed",
+                 "--disable-pip-version-check", "--no-input", "--retries", "1",
+                 "--timeout", "10", requirement],
+                capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            found[requirement] = PinCheck(requirement, None,
+                                          f"pip did not answer within {timeout:g} s")
+            continue
+        except OSError as exc:
+            found[requirement] = PinCheck(requirement, None, f"cannot run pip: {exc}")
+            continue
+        verdict = _verdict_of(requirement, done, where)
+        found[requirement] = verdict
+        if verdict.installable is not None:
+            with _verdicts_lock:
+                _verdicts[key] = verdict
+    return found
+
+
+def check_missing_installable(missing: list[MissingDependency], python: str | None = None,
+                              python_version: str | None = None) -> dict[str, PinCheck]:
+    """:func:`check_installable` for the requirements of ``missing``, keyed by dependency."""
+    requirements = {m.name: requirement_of(m.name, m.wanted) for m in missing}
+    checks = check_installable(sorted(set(requirements.values())), python, python_version)
+    return {name: checks[requirement] for name, requirement in requirements.items()}
+
+
+def installable_part(missing: list[MissingDependency],
+                     checks: dict[str, PinCheck]) -> dict[str, str]:
+    """The dependencies of ``missing`` an install command should name: all but those pip
+    said it cannot install."""
+    return {m.name: m.wanted for m in missing
+            if getattr(checks.get(m.name), "installable", None) is not False}
+
+
+def install_advice(missing: list[MissingDependency], checks: dict[str, PinCheck],
+                   python: str | None = None) -> list[str]:
+    """Lines a person can act on: each pin pip cannot install, then the command for the rest
+    (marked when pip could not verify it)."""
+    lines = [checks[m.name].describe() for m in missing
+             if getattr(checks.get(m.name), "installable", None) is False]
+    rest = installable_part(missing, checks)
+    if rest:
+        unverified = [checks[name].detail for name in rest
+                      if getattr(checks.get(name), "installable", True) is None]
+        note = f" (not verified: {unverified[0]})" if unverified else ""
+        lines.append(f"install with: {install_command(rest, python)}{note}")
+    return lines
+
+
+def requirement_of(dependency: str, version: str) -> str:
+    """The pip requirement of one dependency: ``name==version``, a specifier, or the name."""
+    return _requirement(dependency, version)
 
 
 def install(

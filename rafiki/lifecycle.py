@@ -26,7 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from . import events
-from .dependencies import check_dependencies_shape, install_command, missing_dependencies
+from .dependencies import (
+    check_dependencies_shape,
+    check_missing_installable,
+    install_advice,
+    missing_dependencies,
+)
 from .model.base_model import BaseModel, InvalidModelClassException
 from .model.knob import BaseKnob, knob_problems, serialize_knob_config
 from .model.loader import load_model_class
@@ -301,10 +306,10 @@ class _Lifecycle:
         for other in (m for m in missing if not m.is_absent):
             _message(self.sink, f"WARNING: {other.describe()}; the model may behave differently")
         if absent:
-            names = ", ".join(m.describe() for m in missing if m.is_absent)
-            raise ModelContractError(
-                f"Missing dependencies: {names}. Install them with: {install_command(absent)}"
-            )
+            not_installed = [m for m in missing if m.is_absent]
+            names = ", ".join(m.describe() for m in not_installed)
+            advice = install_advice(not_installed, check_missing_installable(not_installed))
+            raise ModelContractError(f"Missing dependencies: {names}; {'; '.join(advice)}")
 
     def load_class(self) -> type:
         request = self.request

@@ -11,6 +11,16 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["RAFIKI_HOME"] = tempfile.mkdtemp(prefix="rafiki-test-home-")
 
+# When the workbench asks pip whether a model's pin can be installed, pip finds no package
+# index in the tests (a refused local port, as on a machine without network): the answer is
+# "could not be verified" and nothing is fetched. Tests of definite answers give pip a local
+# index of their own; a test that installs for real restores the machine's pip settings.
+ORIGINAL_PIP_ENVIRONMENT = {k: v for k, v in os.environ.items() if k.startswith("PIP_")}
+for _name in ORIGINAL_PIP_ENVIRONMENT:
+    del os.environ[_name]
+os.environ.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL="http://127.0.0.1:9/simple",
+                  PIP_DISABLE_PIP_VERSION_CHECK="1")
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Real datasets in Rafiki's formats, kept in the repository so a fresh clone runs every test.
 SHARED_DATASETS = PROJECT_ROOT / "tests" / "data"
@@ -30,6 +40,13 @@ def _shared(name: str) -> Path:
 def shared_dataset():
     """Path of a real dataset file in tests/data; a missing file fails the test."""
     return _shared
+
+
+def machine_pip_environment() -> dict[str, str]:
+    """The environment with the machine's own pip settings, for a test that installs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(ORIGINAL_PIP_ENVIRONMENT)
+    return env
 
 
 @pytest.fixture

@@ -84,15 +84,18 @@ class _ConsoleReport:
                   f"{error.get('message')}{_END}", file=out)
 
     def _print_dependencies(self) -> None:
-        from ..dependencies import install_command
+        from ..dependencies import check_dependencies_shape, requirement_of
 
-        if isinstance(self._dependencies, dict) and self._dependencies:
-            try:
-                command = install_command(self._dependencies)
-            except TypeError:
-                return
-            print(f"{_BLUE}Dependencies are checked, not installed; to install them run:\n"
-                  f"  {command}{_END}", file=self._out)
+        try:
+            dependencies = check_dependencies_shape(self._dependencies)
+        except TypeError:
+            return  # the stage itself fails and says why
+        if dependencies:
+            wanted = ", ".join(requirement_of(name, version)
+                               for name, version in dependencies.items())
+            # the install command, checked against what pip can install, comes with a failure
+            print(f"{_BLUE}Dependencies are checked, not installed: {wanted}{_END}",
+                  file=self._out)
 
 
 def test_model_class(

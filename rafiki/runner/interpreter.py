@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 import rafiki
 
-from ..dependencies import MissingDependency, install_command, missing_dependencies
+from ..dependencies import (
+    MissingDependency,
+    PinCheck,
+    check_missing_installable,
+    install_advice,
+    install_command,
+    installable_part,
+    missing_dependencies,
+)
 from .child_command import child_environment, sdk_source_root, uses_own_interpreter
 
 SDK_REQUIREMENTS = {"numpy": "numpy", "PIL": "pillow"}  # module -> pip name
@@ -51,6 +59,7 @@ class InterpreterReport:
     rafiki_source: str | None = None  # "installed" or "workbench source"
     missing_modules: list[str] = field(default_factory=list)
     missing_dependencies: list[MissingDependency] = field(default_factory=list)
+    pin_checks: dict[str, PinCheck] = field(default_factory=dict)  # what pip says of those
     error: str | None = None
 
     @property
@@ -70,14 +79,29 @@ class InterpreterReport:
     def needs_source_path(self) -> bool:
         return self.rafiki_source == "workbench source"
 
+    def check_pins(self) -> None:
+        """Ask pip whether it can install each missing dependency's pin into this Python (a
+        dry run per pin, seconds with a package index, "not verified" without one); done only
+        when something is missing."""
+        from .child_command import uses_own_interpreter
+
+        if self.missing_dependencies and not self.pin_checks:
+            self.pin_checks = check_missing_installable(
+                self.missing_dependencies,
+                None if uses_own_interpreter(self.python) else self.python, self.version)
+
+    def _sdk_install_command(self) -> str | None:
+        if not self.missing_modules:
+            return None
+        packages = " ".join(SDK_REQUIREMENTS.get(m, m) for m in self.missing_modules)
+        return f"{shlex.quote(self.python)} -m pip install {packages}"
+
     def install_commands(self) -> list[str]:
-        """The exact commands that fill what is missing."""
-        commands = []
-        if self.missing_modules:
-            packages = " ".join(SDK_REQUIREMENTS.get(m, m) for m in self.missing_modules)
-            commands.append(f"{shlex.quote(self.python)} -m pip install {packages}")
-        if self.missing_dependencies:
-            wanted = {d.name: d.wanted for d in self.missing_dependencies}
+        """The exact commands that fill what is missing, leaving out the pins pip said it
+        cannot install there."""
+        commands = [command for command in [self._sdk_install_command()] if command]
+        wanted = installable_part(self.missing_dependencies, self.pin_checks)
+        if wanted:
             commands.append(install_command(wanted, self.python))
         return commands
 
@@ -97,7 +121,10 @@ class InterpreterReport:
                 SDK_REQUIREMENTS.get(m, m) for m in self.missing_modules))
         for dependency in self.missing_dependencies:
             lines.append("model dependency " + dependency.describe())
-        lines += [f"install with: {command}" for command in self.install_commands()]
+        sdk_command = self._sdk_install_command()
+        if sdk_command:
+            lines.append(f"install with: {sdk_command}")
+        lines += install_advice(self.missing_dependencies, self.pin_checks, self.python)
         return "\n".join(lines)
 
 
@@ -118,8 +145,10 @@ def _compatible(version: str | None) -> bool:
 
 
 def check_interpreter(python: str | None, dependencies: dict[str, str] | None = None,
-                      timeout: float = 60) -> InterpreterReport:
-    """Check ``python`` (None: this one): Python, rafiki, the SDK's needs, ``dependencies``."""
+                      timeout: float = 60, check_pins: bool = True) -> InterpreterReport:
+    """Check ``python`` (None: this one): Python, rafiki, the SDK's needs, ``dependencies``;
+    with ``check_pins``, also ask pip whether it can install what is missing (see
+    :meth:`InterpreterReport.check_pins`)."""
     import sys
 
     python = python or sys.executable
@@ -148,6 +177,8 @@ def check_interpreter(python: str | None, dependencies: dict[str, str] | None = 
                 dependencies, python=None if uses_own_interpreter(python) else python)
         except Exception as exc:  # a broken interpreter or a malformed dependencies dict
             report.error = f"cannot check the model's dependencies: {exc}"
+    if check_pins:
+        report.check_pins()
     return report
 
 

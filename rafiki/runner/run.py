@@ -122,8 +122,10 @@ class Run:
         if not uses_own_interpreter(self.spec.python):
             from .interpreter import check_interpreter
 
-            report = check_interpreter(self.spec.python, self.spec.dependencies)
+            report = check_interpreter(self.spec.python, self.spec.dependencies,
+                                       check_pins=False)  # asked of pip only when refused
             if not report.ok:
+                report.check_pins()
                 self._finish_without_child("check_interpreter", "InterpreterError",
                                            report.describe())
                 return

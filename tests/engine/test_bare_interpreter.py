@@ -18,7 +18,7 @@ import pytest
 
 from rafiki.runner import check_interpreter, inspect_model_file
 
-from ..conftest import PROJECT_ROOT
+from ..conftest import PROJECT_ROOT, machine_pip_environment
 from ..sdk.model_files.datasets import write_image_zip
 
 pytestmark = pytest.mark.slow
@@ -39,7 +39,7 @@ def _pip_install(python: Path, requirements: list[str]) -> None:
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-input",
          "--disable-pip-version-check", "--no-compile", "--retries", "0", "--timeout", "20",
          *requirements],
-        capture_output=True, text=True, timeout=PIP_TIMEOUT)
+        capture_output=True, text=True, timeout=PIP_TIMEOUT, env=machine_pip_environment())
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         pytest.skip(f"pip could not install {' '.join(requirements)} from its cache or an "

@@ -44,7 +44,7 @@ def test_prints_rafikis_steps_and_returns_the_trained_model(image_zips):
                "Checking loading of parameters of model...", "Checking predictions with model..."]
     positions = [text.index(f"| {h} |") for h in headers]
     assert positions == sorted(positions)
-    assert f'"{sys.executable}" -m pip install "numpy"' in text
+    assert "Dependencies are checked, not installed: numpy" in text
     knobs_line = "Using knobs: {'smoothing': 1.0, 'epochs': 1, 'normalise': True, 'kind': 'prior'}"
     assert knobs_line in text
     assert "Score: 0.5" in text
@@ -73,7 +73,10 @@ def test_missing_dependency_prints_and_raises_the_install_command(image_zips):
         test_model_class(str(MODEL_FILES / "prior_image_model.py"), "PriorImageModel",
                          TaskType.IMAGE_CLASSIFICATION, {"rafiki-no-such-dist": "2.0"},
                          *image_zips, out=out)
-    assert '-m pip install "rafiki-no-such-dist==2.0"' in out.getvalue()
+    assert "Dependencies are checked, not installed: rafiki-no-such-dist==2.0" in out.getvalue()
+    # no index in reach in the tests: the command is shown, marked as not verified
+    assert '-m pip install "rafiki-no-such-dist==2.0" (not verified: pip could not reach' \
+        in out.getvalue()
 
 
 def test_a_model_file_runs_its_own_test_model_class_as_a_script(image_zips, tmp_path):
@@ -88,5 +91,6 @@ def test_a_model_file_runs_its_own_test_model_class_as_a_script(image_zips, tmp_
     assert "Using knobs: {'smoothing':" in done.stdout  # chosen by the advisor
     assert "plot 'Loss Over Epochs'" in done.stdout  # the logger's default console sink
     assert "The model definition is valid!" in done.stdout
-    assert f"-m pip install \"{ModelDependency.SCIKIT_LEARN}==1.3.0\"" in done.stdout
+    assert f"Dependencies are checked, not installed: {ModelDependency.SCIKIT_LEARN}==1.3.0" \
+        in done.stdout
     assert not list(tmp_path.glob("*.py"))  # Rafiki wrote a temp copy of the model file here
