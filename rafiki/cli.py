@@ -2,13 +2,16 @@
 
 Exit codes scripts can rely on: 0 success, 1 the model failed (the message names the stage
 and the cause), 2 bad input (argparse style: missing files, bad JSON, unknown task), 124 the
-run's time limit was hit, 130 interrupted with Ctrl-C (the child is stopped first).
+run's time limit was hit, 130 interrupted with Ctrl-C (the child is stopped first), 141 the
+reader of the output went away (``rafiki experiments | head -1``), quietly, as a program
+ended by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -20,6 +23,7 @@ EXIT_MODEL_ERROR = 1
 EXIT_USAGE = 2
 EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 141
 DEFAULT_TUNING_TRIALS = 10
 
 
@@ -27,12 +31,19 @@ DEFAULT_TUNING_TRIALS = 10
 
 def _add_model_arguments(parser: argparse.ArgumentParser, class_required: bool) -> None:
     parser.add_argument("model", metavar="MODEL.py", help="the model file")
-    parser.add_argument("--class", dest="model_class", metavar="NAME", required=class_required,
-                        help="the model class (default: the file's only BaseModel subclass)")
-    parser.add_argument("--task", metavar="TASK", required=class_required,
-                        help="the task (default: told by the training dataset)")
-    parser.add_argument("--train", required=True, metavar="URI", help="training dataset")
-    parser.add_argument("--test", required=True, metavar="URI", help="test dataset")
+    # argparse lists required options under "options": a group of their own says they are not
+    required = parser.add_argument_group("required arguments")
+    if class_required:
+        required.add_argument("--class", dest="model_class", metavar="NAME", required=True,
+                              help="the model class")
+        required.add_argument("--task", metavar="TASK", required=True, help="the task")
+    else:
+        parser.add_argument("--class", dest="model_class", metavar="NAME",
+                            help="the model class (default: the file's only BaseModel subclass)")
+        parser.add_argument("--task", metavar="TASK",
+                            help="the task (default: told by the training dataset)")
+    required.add_argument("--train", required=True, metavar="URI", help="training dataset")
+    required.add_argument("--test", required=True, metavar="URI", help="test dataset")
 
 
 def _add_query_arguments(parser: argparse.ArgumentParser) -> None:
@@ -278,10 +289,12 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _print_failure(outcome, trial, model_file: str, describe_error) -> None:
+    from .cli_report import fold_traceback
+
     error = trial.error or {}
     traceback_text = error.get("traceback") or ""
     if traceback_text:
-        print(traceback_text.rstrip(), file=sys.stderr)
+        print(fold_traceback(traceback_text, model_file).rstrip(), file=sys.stderr)
     for line in (getattr(outcome, "last_output", None) or [])[-10:]:
         print(f"    | {line.rstrip()}", file=sys.stderr)
     print(f"error: {describe_error(error, model_file)}", file=sys.stderr)
@@ -395,7 +408,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command](parser, args)
+        code = COMMANDS[args.command](parser, args)
+        sys.stdout.flush()  # here, where a closed pipe can still be handled
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """The reader of stdout is gone: point stdout at devnull so that Python's final flush at
+    exit does not fail again (the idiom of the ``signal`` module's documentation)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -7,14 +7,18 @@ get one JSON object per event. Tuning prints a table that grows a row per finish
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 from . import events as ev
 from .lifecycle import STAGE_LABELS, Stage
+from .trial_ranking import best_first_key, is_ranked
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress line redraws
 
@@ -37,6 +41,55 @@ def describe_error(error: dict | None, model_file_path: str = "") -> str:
     if error.get("message"):
         cause += f": {error['message']}"
     return f"{where}stage '{stage_label(error.get('stage'))}' failed: {cause}"
+
+
+_FRAME_LINE = re.compile(r'^  File "(?P<file>[^"]+)", line \d+')
+
+
+@functools.lru_cache(maxsize=1)
+def _workbench_modules() -> tuple[str, ...]:
+    """The workbench's own source files as ``/rafiki/...py`` suffixes: they match its frames
+    whether the child ran this source or a copy of the SDK installed in another Python."""
+    package = Path(__file__).resolve().parent
+    return tuple("/" + path.relative_to(package.parent).as_posix()
+                 for path in package.rglob("*.py"))
+
+
+def _is_workbench_frame(file_name: str, model_file: str) -> bool:
+    posix = file_name.replace("\\", "/")
+    if model_file and posix == model_file:
+        return False
+    return posix.endswith(_workbench_modules()) or posix.startswith("<frozen runpy")
+
+
+def fold_traceback(text: str, model_file_path: str = "") -> str:
+    """A traceback with the workbench's own frames folded (``... 2 workbench frames ...``),
+    so that the model file's frames come first; the frame where the error was raised is
+    kept even when it is the workbench's (a dataset it could not read)."""
+    model_file = str(Path(model_file_path).resolve()).replace("\\", "/") \
+        if model_file_path else ""
+    entries: list[tuple[str | None, list[str]]] = []  # (frame's file or None, its lines)
+    for line in text.splitlines():
+        frame = _FRAME_LINE.match(line)
+        if frame:
+            entries.append((frame.group("file"), [line]))
+        elif line.startswith("    ") and entries and entries[-1][0] is not None:
+            entries[-1][1].append(line)  # the frame's source line and its carets
+        else:
+            entries.append((None, [line]))
+    out: list[str] = []
+    folded = 0
+    for index, (file_name, lines) in enumerate(entries):
+        innermost = index + 1 == len(entries) or entries[index + 1][0] is None
+        if file_name is not None and not innermost and _is_workbench_frame(file_name,
+                                                                           model_file):
+            folded += 1
+            continue
+        if folded:
+            out.append(f"  ... {folded} workbench frame{'s' if folded > 1 else ''} ...")
+            folded = 0
+        out.extend(lines)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -169,7 +222,7 @@ class TrialTable:
         self.live = self.out.isatty() if live is None else live
         self._lock = threading.Lock()
         self._running: set[int] = set()
-        self._best: float | None = None
+        self._best: Any = None  # the best trial so far, by the store's rule
         self._header_shown = False
 
     def __call__(self, tuning_event: Any) -> None:
@@ -192,10 +245,10 @@ class TrialTable:
     def row(self, trial: Any) -> str:
         score = "" if trial.score is None else f"{trial.score:.4f}"
         duration = "" if trial.duration is None else f"{trial.duration:.1f}s"
-        if trial.status == "completed" and trial.score is not None:
-            if self._best is None or trial.score > self._best:
-                self._best = trial.score
-                score += " *"
+        if is_ranked(trial) and (
+                self._best is None or best_first_key(trial) < best_first_key(self._best)):
+            self._best = trial  # a tie goes to the lower number, as the summary's "Best"
+            score += " *"
         detail = _short(trial.knobs or {}, 80)
         if trial.error and trial.status != "completed":
             detail = describe_error(trial.error)
@@ -207,5 +260,5 @@ class TrialTable:
 
     def _status(self) -> None:
         if self.live and self._running:
-            best = "" if self._best is None else f", best {self._best:.4f}"
+            best = "" if self._best is None else f", best {self._best.score:.4f}"
             self.out.write(f"\r\033[K  running: {len(self._running)} trial(s){best}")

@@ -34,6 +34,7 @@ from typing import Any
 from . import events as ev
 from .paths import data_dir, local_path_of
 from .store_schema import migrate
+from .trial_ranking import is_ranked
 
 STORE_FILE_NAME = "store.sqlite3"
 OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024  # per trial: a model flooding stdout must not fill the disk
@@ -114,6 +115,9 @@ _EXPERIMENT_COLUMNS = (
     "train_sha256, test_dataset_uri, test_sha256, app_mode, python, dependencies, knob_config, "
     "settings, created, kind"
 )
+_BEST_FIRST_ORDER = ("status != 'completed' OR score IS NULL, score IS NULL, score DESC, "
+                     "number")  # trial_ranking.best_first_key, in SQL
+
 _TRIAL_COLUMNS = (
     "id, experiment_id, number, knobs, status, score, timings, current_stage, error, "
     "runner_state, exit_code, signal, crash_report, params_path, params_sha256, started, finished"
@@ -422,8 +426,9 @@ class Store:
         return _trial_from_row(rows[0])
 
     def trials(self, experiment_id: int, best_first: bool = False) -> list[Trial]:
-        """The experiment's trials by number, or best score first (unscored last)."""
-        order = "score IS NULL, score DESC, number" if best_first else "number"
+        """The experiment's trials by number, or best first (as
+        :func:`rafiki.trial_ranking.best_first_key` ranks them)."""
+        order = _BEST_FIRST_ORDER if best_first else "number"
         rows = self._query(
             f"SELECT {_TRIAL_COLUMNS} FROM trials WHERE experiment_id = ? ORDER BY {order}",
             (experiment_id,),
@@ -431,10 +436,10 @@ class Store:
         return [_trial_from_row(row) for row in rows]
 
     def best_trial(self, experiment_id: int) -> Trial | None:
-        """The completed trial with the highest score (its parameters exist), or None."""
-        completed = [t for t in self.trials(experiment_id, best_first=True)
-                     if t.status == TrialStatus.COMPLETED and t.score is not None]
-        return completed[0] if completed else None
+        """The completed trial with the highest score (its parameters exist), the lowest
+        number among equals (:mod:`rafiki.trial_ranking`), or None."""
+        first = self.trials(experiment_id, best_first=True)[:1]
+        return first[0] if first and is_ranked(first[0]) else None
 
     def params_path_for(self, trial_id: int) -> str:
         """Where the trial's parameters file belongs: beside the database."""

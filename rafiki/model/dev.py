@@ -2,7 +2,8 @@
 
 It prints what Rafiki printed (a header per step, the knobs, the score, the predictions) and
 returns the trained model reloaded from its parameters. Unlike Rafiki it installs nothing: a
-missing dependency fails with the pip command to run.
+missing dependency fails with the pip command to run, or with pip's word that it cannot be
+installed. Colours only on a terminal (see :mod:`rafiki.console_colors`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import reprlib
 import sys
 from typing import Any, TextIO
 
+from ..console_colors import palette_for
 from ..query_sample import DEFAULT_QUERY_COUNT, SOURCE_TEST_SAMPLE, queries_given
 from .base_model import BaseModel
 
@@ -25,7 +27,6 @@ _HEADERS = {
     "predict": "Checking predictions with model...",
 }
 
-_BLUE, _YELLOW, _RED, _END = "\033[94m", "\033[93m", "\033[91m", "\033[0m"
 
 _short = reprlib.Repr()
 _short.maxlist = 10
@@ -49,13 +50,15 @@ class _ConsoleReport:
         self._test_dataset_uri = test_dataset_uri
         self._dependencies = dependencies
         self._out = out
+        self._colors = palette_for(out)  # colour codes only for a terminal
 
     def __call__(self, event: dict) -> None:
         out = self._out
         kind = event.get("kind")
         if kind == "message":
-            color = _YELLOW if event["msg"].startswith("WARNING") else _BLUE
-            print(f"{color}{event['msg']}{_END}", file=out)
+            color = self._colors.yellow if event["msg"].startswith("WARNING") \
+                else self._colors.blue
+            print(f"{color}{event['msg']}{self._colors.end}", file=out)
             return
         if kind != "stage":
             return
@@ -80,8 +83,8 @@ class _ConsoleReport:
                 print(f"Score: {info.get('score')}", file=out)
         elif state == "failed":
             error = event.get("error") or {}
-            print(f"{_RED}Stage '{stage}' failed: {error.get('type')}: "
-                  f"{error.get('message')}{_END}", file=out)
+            print(f"{self._colors.red}Stage '{stage}' failed: {error.get('type')}: "
+                  f"{error.get('message')}{self._colors.end}", file=out)
 
     def _print_dependencies(self) -> None:
         from ..dependencies import check_dependencies_shape, requirement_of
@@ -94,7 +97,8 @@ class _ConsoleReport:
             wanted = ", ".join(requirement_of(name, version)
                                for name, version in dependencies.items())
             # the install command, checked against what pip can install, comes with a failure
-            print(f"{_BLUE}Dependencies are checked, not installed: {wanted}{_END}",
+            print(f"{self._colors.blue}Dependencies are checked, not installed: {wanted}"
+                  f"{self._colors.end}",
                   file=self._out)
 
 
@@ -134,7 +138,8 @@ def test_model_class(
     report = _ConsoleReport(queries, test_dataset_uri, dependencies, stream)
     result = run_lifecycle(request, report)
     print(f"Predictions: {_short.repr(result.predictions)}", file=stream)
-    print(f"{_BLUE}The model definition is valid!{_END}", file=stream)
+    colors = palette_for(stream)
+    print(f"{colors.blue}The model definition is valid!{colors.end}", file=stream)
     return result.model
 
 

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from rafiki.model.knob import BaseKnob, FixedKnob
+from rafiki.trial_ranking import best_of
 
 from ..knob_editors import format_float
 
@@ -68,15 +69,10 @@ def _sort_key(value: Any) -> Any:
 
 
 def best_trial_id(trials: list[Any]) -> int | None:
-    """The id of the trial with the highest score (the first of equals), or None."""
-    best, best_score = None, None
-    for trial in trials:
-        score = trial.score
-        if score is None or (isinstance(score, float) and math.isnan(score)):
-            continue
-        if best_score is None or score > best_score:
-            best, best_score = trial.id, score
-    return best
+    """The id of the best trial by the store's rule (completed, highest score, the lowest
+    number among equals), or None."""
+    best = best_of(trials)
+    return None if best is None else best.id
 
 
 class TrialsModel(QAbstractTableModel):
