@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .platform_libraries import EXIT_QT_LIBRARIES_MISSING, problem_before_qt
 from .resources import (
     EXAMPLE_MODEL,
     SAMPLE_LABEL_NAMES,
@@ -27,12 +28,20 @@ SELF_TEST_TIMEOUT_S = 300
 SCREENSHOT_SIZE = (1280, 800)
 APP_NAME = "Rafiki Workbench"
 
+EXIT_CODES = f"""exit codes:
+  0  done (or the window was closed)
+  1  --self-test: a check failed; --screenshot: it could not be saved
+  2  the command line is wrong
+  {EXIT_QT_LIBRARIES_MISSING}  Qt's platform plugin cannot load: the missing system libraries and
+     the command that installs them are printed instead of opening the window"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rafiki-gui",
         description="The Rafiki Workbench: pick a model file and datasets, edit knobs, run the "
-                    "lifecycle with live plots and inspect predictions.")
+                    "lifecycle with live plots and inspect predictions.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", nargs="?", help="a Rafiki model file (.py); default: the "
                         "bundled example image classifier")
     parser.add_argument("--class", dest="model_class", metavar="NAME",
@@ -214,6 +223,10 @@ class Launcher:
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # a frozen binary re-invokes itself for child processes
     args = build_parser().parse_args(argv)
+    problem = problem_before_qt()  # Qt would abort on it, naming no library
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_QT_LIBRARIES_MISSING
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
