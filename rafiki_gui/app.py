@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,16 @@ from .resources import (
 )
 
 SELF_TEST_TIMEOUT_S = 300
+PREDICTIONS_WAIT_S = 120  # the bundled example's 200 test samples take ~2 s; a slow model more
 SCREENSHOT_SIZE = (1280, 800)
 APP_NAME = "Rafiki Workbench"
+TABS = ("plots", "predictions", "tuning")
+EXIT_FAILED = 1
 
 EXIT_CODES = f"""exit codes:
   0  done (or the window was closed)
-  1  --self-test: a check failed; --screenshot: it could not be saved
+  {EXIT_FAILED}  --run with --screenshot: the run did not complete, or its predictions or the
+     screenshot could not be made; --self-test: a check failed
   2  the command line is wrong
   {EXIT_QT_LIBRARIES_MISSING}  Qt's platform plugin cannot load: the missing system libraries and
      the command that installs them are printed instead of opening the window"""
@@ -51,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--run", action="store_true", help="run once the model is loaded")
     parser.add_argument("--screenshot", metavar="PNG",
                         help="after loading (and the run, with --run) save the window as PNG "
-                             "and exit")
+                             "and exit; non-zero when the run did not complete")
+    parser.add_argument("--tab", choices=TABS,
+                        help="the result tab to show (after the run, with --run); with "
+                             "'predictions' the screenshot waits for the test set's predictions")
     parser.add_argument("--self-test", action="store_true",
                         help="run the bundled example through the window and a real child "
                              "process, check score, plots and predictions; exit 0 or 1")
@@ -77,6 +85,7 @@ class Launcher:
         self.report: list[str] = []
         self._loaded = False
         self._finishing = False
+        self._predictions_deadline = 0.0
 
     @property
     def wants_run(self) -> bool:
@@ -137,25 +146,44 @@ class Launcher:
                 self._fail(self.window.run_panel.error_view.text())
                 self._finish()
             return
+        self._show_tab()
         if self.exits_when_done:
             self._finish()
 
+    def _show_tab(self) -> None:
+        """The result tab --tab names (a run starts on Plots, so this comes after it)."""
+        panels = {"plots": self.window.plots_panel,
+                  "predictions": self.window.predictions_panel,
+                  "tuning": getattr(self.window, "tuning_panel", None)}
+        panel = panels.get(self.args.tab or "")
+        if panel is not None:
+            self.window.result_tabs.setCurrentWidget(panel)
+
     def _on_run_finished(self, outcome: Any) -> None:
-        if self.args.self_test and self._check(outcome):
-            # predictions are made by the panel's own predict service once it is on screen
-            self.window.result_tabs.setCurrentWidget(self.window.predictions_panel)
-            self._poll_predictions()
+        if self.args.self_test:
+            if self._check(outcome):
+                # predictions are made by the panel's own predict service once it is on screen
+                self.window.result_tabs.setCurrentWidget(self.window.predictions_panel)
+                self._wait_for_predictions()
+            else:
+                self._finish()
             return
-        if self.exits_when_done:
-            self._finish()
+        failure = run_failure(outcome)
+        self._show_tab()
+        if not self.exits_when_done:
+            return
+        if failure:
+            self._fail(failure)
+        elif self.args.tab == "predictions":
+            self._wait_for_predictions()
+            return
+        self._finish()
 
     def _check(self, outcome: Any) -> bool:
         """The self-test's checks, on what the window shows."""
-        state = getattr(outcome.state, "name", str(outcome.state))
-        if state != "COMPLETED":
-            error = outcome.error or {}
-            self._fail(f"the run ended {state}: {error.get('stage')}: {error.get('type')}: "
-                       f"{error.get('message')}")
+        failure = run_failure(outcome)
+        if failure:
+            self._fail(failure)
             return False
         score = self.window.run_panel.score
         if score is None or not 0.0 <= score <= 1.0:
@@ -172,16 +200,29 @@ class Launcher:
             self.report.append(f"plots: {points}")
         return self.exit_code == 0
 
+    def _wait_for_predictions(self) -> None:
+        self._predictions_deadline = time.monotonic() + PREDICTIONS_WAIT_S
+        self._poll_predictions()
+
     def _poll_predictions(self) -> None:
-        """Wait (without blocking the window) until the predictions panel lists predictions."""
+        """Wait (without blocking the window) until the predictions panel has answered: it
+        lists predictions or shows why it cannot, and asks nothing more."""
         from PySide6.QtCore import QTimer
 
-        shown = self.window.predictions_panel.prediction_count()
-        if shown:
-            self.report.append(f"predictions shown: {shown}")
-            self._finish()
-        elif self._finishing:
+        if self._finishing:
             return
+        panel = self.window.predictions_panel
+        shown = panel.prediction_count()
+        problem = panel.error_view.text()
+        if not panel.is_busy() and (shown or problem):
+            if problem:
+                self._fail(f"no predictions shown: {problem}")
+            else:
+                self.report.append(f"predictions shown: {shown}")
+            self._finish()
+        elif time.monotonic() > self._predictions_deadline:
+            self._fail(f"no predictions shown within {PREDICTIONS_WAIT_S} s")
+            self._finish()
         else:
             QTimer.singleShot(200, self._poll_predictions)
 
@@ -212,12 +253,24 @@ class Launcher:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not self.window.grab().save(str(path)):
                 self._fail(f"could not save the screenshot to {path}")
+        tabs = self.window.result_tabs
+        self.report.append(f"tab shown: {tabs.tabText(tabs.currentIndex())}")
         if self.args.self_test:
             print("self-test " + ("passed" if self.exit_code == 0 else "FAILED"))
         for line in self.report:
             print(f"  {line}")
         self.window.close()
         QApplication.instance().exit(self.exit_code)
+
+
+def run_failure(outcome: Any) -> str | None:
+    """Why a run did not complete (state, stage, error), or None when it completed."""
+    state = getattr(outcome.state, "name", str(outcome.state))
+    if state == "COMPLETED":
+        return None
+    error = outcome.error or {}
+    cause = ": ".join(str(error[key]) for key in ("stage", "type", "message") if error.get(key))
+    return f"the run ended {state}" + (f": {cause}" if cause else "")
 
 
 def main(argv: list[str] | None = None) -> int:
