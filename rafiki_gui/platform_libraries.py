@@ -2,11 +2,11 @@
 
 On Linux, Qt loads its platform plugin (``xcb`` for X11 and XWayland) when the QApplication is
 made. When a system library the plugin links against is absent, Qt prints "could not load the
-Qt platform plugin xcb" and aborts the process: no Python exception, no name of the library
-unless ``QT_DEBUG_PLUGINS=1`` is set. PySide6's wheels bring Qt but not the X11/xcb libraries,
-and minimal installs lack some (``libxcb-cursor0`` since Qt 6.5; ``libxcb-icccm4`` and
-``libxcb-keysyms1`` on a bare Debian 12). ``ldd`` on the plugin names every library the loader
-would fail on, without loading anything into this process (about 20 ms).
+Qt platform plugin xcb" and aborts the process: no Python exception, and no name of the
+library unless it is libxcb-cursor or ``QT_DEBUG_PLUGINS=1`` is set. PySide6's wheels bring Qt
+but not the X11/xcb libraries, and minimal installs lack some (``libxcb-cursor0`` since Qt 6.5;
+``libxcb-icccm4`` and ``libxcb-keysyms1`` on a bare Debian 12). ``ldd`` on the plugin names
+every library the loader would fail on, without loading anything into this process (~20 ms).
 
 This module imports nothing from Qt or from this package, so it also runs by path
 (``python rafiki_gui/platform_libraries.py offscreen``) where PySide6 cannot even be imported:
