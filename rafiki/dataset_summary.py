@@ -39,6 +39,16 @@ class DatasetSummary:
     tag_num_classes: list[int] | None = None
     token_count: int | None = None
     problems: list[str] = field(default_factory=list)
+    unreadable: str | None = None
+    """Why the samples could not be read (also among ``problems``); None when they were."""
+
+    @property
+    def label_count(self) -> int:
+        """How many classes (IMAGE_FILES) or first-column tags (CORPUS) its labels span:
+        the largest index + 1, as Rafiki's datasets count them (0 when unknown)."""
+        if self.classes:
+            return max(self.classes) + 1
+        return int(self.tag_num_classes[0]) if self.tag_num_classes else 0
 
 
 def detect_dataset_type(path: str | Path) -> str:
@@ -85,6 +95,7 @@ def _summarize_images(summary: DatasetSummary) -> None:
         dataset = ImageFilesDataset(summary.path)
     except DatasetError as exc:
         summary.problems.append(str(exc))
+        summary.unreadable = str(exc)
         try:
             with DatasetZip(summary.path) as archive:
                 labels = [label for _, _, label in read_image_list(archive)]
@@ -109,10 +120,11 @@ def _summarize_images(summary: DatasetSummary) -> None:
 
 def _summarize_corpus(summary: DatasetSummary) -> None:
     try:
-        tags = _corpus_tag_columns(summary.path)
+        tags = corpus_tag_columns(summary.path)
         dataset = CorpusDataset(summary.path, tags)
     except DatasetError as exc:
         summary.problems.append(str(exc))
+        summary.unreadable = str(exc)
         return
     summary.size = dataset.size
     summary.tags = dataset.tags
@@ -127,7 +139,7 @@ def _summarize_corpus(summary: DatasetSummary) -> None:
             summary.problems.append(f"tag {tag!r}: classes {_short(missing)} never occur")
 
 
-def _corpus_tag_columns(path: str) -> list[str]:
+def corpus_tag_columns(path: str) -> list[str]:
     """Every column of corpus.tsv's header but ``token``."""
     with zipfile.ZipFile(path) as archive, archive.open(CORPUS_TSV) as member:
         header = member.readline(64 * 1024).decode("utf-8-sig", "replace").rstrip("\r\n")
