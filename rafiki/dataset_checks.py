@@ -9,9 +9,12 @@ nothing here reads a file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .dataset_summary import DatasetSummary
 from .tasks import TASKS
+
+if TYPE_CHECKING:
+    from .dataset_summary import DatasetSummary
 
 
 def dataset_problems(summary: DatasetSummary, task: str | None) -> list[str]:
@@ -35,14 +38,13 @@ def dataset_problems(summary: DatasetSummary, task: str | None) -> list[str]:
 
 def split_warnings(train: DatasetSummary | None, test: DatasetSummary | None) -> list[str]:
     """What looks wrong between the two splits, without refusing the run (a model may resize
-    its images, so differing sizes are its author's call): shown beside the test dataset."""
-    if train is None or test is None or train.unreadable or test.unreadable:
+    its images, so differing sizes are its author's call): shown beside the test dataset.
+    Splits of different types are no warning: :func:`dataset_problems` refuses one of them."""
+    if train is None or test is None or train.unreadable or test.unreadable or \
+            train.dataset_type != test.dataset_type:
         return []
     warnings = []
-    if train.dataset_type != test.dataset_type:
-        warnings.append(f"the train dataset is {train.dataset_type} but the test dataset is "
-                        f"{test.dataset_type}")
-    elif train.image_shape and test.image_shape and train.image_shape != test.image_shape:
+    if train.image_shape and test.image_shape and train.image_shape != test.image_shape:
         warnings.append(f"test images are {shape_text(test.image_shape)}, train images "
                         f"{shape_text(train.image_shape)}: the model is tested on another "
                         "size than it was trained on")

@@ -14,10 +14,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .constants import DatasetType
 from .dataset_checks import a_dataset_of
-from .dataset_summary import DatasetSummary, load_label_names
+
+if TYPE_CHECKING:
+    from .dataset_summary import DatasetSummary
 
 CLASS_NAMES, TAG_NAMES = "class", "tag"
 """What a names file names, from the first column of its header (``class,name`` or
@@ -51,6 +54,8 @@ class NamesFile:
 
 def read_names_file(path: str | Path) -> NamesFile:
     """Parse ``path`` (ValueError naming the file and line when it cannot be read)."""
+    from .dataset_summary import load_label_names
+
     names = load_label_names(path)
     return NamesFile(str(path), names, _header_kind(Path(path)))
 

@@ -9,12 +9,14 @@ Nothing here reads a file: the dataset's shape comes from its
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .constants import TaskType
 from .dataset_checks import a_dataset_of, shape_text
-from .dataset_summary import DatasetSummary
 from .tasks import TASKS, query_problems
+
+if TYPE_CHECKING:
+    from .dataset_summary import DatasetSummary
 
 
 def queries_problem(queries: Any, task: str | None, summary: DatasetSummary | None

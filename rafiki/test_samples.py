@@ -11,9 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .constants import DatasetType
-from .dataset_summary import detect_dataset_type
-
 DEFAULT_QUERIES_FROM_TEST = 10
 
 
@@ -37,6 +34,8 @@ def first_test_samples(test_dataset_uri: str, count: int = DEFAULT_QUERIES_FROM_
                        ) -> TestSamples:
     """The first ``count`` samples (fewer when the dataset is smaller) of the dataset; raises
     ValueError naming the file when it cannot be read."""
+    from .constants import DatasetType
+    from .dataset_summary import corpus_tag_columns, detect_dataset_type
     from .model.dataset import dataset_utils
 
     if count < 1:
@@ -48,8 +47,6 @@ def first_test_samples(test_dataset_uri: str, count: int = DEFAULT_QUERIES_FROM_
         shown = min(count, images.size)
         return TestSamples(path, dataset_type, images.images[:shown].tolist(),
                            images.image_classes[:shown].tolist())
-    from .dataset_summary import corpus_tag_columns
-
     corpus = dataset_utils.load_dataset_of_corpus(path, tags=corpus_tag_columns(path))
     sentences = corpus[:min(count, corpus.size)]
     return TestSamples(path, dataset_type, [[item[0] for item in s] for s in sentences],
