@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 if TYPE_CHECKING:  # the dataset code loads on the loader's thread, not with the window
     import numpy as np
@@ -87,3 +87,74 @@ class DatasetLoader(QThread):
             self.sig_errored.emit(self.path, message)
             return
         self.sig_returned.emit(self.path, view)
+
+
+class DatasetReader(QObject):
+    """The train and test datasets of a Session, each read once per chosen path on its own
+    :class:`DatasetLoader`; an answer for a path no longer chosen is dropped."""
+
+    sig_read = Signal(str)
+    """(role: "train" or "test") its dataset was read: ``views[role]`` or ``errors[role]``."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.paths: dict[str, str] = {"train": "", "test": ""}
+        self.views: dict[str, DatasetView] = {}
+        self.errors: dict[str, str] = {}
+        self._loaders: set[DatasetLoader] = set()
+        self._pending: set[str] = set()
+
+    def set_path(self, role: str, path: str) -> bool:
+        """Read ``path`` as the ``role`` dataset (""  for none); False when it was already."""
+        if self.paths.get(role) == path:
+            return False
+        self.paths[role] = path
+        self.views.pop(role, None)
+        self.errors.pop(role, None)
+        if not path:
+            self._pending.discard(role)
+            return True
+        self._pending.add(role)
+        # the other role may name the same file: then its answer serves both
+        if not any(loader.path == path for loader in self._loaders):
+            loader = DatasetLoader(path)
+            loader.sig_returned.connect(self._returned)
+            loader.sig_errored.connect(self._errored)
+            loader.finished.connect(lambda: self._forget(loader))
+            self._loaders.add(loader)
+            loader.start()
+        return True
+
+    def reading(self, role: str | None = None) -> bool:
+        """True while the ``role`` dataset (either, for None) is still being read."""
+        return bool(self._pending) if role is None else role in self._pending
+
+    def summary(self, role: str) -> DatasetSummary | None:
+        view = self.views.get(role)
+        return None if view is None else view.summary
+
+    def _roles_of(self, path: str) -> list[str]:
+        return [role for role, chosen in self.paths.items() if chosen == path]
+
+    def _returned(self, path: str, view: DatasetView) -> None:
+        for role in self._roles_of(path):
+            self.views[role] = view
+            self._pending.discard(role)
+            self.sig_read.emit(role)
+
+    def _errored(self, path: str, message: str) -> None:
+        for role in self._roles_of(path):
+            self.errors[role] = message
+            self._pending.discard(role)
+            self.sig_read.emit(role)
+
+    def _forget(self, loader: DatasetLoader) -> None:
+        self._loaders.discard(loader)
+        loader.deleteLater()
+        # a path chosen again while its loader was finishing: read it afresh
+        for role in list(self._pending):
+            path = self.paths[role]
+            if not any(other.path == path for other in self._loaders) and \
+                    role not in self.views and role not in self.errors:
+                self.paths[role] = ""
+                self.set_path(role, path)

@@ -2,29 +2,42 @@
 
 Panels are views over one Session: they read its attributes, call its setters and redraw on
 its signals, so no panel owns engine state and every panel can be tested with a real Session
-alone (napari's model/view split). The Session also starts and stops runs through a
-:class:`rafiki_gui.worker.RunWorker`, which files each run with the experiments gateway
-(:mod:`rafiki.experiments`) on its own thread: hashing a large dataset zip must not freeze the
-window.
+alone (napari's model/view split). The Session also reads the chosen datasets off the UI
+thread and checks them, the names file and the queries against the model's task before a run;
+starts and stops runs through a :class:`rafiki_gui.worker.RunWorker`, which files each run with
+the experiments gateway (:mod:`rafiki.experiments`) on its own thread (hashing a large dataset
+zip must not freeze the window); and names the run the result views show
+(:class:`~rafiki_gui.run_record.RunRecord`), archiving it when another model file or class is
+opened.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from .dataset_loader import DatasetReader
+from .queries_choice import FROM_JSON, FROM_MODEL_FILE, QUERY_SOURCES, QueriesChoice
+from .run_record import OTHER_CLASS, OTHER_MODEL_FILE, RunRecord
+
 if TYPE_CHECKING:
+    from rafiki.dataset_summary import DatasetSummary
     from rafiki.experiments import Experiments
     from rafiki.model.knob import BaseKnob
+    from rafiki.names_files import NamesFile
     from rafiki.runner import ModelInspection, RunOutcome, RunSpec
+    from rafiki.test_samples import TestSamples
 
+    from .dataset_loader import DatasetView
     from .worker import RunWorker
 
 APP_MODES = ("DEV", "PROD")
+DATASET_ROLES = ("train", "test")
 
 _log = logging.getLogger(__name__)
 
@@ -43,15 +56,27 @@ class Session(QObject):
     sig_model_class_changed = Signal(str)
     """The chosen model class changed: (class name); knob_config changed with it."""
     sig_datasets_changed = Signal()
-    """train_path or test_path (and maybe task) changed."""
+    """train_path or test_path (and maybe task) changed; the new files are being read."""
+    sig_dataset_read = Signal(str)
+    """(role: "train" or "test") that dataset was read: dataset_view(role) or
+    dataset_error(role) holds the answer; task, dataset problems and the fit of the names file
+    and queries may have changed with it."""
     sig_label_names_changed = Signal()
-    """label_names_path and label_names changed."""
+    """label_names_path, label_names (the names applied: {} when the file does not fit),
+    label_names_problem or names_offer changed."""
+    sig_queries_changed = Signal()
+    """queries_choice changed (its source, count or files), or the model file's queries did."""
     sig_app_mode_changed = Signal(str)
     """The app mode changed: ("DEV" or "PROD"); the model file should be re-inspected."""
     sig_knobs_changed = Signal(dict)
     """The knob values changed: (knobs dict)."""
+    sig_run_pending = Signal()
+    """Run was asked for while a dataset is still being read: it starts (sig_run_started) or
+    is refused (sig_run_refused) once the datasets are read."""
+    sig_run_refused = Signal(str)
+    """(message) a pending run could not start, saying why."""
     sig_run_started = Signal()
-    """A run started; last_spec is its RunSpec."""
+    """A run started; last_spec is its RunSpec, last_run its RunRecord."""
     sig_run_events = Signal(list)
     """A batch of the running lifecycle's event dicts (rafiki/events.py), in order."""
     sig_run_filed = Signal(int)
@@ -59,6 +84,9 @@ class Session(QObject):
     Not emitted when the store cannot be used (the run goes on, unrecorded)."""
     sig_run_finished = Signal(object)
     """The run ended: (RunOutcome); last_outcome, last_params_path, last_trial_id are set."""
+    sig_run_archived = Signal(str)
+    """(reason) the last run's results no longer belong to the open model (another file or
+    class): result views clear them; last_run.archived says why."""
 
     def __init__(self, parent: QObject | None = None,
                  experiments: Experiments | None = None):
@@ -71,19 +99,34 @@ class Session(QObject):
         self.train_path: str = ""
         self.test_path: str = ""
         self.label_names_path: str = ""
+        """The chosen names file ("" for none); applied only when it fits the datasets."""
         self.label_names: dict[int, str] = {}
+        """The names applied: the file's when it fits, else {} (labels show as numbers)."""
+        self.label_names_problem: str | None = None
+        """Why the chosen names file is not applied (None when it is, or there is none)."""
+        self.label_names_auto: bool = False
+        """The names file was picked because it sits beside a chosen dataset."""
+        self.names_offer: str = ""
+        """The names file beside a chosen dataset, when there is one."""
         self.app_mode: str = "DEV"
         self.knobs: dict[str, Any] = {}
-        self.queries: list = []
+        self.queries_choice = QueriesChoice()
         self.dependencies: dict[str, str] = {}
         self.last_outcome: RunOutcome | None = None
         self.last_spec: RunSpec | None = None
         self.last_params_path: str | None = None
         self.last_trial_id: int | None = None
+        self.last_run: RunRecord | None = None
+        self.last_test_samples: TestSamples | None = None
+        """The test samples the last run predicted, with their labels (when it used them)."""
         self._experiments = experiments
         self._experiments_failed = False
         self._worker: RunWorker | None = None
+        self._run_pending = False
         self._task_from_model: str | None = None
+        self._names_file: NamesFile | None = None
+        self._datasets = DatasetReader(self)
+        self._datasets.sig_read.connect(self._dataset_read)
 
     # -- the experiments ----------------------------------------------------------------
 
@@ -111,15 +154,22 @@ class Session(QObject):
         self.model_class = ""
         self.knob_config = {}
         self._task_from_model = None
+        if self.queries_choice.source == FROM_MODEL_FILE:  # another file's queries: not chosen
+            self.queries_choice.source = QUERY_SOURCES[0]
+        self.queries_choice.file_queries = []
         self.sig_model_changed.emit(self.model_path)
         self.sig_inspection_changed.emit(None)
+        self.sig_queries_changed.emit()
+        self._archive_run_of_another_model()
 
     def set_inspection(self, inspection: ModelInspection | None) -> None:
         """Take the child's inspection of the model file and pre-fill from its statics."""
         self.inspection = inspection
         statics = dict(getattr(inspection, "statics", None) or {})
         self._task_from_model = statics.get("task")
-        self.queries = list(statics.get("queries") or [])
+        file_queries = statics.get("queries")
+        self.queries_choice.file_queries = list(file_queries) \
+            if isinstance(file_queries, (list, tuple)) else []
         self.dependencies = dict(statics.get("dependencies") or {})
         model_dir = Path(self.model_path).parent if self.model_path else Path.cwd()
         for key, setter, current in (
@@ -133,6 +183,7 @@ class Session(QObject):
                     setter(str(candidate))
         self._update_task()
         self.sig_inspection_changed.emit(inspection)
+        self.sig_queries_changed.emit()
         classes = dict(getattr(inspection, "classes", None) or {})
         if not classes:
             self.model_class = ""
@@ -158,26 +209,101 @@ class Session(QObject):
         fresh.update({k: v for k, v in kept.items()
                       if self.knob_config[k].problem_with(v) is None})
         self.set_knobs(fresh)
+        self._archive_run_of_another_model()
 
     def set_train_path(self, path: str) -> None:
-        self.train_path = str(path) if path else ""
-        self._update_task()
-        self.sig_datasets_changed.emit()
+        self._set_dataset_path("train", path)
 
     def set_test_path(self, path: str) -> None:
-        self.test_path = str(path) if path else ""
+        self._set_dataset_path("test", path)
+
+    def _set_dataset_path(self, role: str, path: str) -> None:
+        """Choose a dataset: it is read off the UI thread (sig_dataset_read follows), and the
+        names file beside it is offered, and picked when no names file is chosen."""
+        path = str(path) if path else ""
+        setattr(self, f"{role}_path", path)
+        self._datasets.set_path(role, path)
+        if role == "train":
+            self._update_task()
         self.sig_datasets_changed.emit()
+        self._offer_names_beside_datasets()
 
-    def set_label_names_path(self, path: str) -> None:
-        """Choose a class/tag names file; a file that does not parse raises ValueError."""
-        names: dict[int, str] = {}
+    def set_label_names_path(self, path: str, auto: bool = False) -> None:
+        """Choose a class/tag names file ("" for none; ``auto``: picked because it sits beside
+        a dataset). A file that does not parse raises ValueError and the names in use stay; a
+        file that parses is applied only while it fits the datasets (label_names_problem)."""
+        names_file = None
         if path:
-            from rafiki.dataset_summary import load_label_names
+            from rafiki.names_files import read_names_file
 
-            names = load_label_names(str(path))
+            names_file = read_names_file(str(path))
         self.label_names_path = str(path) if path else ""
-        self.label_names = names
-        self.sig_label_names_changed.emit()
+        self.label_names_auto = bool(path) and auto
+        self._names_file = names_file
+        self._apply_label_names(force_signal=True)
+
+    def _apply_label_names(self, force_signal: bool = False) -> None:
+        """Apply the chosen names file when it fits the datasets read so far."""
+        problem = None
+        names: dict[int, str] = {}
+        if self._names_file is not None:
+            from rafiki.names_files import names_problem
+
+            problem = names_problem(self._names_file, [self.dataset_summary(role)
+                                                       for role in DATASET_ROLES])
+            names = {} if problem else dict(self._names_file.names)
+        changed = (names, problem) != (self.label_names, self.label_names_problem)
+        self.label_names, self.label_names_problem = names, problem
+        if changed or force_signal:
+            self.sig_label_names_changed.emit()
+
+    def _offer_names_beside_datasets(self) -> None:
+        from rafiki.names_files import names_file_beside
+
+        offer = ""
+        for role in ("test", "train"):
+            path = getattr(self, f"{role}_path")
+            offer = (names_file_beside(path) or "") if path else ""
+            if offer:
+                break
+        changed = offer != self.names_offer
+        self.names_offer = offer
+        if not offer and self.label_names_auto:  # its dataset is no longer chosen
+            self.set_label_names_path("")
+            return
+        if offer and offer != self.label_names_path and \
+                (not self.label_names_path or self.label_names_auto):
+            try:
+                self.set_label_names_path(offer, auto=True)
+                return
+            except ValueError as exc:  # shown where the names are, the datasets stay usable
+                self.label_names_path, self._names_file = "", None
+                self.label_names, self.label_names_problem = {}, str(exc)
+                changed = True
+        if changed:
+            self.sig_label_names_changed.emit()
+
+    def set_queries_source(self, source: str, from_test: int | None = None,
+                           json_path: str | None = None) -> None:
+        """Choose where the next run's queries come from (QUERY_SOURCES); ``json_path`` is read
+        here (ValueError naming the file when it is no JSON list)."""
+        from .queries_choice import MAX_QUERIES_FROM_TEST, read_json_queries
+
+        if source not in QUERY_SOURCES:
+            raise ValueError(f"queries come from one of {QUERY_SOURCES}, not {source!r}")
+        choice = self.queries_choice
+        if from_test is not None:
+            if not 1 <= int(from_test) <= MAX_QUERIES_FROM_TEST:
+                raise ValueError(f"take 1 to {MAX_QUERIES_FROM_TEST:,} test samples, not "
+                                 f"{from_test}")
+            choice.from_test = int(from_test)
+        if json_path is not None:
+            choice.json_queries = read_json_queries(json_path) if json_path else []
+            choice.json_path = json_path
+        if source == FROM_JSON and not choice.json_path:
+            raise ValueError("choose a JSON file of queries first")
+        choice.source = source
+        self.sig_queries_changed.emit()
 
     def set_app_mode(self, mode: str) -> None:
         if mode not in APP_MODES:
@@ -193,20 +319,91 @@ class Session(QObject):
     # -- derived ------------------------------------------------------------------------
 
     def _update_task(self) -> None:
-        """The task: named by the model file, or else the train dataset's type implies it."""
+        """The task: named by the model file, or else the train dataset's type implies it
+        (once the dataset is read: the zip is never opened on the UI thread)."""
         task = self._task_from_model
-        if not task and self.train_path:
-            try:
-                from rafiki.dataset_summary import detect_dataset_type
-                from rafiki.tasks import task_for_dataset_type
+        summary = self.dataset_summary("train")
+        if not task and summary is not None:
+            from rafiki.tasks import task_for_dataset_type
 
-                task = task_for_dataset_type(detect_dataset_type(self.train_path))
-            except Exception:  # the datasets panel shows the dataset's problem itself
+            try:
+                task = task_for_dataset_type(summary.dataset_type)
+            except ValueError:  # the datasets panel shows the dataset's problem itself
                 task = None
         self.task = task
 
+    # -- the datasets, read off the UI thread --------------------------------------------
+
+    def dataset_reading(self, role: str | None = None) -> bool:
+        """True while the ``role`` dataset (either, for None) is being read."""
+        return self._datasets.reading(role)
+
+    def dataset_view(self, role: str) -> DatasetView | None:
+        """Summary and preview of the ``role`` dataset once read (None before, or when the
+        file is no dataset: see dataset_error)."""
+        return self._datasets.views.get(role)
+
+    def dataset_summary(self, role: str) -> DatasetSummary | None:
+        return self._datasets.summary(role)
+
+    def dataset_error(self, role: str) -> str | None:
+        """Why the ``role`` file is no dataset at all (None when it is, or not read yet)."""
+        return self._datasets.errors.get(role)
+
+    def dataset_problems(self, role: str) -> list[str]:
+        """Why a run cannot use the ``role`` dataset with the model's task (empty when it
+        can, or while it is being read)."""
+        error = self.dataset_error(role)
+        if error:
+            return [error]
+        summary = self.dataset_summary(role)
+        if summary is None:
+            return []
+        from rafiki.dataset_checks import dataset_problems
+
+        return dataset_problems(summary, self.task)
+
+    def dataset_warnings(self, role: str) -> list[str]:
+        """What looks wrong with the ``role`` dataset without refusing a run: its own
+        problems, and for the test dataset how it differs from the train one."""
+        summary = self.dataset_summary(role)
+        if summary is None or summary.unreadable:
+            return []
+        warnings = list(summary.problems)
+        if role == "test":
+            from rafiki.dataset_checks import split_warnings
+
+            warnings += split_warnings(self.dataset_summary("train"), summary)
+        return warnings
+
+    def _dataset_read(self, role: str) -> None:
+        if role == "train":
+            self._update_task()
+        self._apply_label_names()
+        self.sig_dataset_read.emit(role)
+        self.sig_queries_changed.emit()  # the queries' fit is judged against the test set
+        if self._run_pending and not self.dataset_reading():
+            self._start_pending_run()
+
+    # -- queries ------------------------------------------------------------------------
+
+    def file_queries_problem(self) -> str | None:
+        """Why the model file's queries are not offered for the chosen test dataset."""
+        return self.queries_choice.file_queries_problem(self.task, self.dataset_summary("test"))
+
+    def queries_problem(self) -> str | None:
+        """Why the chosen queries cannot be used (None when they can)."""
+        return self.queries_choice.problem(self.task, self.dataset_summary("test"))
+
+    def describe_queries(self) -> str:
+        """Where the next run's queries come from, as the run view names them."""
+        return self.queries_choice.describe(self.test_path)
+
+    # -- can it run? --------------------------------------------------------------------
+
     def run_problems(self) -> list[str]:
-        """Why a run cannot start now; empty when it can."""
+        """Why a run cannot start now; empty when it can. While a dataset is being read the
+        problems name it (start_run waits for it instead)."""
         problems = []
         if not self.model_path:
             problems.append("choose a model file")
@@ -218,13 +415,19 @@ class Session(QObject):
                             f"{error.get('message')}")
         elif not self.model_class:
             problems.append(f"{self.model_path} has no BaseModel class")
-        if not self.train_path:
-            problems.append("choose a train dataset")
-        if not self.test_path:
-            problems.append("choose a test dataset")
-        if not self.task and self.model_class:
+        for role in DATASET_ROLES:
+            if not getattr(self, f"{role}_path"):
+                problems.append(f"choose a {role} dataset")
+            elif self.dataset_reading(role):
+                problems.append(f"the {role} dataset is still being read")
+            else:
+                problems += [f"{role} dataset: {p}" for p in self.dataset_problems(role)]
+        if not self.task and self.model_class and not self.dataset_reading("train"):
             problems.append("the task is unknown: the model file names none and the train "
                             "dataset's type is not recognised")
+        queries = None if self.dataset_reading("test") else self.queries_problem()
+        if queries:
+            problems.append(queries)
         if self.model_class:
             from rafiki.model.knob import knob_problems
 
@@ -234,6 +437,11 @@ class Session(QObject):
     @property
     def is_running(self) -> bool:
         return self._worker is not None
+
+    @property
+    def is_run_pending(self) -> bool:
+        """Run was asked for and waits for a dataset being read."""
+        return self._run_pending
 
     # -- runs ---------------------------------------------------------------------------
 
@@ -253,16 +461,28 @@ class Session(QObject):
             train_dataset_uri=self.train_path,
             test_dataset_uri=self.test_path,
             knobs=dict(self.knobs if knobs is None else knobs),
-            queries=list(self.queries),
+            queries=self.queries_choice.queries(),
+            queries_from_test=self.queries_choice.from_test,
             dependencies=dict(self.dependencies),
             app_mode=self.app_mode,
             python=chosen_interpreter(),
         )
 
     def start_run(self) -> None:
-        """Start the lifecycle in a child process; raises RunRefused when it cannot."""
+        """Start the lifecycle in a child process; raises RunRefused when it cannot. While a
+        dataset is being read the run waits for it (sig_run_pending), then starts or is
+        refused (sig_run_refused)."""
         if self._worker is not None:
             raise RunRefused("A run is already going; stop it first")
+        if self.dataset_reading():
+            waiting = [p for p in self.run_problems() if not p.endswith("still being read")]
+            if waiting:
+                raise RunRefused("Cannot run: " + "; ".join(waiting))
+            if not self._run_pending:
+                self._run_pending = True
+                self.sig_run_pending.emit()
+            return
+        self._run_pending = False
         spec = self.build_spec()
         from rafiki.model.knob import serialize_knob_config
 
@@ -272,18 +492,61 @@ class Session(QObject):
                            knob_config=serialize_knob_config(self.knob_config))
         worker.sig_filed.connect(self._on_run_filed)
         worker.sig_events.connect(self.sig_run_events)
+        worker.sig_test_samples.connect(self._on_test_samples)
         worker.sig_returned.connect(self._on_run_returned)
         worker.sig_errored.connect(self._on_run_errored)
         self._worker = worker
         self.last_spec = spec
         self.last_trial_id = None
         self.last_outcome = None
+        self.last_test_samples = None
+        queries = spec.queries
+        self.last_run = RunRecord(
+            model_file_path=spec.model_file_path, model_class=spec.model_class,
+            started=time.time(), queries=self.describe_queries(),
+            query_count=None if queries is None else len(queries))
         # Long-lived objects (Qt wrappers, modules, past runs) out of the collector's sight:
         # a flooding run allocates fast, and each full collection walking them all would
         # pause the UI thread for tens of milliseconds.
         gc.freeze()
         self.sig_run_started.emit()
         worker.start()
+
+    def _start_pending_run(self) -> None:
+        self._run_pending = False
+        try:
+            self.start_run()
+        except RunRefused as refusal:
+            self.sig_run_refused.emit(str(refusal))
+
+    def _trial_number(self, trial_id: int) -> int | None:
+        """The run's trial number in its experiment, as the store numbered it (one row read)."""
+        experiments = self.experiments
+        if experiments is None:
+            return None
+        try:
+            return experiments.trial(trial_id).number
+        except Exception:  # the caption goes without it
+            return None
+
+    def _on_test_samples(self, samples: TestSamples) -> None:
+        """The worker read the test samples the run predicts."""
+        self.last_test_samples = samples
+        if self.last_run is not None:
+            self.last_run.query_count = len(samples.queries)
+            self.last_run.queries = samples.source
+
+    def _archive_run_of_another_model(self) -> None:
+        """The last run's results leave the views once another model file or class is open
+        (a run still going is archived when it ends)."""
+        run = self.last_run
+        if run is None or run.archived or self._worker is not None:
+            return
+        if run.belongs_to(self.model_path, self.model_class):
+            return
+        run.archived = OTHER_MODEL_FILE if run.model_file_path != self.model_path \
+            else OTHER_CLASS
+        self.sig_run_archived.emit(run.archived)
 
     def stop_run(self) -> None:
         """Stop the running lifecycle (interrupt, terminate, kill); no-op when idle."""
@@ -297,6 +560,8 @@ class Session(QObject):
 
     def _on_run_filed(self, trial_id: int) -> None:
         self.last_trial_id = trial_id
+        if self.last_run is not None:
+            self.last_run.trial_number = self._trial_number(trial_id)
         self.sig_run_filed.emit(trial_id)
 
     def _on_run_returned(self, outcome: RunOutcome) -> None:
@@ -304,7 +569,12 @@ class Session(QObject):
         self.last_outcome = outcome
         result = outcome.result or {}
         self.last_params_path = result.get("params_path") or None
+        if self.last_run is not None:
+            self.last_run.state = getattr(outcome.state, "name", str(outcome.state))
+            score = result.get("score")
+            self.last_run.score = float(score) if isinstance(score, (int, float)) else None
         self.sig_run_finished.emit(outcome)
+        self._archive_run_of_another_model()
 
     def _on_run_errored(self, error: dict) -> None:
         """The run could not be started or followed (not the model's fault): an errored outcome

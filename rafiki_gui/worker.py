@@ -39,6 +39,9 @@ class RunWorker(ThreadWorker):
     """The run was filed as a new trial of its setup's runs experiment: (trial id)."""
     sig_started = Signal()
     """The child process was started."""
+    sig_test_samples = Signal(object)
+    """(rafiki.test_samples.TestSamples) the test samples read as the run's queries, before the
+    child starts (only for a spec whose queries are None)."""
     sig_events = Signal(list)
     """A coalesced batch of event dicts, in order; together they are every event of the run."""
     sig_returned = Signal(object)
@@ -68,6 +71,20 @@ class RunWorker(ThreadWorker):
         """Called on the runner's reader thread: only buffer, never touch Qt."""
         with self._lock:
             self._pending.extend(events)
+
+    def _read_test_samples(self) -> None:
+        """The first test samples become the run's queries, read here (the dataset can take
+        seconds to decode; the window's reader usually left it decoded in the cache)."""
+        from rafiki.test_samples import first_test_samples
+
+        spec = self._spec
+        try:
+            samples = first_test_samples(spec.test_dataset_uri, spec.queries_from_test)
+        except (ValueError, OSError) as exc:
+            raise ValueError(f"The queries (the first {spec.queries_from_test} test samples) "
+                             f"could not be read: {exc}") from None
+        spec.queries = samples.queries
+        self.sig_test_samples.emit(samples)
 
     def _flush(self) -> None:
         with self._lock:
@@ -113,6 +130,8 @@ class RunWorker(ThreadWorker):
 
         self._file_run()
         try:
+            if self._spec.queries is None:
+                self._read_test_samples()
             run = Run(self._spec, on_events=self._on_runner_events)
             self._run = run
             run.start()

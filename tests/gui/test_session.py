@@ -3,6 +3,7 @@ why a run is refused."""
 
 from __future__ import annotations
 
+import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 from rafiki.model.knob import CategoricalKnob, IntegerKnob, serialize_knob_config
 from rafiki_gui.session import RunRefused
 from rafiki_gui.settings import add_recent_file, recent_files
+
+MNIST_ZEROS = [[0] * 28 for _ in range(28)]
+"""A query as Rafiki's MNIST examples write them: one 28×28 image."""
 
 
 def _inspection(classes: dict, statics: dict | None = None, error: dict | None = None):
@@ -19,24 +23,34 @@ def _inspection(classes: dict, statics: dict | None = None, error: dict | None =
                            statics=statics or {}, error=error)
 
 
-def test_statics_prefill_datasets_queries_dependencies_and_class(session, tmp_path):
+def test_statics_prefill_datasets_queries_dependencies_and_class(session, tmp_path, qtbot,
+                                                                shared_dataset):
     model = tmp_path / "model.py"
     model.write_text("")
     (tmp_path / "data").mkdir()
     for name in ("train.zip", "test.zip"):
-        (tmp_path / "data" / name).write_bytes(b"")
+        shutil.copy(shared_dataset(f"digits_{name}"), tmp_path / "data" / name)
     session.set_model_path(str(model))
     session.set_inspection(_inspection(
         {"A": {"k": IntegerKnob(1, 3)}, "B": {"j": CategoricalKnob(["x", "y"])}},
         statics={"task": "IMAGE_CLASSIFICATION", "train_dataset_uri": "data/train.zip",
-                 "test_dataset_uri": "data/test.zip", "queries": [[1, 2]],
+                 "test_dataset_uri": "data/test.zip", "queries": [MNIST_ZEROS],
                  "dependencies": {"numpy": "1.26"}, "model_class": "B"}))
     assert session.train_path == str(tmp_path / "data" / "train.zip")
     assert session.test_path == str(tmp_path / "data" / "test.zip")
     assert session.task == "IMAGE_CLASSIFICATION"
-    assert session.queries == [[1, 2]] and session.dependencies == {"numpy": "1.26"}
+    assert session.queries_choice.file_queries == [MNIST_ZEROS]
+    assert session.dependencies == {"numpy": "1.26"}
     assert session.model_class == "B" and session.knobs == {"j": "x"}
+    assert session.run_problems() == ["the train dataset is still being read",
+                                      "the test dataset is still being read"]
+    qtbot.waitUntil(lambda: not session.dataset_reading(), timeout=30_000)
     assert session.run_problems() == []
+    # the file's one 28×28 query does not fit 8×8 digits: not chosen, and not offered
+    assert session.queries_choice.source == "test"
+    assert session.describe_queries() == "the first 10 samples of test.zip"
+    assert session.file_queries_problem() == ("the query is an image of 28×28 px, but "
+                                              "test.zip's images are 8×8 px")
 
 
 def test_chosen_datasets_are_not_overwritten_by_statics(session, tmp_path):
