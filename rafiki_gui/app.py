@@ -142,6 +142,7 @@ class Launcher:
                 self._fail(str(exc))
         if self.wants_run:
             self.session.sig_run_finished.connect(self._on_run_finished)
+            self.session.sig_run_refused.connect(self._on_run_refused)
             if not self.window.run():
                 self._fail(self.window.run_panel.error_view.text())
                 self._finish()
@@ -159,11 +160,19 @@ class Launcher:
         if panel is not None:
             self.window.result_tabs.setCurrentWidget(panel)
 
+    def _on_run_refused(self, reason: str) -> None:
+        """A run that waited for the datasets could not start once they were read."""
+        self._fail(reason)
+        self._finish()
+
     def _on_run_finished(self, outcome: Any) -> None:
         if self.args.self_test:
             if self._check(outcome):
-                # predictions are made by the panel's own predict service once it is on screen
-                self.window.result_tabs.setCurrentWidget(self.window.predictions_panel)
+                # the run's own predictions are shown; the whole test set is asked of the
+                # panel's predict service, which loads the trained model in a child of its own
+                panel = self.window.predictions_panel
+                self.window.result_tabs.setCurrentWidget(panel)
+                panel.predict_whole_test_set()
                 self._wait_for_predictions()
             else:
                 self._finish()

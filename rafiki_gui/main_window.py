@@ -185,6 +185,9 @@ class MainWindow(QMainWindow):
         session.sig_run_started.connect(self._run_started)
         session.sig_run_events.connect(self._track_stage)
         session.sig_run_finished.connect(self._run_finished)
+        session.sig_run_pending.connect(lambda: self.state_label.setText("Waiting for the "
+                                                                         "datasets…"))
+        session.sig_run_refused.connect(lambda _reason: self.state_label.setText("Not run"))
         session.sig_model_changed.connect(self._show_title)
 
     def _ask_model(self) -> None:
@@ -202,7 +205,8 @@ class MainWindow(QMainWindow):
     # -- running ------------------------------------------------------------------------
 
     def run(self) -> bool:
-        """Start a run; when refused, show why in the run panel. True when it started."""
+        """Start a run; when refused, show why in the run panel. True when it started, or
+        waits for a dataset being read (then it starts, or sig_run_refused says why not)."""
         self.ensure_panels()
         try:
             self.session.start_run()

@@ -160,7 +160,8 @@ class ImagePredictionsModel(_ArrayTableModel):
         (-1 where unknown) and each query's ``sources`` name (default: its number)."""
         count = len(probabilities)
         self.images = images
-        self.probabilities = np.asarray(probabilities, dtype=np.float64).reshape(count, -1)
+        self.probabilities = (np.asarray(probabilities, dtype=np.float64).reshape(count, -1)
+                              if count else np.zeros((0, 0)))
         self.true = (np.full(count, -1, dtype=np.int64) if true is None
                      else np.asarray(true, dtype=np.int64))
         has_classes = self.probabilities.shape[1] > 0

@@ -77,6 +77,7 @@ def open_trained_model(window, path: str | None = None,
         return None
     session.set_knobs(bundle.knobs)
     window.predictions_panel.show_trial(session.model_path, bundle.model_class, bundle.task,
-                                        bundle.knobs, bundle.params_path, bundle.params_sha256)
+                                        bundle.knobs, bundle.params_path, bundle.params_sha256,
+                                        label=f"trained model {Path(path).name}")
     window.result_tabs.setCurrentWidget(window.predictions_panel)
     return bundle

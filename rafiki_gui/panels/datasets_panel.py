@@ -1,10 +1,12 @@
-"""The train and test datasets and the class/tag names: pickers, drops, summaries, a preview.
+"""The train and test datasets, the run's queries and the class/tag names: pickers, drops,
+summaries, what a run would refuse, a preview.
 
-A view over the Session: choosing a file calls the session's setter, and whatever sets the
-paths (this panel, the window's menu, the command line) is answered by reading the dataset on
-a :class:`~rafiki_gui.dataset_loader.DatasetLoader` thread and painting the summary when it
-arrives, so a large zip never freezes the window. A file that is no dataset is reported in
-place, naming the file and the cause.
+A view over the Session: choosing a file calls the session's setter; the Session reads the
+dataset off the UI thread and this panel paints the summary when it arrives, so a large zip
+never freezes the window. Next to each dataset stands what would stop a run (a file that is
+no dataset, samples that cannot be read, a dataset of another type than the model's task) and,
+in orange, what only looks wrong. A names file that does not fit the datasets is shown with
+the reason and not applied; the one beside a dataset zip is offered.
 
 Run alone for a look: ``python -m rafiki_gui.panels.datasets_panel [TRAIN.zip [TEST.zip
 [NAMES]]]``.
@@ -21,27 +23,31 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from ..dataset_loader import DatasetLoader, DatasetView
+from ..dataset_loader import DatasetView
 from ..image_grid import ImageGrid
 from ..label_names import label_text
 from ..session import Session
+from .queries_box import QueriesBox
 
 DATASET_FILTER = "Rafiki datasets (*.zip)"
 NAMES_FILTER = "Class or tag names (*.csv *.tsv *.txt);;All files (*)"
 NAMES_SUFFIXES = (".csv", ".tsv", ".txt")
 SHOWN_LABELS = 12
+PREVIEW_MIN_HEIGHT = 240
 ERROR_COLOR = "#e53935"
 WARNING_COLOR = "#ef6c00"
 
@@ -52,25 +58,42 @@ class DatasetsPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.views: dict[str, DatasetView] = {}
-        self.errors: dict[str, str] = {}
-        self._shown_paths = {"train": "", "test": ""}
-        self._loaders: set[DatasetLoader] = set()
         self.setAcceptDrops(True)
 
         self.path_edits: dict[str, QLineEdit] = {}
         self.summary_labels: dict[str, QLabel] = {}
         self.groups: dict[str, QGroupBox] = {}
-        layout = QVBoxLayout(self)
+        # in a scroll area: the summaries, refusals and names grow with what they have to say,
+        # and on a 768-pixel-high screen they would otherwise be cut off mid-sentence
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll)
+        content = QWidget()
+        self.scroll.setWidget(content)
+        layout = QVBoxLayout(content)
         for which, title in (("train", "Train dataset"), ("test", "Test dataset")):
             layout.addWidget(self._dataset_group(which, title))
+        self.queries_box = QueriesBox(session)
+        layout.addWidget(self.queries_box)
         layout.addWidget(self._names_group())
         layout.addWidget(self._preview_group(), 1)
 
         session.sig_datasets_changed.connect(self._sync_datasets)
+        session.sig_dataset_read.connect(lambda _role: self._sync_datasets())
         session.sig_label_names_changed.connect(self._sync_label_names)
+        session.sig_inspection_changed.connect(lambda _i: self._sync_datasets())
+        session.sig_model_class_changed.connect(lambda _name: self._sync_datasets())
         self._sync_datasets()
         self._sync_label_names()
+
+    @property
+    def views(self) -> dict[str, DatasetView]:
+        """The datasets read so far, by role."""
+        return {role: view for role in ("train", "test")
+                if (view := self.session.dataset_view(role)) is not None}
 
     # -- building -----------------------------------------------------------------------
 
@@ -105,15 +128,21 @@ class DatasetsPanel(QWidget):
         self.names_label = QLabel()
         self.names_label.setWordWrap(True)
         self.names_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.names_offer_button = QPushButton()
+        self.names_offer_button.setToolTip("The names file shipped beside the chosen dataset")
+        self.names_offer_button.clicked.connect(
+            lambda: self.set_label_names(self.session.names_offer, auto=True))
         grid.addWidget(self.names_edit, 0, 0)
         grid.addWidget(browse, 0, 1)
         grid.addWidget(self.names_clear, 0, 2)
         grid.addWidget(self.names_label, 1, 0, 1, 3)
+        grid.addWidget(self.names_offer_button, 2, 0, 1, 3)
         self.groups["names"] = group
         return group
 
     def _preview_group(self) -> QGroupBox:
         group = QGroupBox("Preview")
+        group.setMinimumHeight(PREVIEW_MIN_HEIGHT)
         layout = QVBoxLayout(group)
         row = QHBoxLayout()
         row.addWidget(QLabel("Samples of the"))
@@ -155,11 +184,11 @@ class DatasetsPanel(QWidget):
         if path:
             self.set_label_names(path)
 
-    def set_label_names(self, path: str) -> bool:
+    def set_label_names(self, path: str, auto: bool = False) -> bool:
         """Use a names file ("" for none); a file that does not parse is reported here and the
-        names in use stay. True when taken."""
+        names in use stay. True when taken (it is applied only if it fits the datasets)."""
         try:
-            self.session.set_label_names_path(path)
+            self.session.set_label_names_path(path, auto=auto)
         except (ValueError, OSError) as exc:
             message = str(exc) if path in str(exc) else f"{path}: {exc}"
             self.names_label.setText(_colored(f"Names not loaded: {message}", ERROR_COLOR))
@@ -177,7 +206,8 @@ class DatasetsPanel(QWidget):
         target = None
         position = event.position().toPoint()
         for which in ("train", "test"):
-            if self.groups[which].geometry().contains(position):
+            group = self.groups[which]
+            if group.rect().contains(group.mapFrom(self, position)):
                 target = which
         for path in _local_paths(event):
             suffix = Path(path).suffix.lower()
@@ -198,76 +228,64 @@ class DatasetsPanel(QWidget):
     # -- following the session ----------------------------------------------------------
 
     def _sync_datasets(self) -> None:
-        for which, path in (("train", self.session.train_path), ("test", self.session.test_path)):
-            if path == self._shown_paths[which]:
-                continue
-            self._shown_paths[which] = path
-            self.path_edits[which].setText(path)
-            self.path_edits[which].setToolTip(path)
-            self.views.pop(which, None)
-            self.errors.pop(which, None)
-            if path:
-                self.summary_labels[which].setText("<i>Reading the dataset…</i>")
-                self._load(path)
+        """Paths, then for each dataset: reading, its summary and problems, or its error."""
+        session = self.session
+        for which in ("train", "test"):
+            path = getattr(session, f"{which}_path")
+            if self.path_edits[which].text() != path:
+                self.path_edits[which].setText(path)
+                self.path_edits[which].setToolTip(path)
+            view, error = session.dataset_view(which), session.dataset_error(which)
+            if not path:
+                text = "<i>No dataset chosen.</i>"
+            elif session.dataset_reading(which):
+                text = "<i>Reading the dataset…</i>"
+            elif error:
+                text = _colored(f"✗ {error}", ERROR_COLOR)
+            elif view is not None:
+                text = self._summary_html(which, view)
             else:
-                self.summary_labels[which].setText("<i>No dataset chosen.</i>")
+                text = ""
+            self.summary_labels[which].setText(text)
         self._show_preview()
-
-    def _load(self, path: str) -> None:
-        loader = DatasetLoader(path)
-        loader.sig_returned.connect(self._on_loaded)
-        loader.sig_errored.connect(self._on_failed)
-        loader.finished.connect(lambda: self._forget(loader))
-        self._loaders.add(loader)
-        loader.start()
-
-    def _forget(self, loader: DatasetLoader) -> None:
-        self._loaders.discard(loader)
-        loader.deleteLater()
 
     def is_loading(self) -> bool:
         """True while a dataset is still being read."""
-        return bool(self._loaders)
-
-    def _roles_of(self, path: str) -> list[str]:
-        return [which for which, shown in self._shown_paths.items() if shown == path]
-
-    def _on_loaded(self, path: str, view: DatasetView) -> None:
-        for which in self._roles_of(path):  # a stale answer (path changed since) is dropped
-            self.views[which] = view
-            self.summary_labels[which].setText(self._summary_html(which, view))
-        self._show_preview()
-
-    def _on_failed(self, path: str, message: str) -> None:
-        for which in self._roles_of(path):
-            self.errors[which] = message
-            self.summary_labels[which].setText(_colored(message, ERROR_COLOR))
-        self._show_preview()
+        return self.session.dataset_reading()
 
     def _sync_label_names(self) -> None:
-        path = self.session.label_names_path
+        session = self.session
+        path = session.label_names_path
         self.names_edit.setText(path)
         self.names_edit.setToolTip(path)
         self.names_clear.setEnabled(bool(path))
-        names = self.session.label_names
-        if path:
+        names = session.label_names
+        if session.label_names_problem:
+            self.names_label.setText(_colored(f"✗ Not used: {session.label_names_problem}",
+                                              ERROR_COLOR))
+        elif path:
             shown = ", ".join(n if n == str(i) else f"{i}={n}"
                               for i, n in list(sorted(names.items()))[:SHOWN_LABELS])
             more = f", … ({len(names)} in all)" if len(names) > SHOWN_LABELS else ""
-            self.names_label.setText(html.escape(f"{len(names)} names: {shown}{more}"))
+            picked = " — picked: it sits beside the dataset" if session.label_names_auto else ""
+            self.names_label.setText(html.escape(f"{len(names)} names: {shown}{more}{picked}"))
         else:
             self.names_label.setText("<i>Labels are shown as numbers.</i>")
-        for which, view in self.views.items():
-            self.summary_labels[which].setText(self._summary_html(which, view))
-        self._show_preview()
+        offer = session.names_offer
+        self.names_offer_button.setVisible(bool(offer) and offer != path)
+        self.names_offer_button.setText(f"Use {Path(offer).name} (beside the dataset)"
+                                        if offer else "")
+        self._sync_datasets()
 
     # -- painting -----------------------------------------------------------------------
 
     def summary_text(self, which: str) -> str:
         """The summary (or error) of the train or test dataset as the user reads it."""
-        document = QTextDocument()
-        document.setHtml(self.summary_labels[which].text())
-        return document.toPlainText()
+        return _plain(self.summary_labels[which].text())
+
+    def names_text(self) -> str:
+        """What the panel says of the names file, as the user reads it."""
+        return _plain(self.names_label.text())
 
     def _summary_html(self, which: str, view: DatasetView) -> str:
         summary, names = view.summary, self.session.label_names
@@ -285,22 +303,27 @@ class DatasetsPanel(QWidget):
                 lines.append(f"Tag column <b>{html.escape(tag)}</b>: {count} classes: "
                              + html.escape(_listed(list(range(count)), names)))
         lines.append(f"Type: {summary.dataset_type}")
-        for problem in summary.problems:
+        refusals = self.session.dataset_problems(which)
+        warnings = [w for w in self.session.dataset_warnings(which) if w not in refusals]
+        for problem in refusals:
+            lines.append(_colored(f"✗ Run refused: {problem}", ERROR_COLOR))
+        for problem in warnings:
             lines.append(_colored(f"⚠ {problem}", WARNING_COLOR))
-        if not summary.problems:
+        if not refusals and not warnings:
             lines.append("No problems found.")
         return "<br>".join(lines)
 
     def _show_preview(self) -> None:
         which = self.preview_choice.currentData() or "train"
-        view = self.views.get(which)
+        session = self.session
+        view = session.dataset_view(which)
         if view is None:
             other = "test" if which == "train" else "train"
-            if other in self.views and which not in self.errors and not self._shown_paths[which]:
-                view = self.views[other]
+            if not getattr(session, f"{which}_path"):
+                view = session.dataset_view(other)
         if view is None:
-            self.preview_empty.setText(self.errors.get(which) and "The dataset could not be "
-                                       "read (see above)." or "No dataset to preview yet.")
+            self.preview_empty.setText(session.dataset_error(which) and "The dataset could not "
+                                       "be read (see above)." or "No dataset to preview yet.")
             self.preview_stack.setCurrentWidget(self.preview_empty)
             return
         names = self.session.label_names
@@ -343,6 +366,12 @@ def _sentences_html(sentences: list[list[list]], names: dict[int, str]) -> str:
             for item in sentence)
         rows.append(f"<p style='margin:4px 0'>{tokens}</p>")
     return "".join(rows)
+
+
+def _plain(rich_text: str) -> str:
+    document = QTextDocument()
+    document.setHtml(rich_text)
+    return document.toPlainText()
 
 
 def _colored(text: str, color: str) -> str:

@@ -86,6 +86,7 @@ class ModelPanel(QWidget):
         session.sig_inspection_changed.connect(self._show_inspection)
         session.sig_model_class_changed.connect(self._show_class)
         session.sig_datasets_changed.connect(self._show_summary)
+        session.sig_dataset_read.connect(lambda _role: self._show_summary())
 
     # -- choosing -----------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..run_caption import RunCaption
 from ..session import Session
 
 if TYPE_CHECKING:  # numpy and pyqtgraph load with the first run, not at launch
@@ -210,6 +211,8 @@ class PlotsPanel(QWidget):
         self.views: dict[str, PlotView] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.caption = RunCaption(session)
+        layout.addWidget(self.caption)
         self.placeholder = QLabel(EMPTY_TEXT)
         self.placeholder.setWordWrap(True)
         self.placeholder.setEnabled(False)
@@ -230,6 +233,7 @@ class PlotsPanel(QWidget):
         session.sig_run_started.connect(self.clear)
         session.sig_run_events.connect(self.add_events)
         session.sig_run_finished.connect(self._run_finished)
+        session.sig_run_archived.connect(self._run_archived)
 
     def clear(self) -> None:
         """Forget the previous run's plots."""
@@ -241,6 +245,11 @@ class PlotsPanel(QWidget):
         self.placeholder.show()
         self.scroll.hide()
         self.timer.start()
+
+    def _run_archived(self, _reason: str) -> None:
+        """The plots belong to another model's run: they go (the caption says whose)."""
+        self.clear()
+        self.timer.stop()
 
     def add_events(self, events: list[dict]) -> None:
         """Route a batch of events into the buffers; new plots appear now, points on redraw."""

@@ -1,12 +1,14 @@
 """Predictions of the trained model: test samples, image files or typed sentences, answered by
 the model kept loaded in a predict service child, shown as tables, charts and tagged text.
 
-A view over the Session. When a run completes, its own predictions (the model file's queries)
-show at once; the trained parameters are loaded into a :class:`PredictionWorker` the first time
-the panel is on screen (or right away when it already is), which then predicts the whole test
-set: accuracy, a confusion matrix or per-tag accuracy. ``show_trial`` does the same for any
-stored trial. A model that fails to predict is reported in place with its traceback, and the
-panel stays usable.
+A view over the Session. When a run completes, its own predictions show at once: its queries
+(the first test samples, with their true labels, unless another source was chosen) as the run
+answered them, under a caption naming the run. More (the whole test set, chosen samples, image
+files, a typed sentence) are asked of the trained model kept loaded in a
+:class:`PredictionWorker`. ``show_trial`` loads any stored trial and predicts the whole test
+set: accuracy, a confusion matrix or per-tag accuracy. Opening another model file or class
+clears what belonged to the previous one. A model that fails to predict is reported in place
+with its traceback, and the panel stays usable.
 
 Run alone for a look: ``python -m rafiki_gui.panels.predictions_panel [MODEL.py TRAIN TEST
 [NAMES]]`` (runs the model once, then shows its predictions).
@@ -61,6 +63,7 @@ from ..prediction_queries import (
     typed_sentence_queries,
 )
 from ..prediction_worker import PredictionWorker, PreparedQueries, ServiceSpec
+from ..run_caption import RunCaption
 from ..session import Session
 
 IMAGE_TASK = "IMAGE_CLASSIFICATION"
@@ -95,9 +98,12 @@ class PredictionsPanel(QWidget):
         self.setAcceptDrops(True)
 
         layout = QVBoxLayout(self)
+        self.caption = RunCaption(session)
+        layout.addWidget(self.caption)
         header = QHBoxLayout()
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.progress.hide()
@@ -120,6 +126,9 @@ class PredictionsPanel(QWidget):
         session.sig_run_started.connect(self._on_run_started)
         session.sig_run_finished.connect(self._on_run_finished)
         session.sig_label_names_changed.connect(self._relabel)
+        session.sig_run_archived.connect(lambda reason: self.forget_model(reason))
+        session.sig_model_changed.connect(lambda _path: self._forget_model_not_open())
+        session.sig_model_class_changed.connect(lambda _name: self._forget_model_not_open())
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -270,33 +279,68 @@ class PredictionsPanel(QWidget):
         result = getattr(outcome, "result", None) or {}
         spec = self.session.last_spec
         if state != "COMPLETED" or spec is None:
-            self._set_status(f"The run ended {state.lower()}: no trained model to ask."
-                             if self.spec is None else f"The last run ended {state.lower()}; "
-                             f"the predictions here are still those of {self.spec.describe()} "
-                             "from before.")
+            self.forget_model()
+            self._set_status(f"The run ended {state.lower()}: no trained model to ask.")
             return
         if not result.get("params_path") or not result.get("params_sha256"):
+            self.forget_model()
             self._set_status("The run kept no parameters file, so its model cannot be asked "
                              "for more predictions.")
             return
+        queries = list(getattr(spec, "queries", None) or [])
+        predictions = list(result.get("predictions") or [])
         self._use_model(ServiceSpec(
             model_file_path=spec.model_file_path, model_class=spec.model_class, task=spec.task,
             knobs=dict(result.get("knobs") or spec.knobs or {}),
             params_path=result["params_path"], params_sha256=result["params_sha256"],
             app_mode=getattr(spec, "app_mode", "DEV"), python=getattr(spec, "python", None)),
-            origin="the last run")
-        self._show_run_predictions(list(getattr(spec, "queries", None) or []),
-                                   list(result.get("predictions") or []))
+            origin="the last run", predict_test_set=not (queries and predictions))
+        self._show_run_predictions(queries, predictions)
 
     def show_trial(self, model_file_path: str, model_class: str, task: str, knobs: dict,
-                   params_path: str, params_sha256: str) -> None:
+                   params_path: str, params_sha256: str, label: str = "") -> None:
         """Ask a stored trial's model: its parameters are loaded into a predict service (after
-        their sha256 is checked) and the whole test set is predicted."""
-        self._use_model(ServiceSpec(model_file_path, model_class, task, dict(knobs or {}),
-                                    params_path, params_sha256, app_mode=self.session.app_mode),
-                        origin="a stored trial")
+        their sha256 is checked) and the whole test set is predicted. ``label`` names the trial
+        ("trial 3 of experiment …") in the caption."""
+        spec = ServiceSpec(model_file_path, model_class, task, dict(knobs or {}), params_path,
+                           params_sha256, app_mode=self.session.app_mode)
+        self._use_model(spec, origin="a stored trial")
+        self.caption.show_other(f"Stored {label or 'trial'} · {spec.describe()}")
 
-    def _use_model(self, spec: ServiceSpec, origin: str) -> None:
+    def forget_model(self, reason: str = "") -> None:
+        """Show no model's predictions (the run they came from belongs to another model now,
+        or failed); its predict service ends in the background."""
+        self._retire_worker()
+        self.spec, self.task = None, None
+        self._auto_pending = False
+        self.error_view.clear()
+        self.progress.hide()
+        self.image_model.set_results(np.zeros((0, 1, 1), dtype=np.uint8), np.zeros((0, 0)))
+        self.token_model.set_results([], [], None)
+        self.tagged_view.clear()
+        self.image_accuracy.clear()
+        self.tagging_accuracy.clear()
+        self.probability_chart.clear_bars()
+        self.confusion_chart.clear_matrix()
+        self.tag_accuracy_chart.clear_bars()
+        self.empty_page.setText("Run the model (Ctrl+R) to see its predictions here.")
+        self.pages.setCurrentWidget(self.empty_page)
+        self._enable_actions(False)
+        self._set_status(f"No trained model: {reason}." if reason else "No trained model yet.")
+
+    def _forget_model_not_open(self) -> None:
+        """A stored trial's model shown here leaves once the window opens another one."""
+        spec, session = self.spec, self.session
+        if spec is None or session.last_run is not None and \
+                spec.params_path == session.last_params_path:
+            return  # the last run's: the session archives it (sig_run_archived)
+        if spec.model_file_path != session.model_path or \
+                session.model_class and spec.model_class != session.model_class:
+            self.forget_model("another model is open")
+            self.caption.show_other(f"Predictions of a stored trial ({spec.describe()}) "
+                                    "cleared: another model is open.")
+
+    def _use_model(self, spec: ServiceSpec, origin: str, predict_test_set: bool = True) -> None:
         self._retire_worker()
         self.spec, self.task = spec, spec.task
         self.error_view.clear()
@@ -311,8 +355,8 @@ class PredictionsPanel(QWidget):
         self._enable_actions(True)
         self._set_status(f"{spec.describe()} from {origin}; its model is loaded when "
                          "predictions are asked for.")
-        self._auto_pending = True
-        if self.isVisible():
+        self._auto_pending = predict_test_set
+        if predict_test_set and self.isVisible():
             self._predict_automatically()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
@@ -409,7 +453,7 @@ class PredictionsPanel(QWidget):
         self._set_status(headline.split(":", 1)[0] + ".")
 
     def _set_status(self, text: str) -> None:
-        self.status_label.setText(html.escape(text))
+        self.status_label.setText(text)
 
     # -- asking -------------------------------------------------------------------------
 
@@ -512,19 +556,27 @@ class PredictionsPanel(QWidget):
                                           info["what"])
 
     def _show_run_predictions(self, queries: list, predictions: list) -> None:
-        """The run's own predictions (of the model file's queries) show right away."""
+        """The run's own predictions of its queries show right away; test samples with their
+        true labels, so the run's accuracy on them shows too."""
         if not queries or len(queries) != len(predictions):
             return
+        samples = self.session.last_test_samples
+        if samples is not None and len(samples.queries) != len(queries):
+            samples = None
+        run = self.session.last_run
+        what = f"the run's {run.queries_text()}" if run is not None else "the run's queries"
+        labels = samples.labels if samples is not None else None
         try:
             if self.task == IMAGE_TASK:
                 images = [np.asarray(q, dtype=np.uint8) for q in queries]
+                shapes = {image.shape for image in images}
                 self.show_image_predictions(
-                    images, predictions, None,
-                    [f"query {i}" for i in range(len(images))], None,
-                    "the model file's queries")
+                    np.stack(images) if len(shapes) == 1 else images, predictions, labels,
+                    None if labels is not None else [f"query {i}" for i in range(len(images))],
+                    np.arange(len(images)) if labels is not None else None, what)
             elif self.task == TAGGING_TASK:
                 self.show_tagging_predictions([list(map(str, q)) for q in queries],
-                                              predictions, None, "the model file's queries")
+                                              predictions, labels, what)
         except (ValueError, TypeError) as exc:  # odd queries: leave them to the run panel
             self._set_status(f"The run's predictions cannot be shown: {exc}")
 

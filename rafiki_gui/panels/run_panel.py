@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..error_view import ErrorView
+from ..run_caption import RunCaption
 from ..session import Session
 
 PENDING, RUNNING, DONE, FAILED, SKIPPED = "pending", "running", "done", "failed", "skipped"
@@ -151,6 +152,8 @@ class RunPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        self.caption = RunCaption(session)
+        layout.addWidget(self.caption)
         header = QHBoxLayout()
         self.state_label = QLabel("Ready")
         self.score_label = QLabel()
@@ -192,6 +195,10 @@ class RunPanel(QWidget):
         session.sig_run_started.connect(self.reset)
         session.sig_run_events.connect(self.add_events)
         session.sig_run_finished.connect(self.finish)
+        session.sig_run_pending.connect(
+            lambda: self.state_label.setText("Waiting for the datasets to be read…"))
+        session.sig_run_refused.connect(self.show_refusal)
+        session.sig_run_archived.connect(self.clear_results)
         self._fill_pending()
 
     # -- state --------------------------------------------------------------------------
@@ -234,6 +241,13 @@ class RunPanel(QWidget):
         self.current_stage = None
         self.started_at = time.time()
         self.state_label.setText("Running")
+
+    def clear_results(self, _reason: str = "") -> None:
+        """The run shown belongs to another model now: its stages, score, messages and output
+        go (the caption says which run it was and why)."""
+        self.reset()
+        self.started_at = None
+        self.state_label.setText("Ready")
 
     # -- events -------------------------------------------------------------------------
 

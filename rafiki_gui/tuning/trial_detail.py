@@ -186,7 +186,8 @@ class TrialDetail(QWidget):
             self.tabs.setCurrentWidget(self.predictions)
             return
         panel.show_trial(experiment.model_file_path, experiment.model_class, experiment.task,
-                         trial.knobs, trial.params_path, trial.params_sha256)
+                         trial.knobs, trial.params_path, trial.params_sha256,
+                         label=f"trial {trial.number} of {experiment.name}")
         tabs = getattr(window, "result_tabs", None)
         if tabs is not None:
             tabs.setCurrentWidget(panel)

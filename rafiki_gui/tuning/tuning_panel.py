@@ -214,6 +214,7 @@ class TuningPanel(QWidget):
         self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.session.sig_model_class_changed.connect(self._class_changed)
+        self.session.sig_model_changed.connect(lambda _path: self._close_other_models())
         self.session.sig_knobs_changed.connect(lambda _knobs: self._show_pinnable())
         self.session.sig_inspection_changed.connect(self._inspected)
 
@@ -253,6 +254,25 @@ class TuningPanel(QWidget):
 
     def _class_changed(self, _name: str) -> None:
         self._show_pinnable()
+        self._close_other_models()
+
+    def _close_other_models(self) -> None:
+        """An experiment of another model file or class than the window's leaves the tab once
+        the window opens another one (a tuning going on keeps its own); the status says which
+        it was, and the Experiments tab still has it."""
+        experiment, session = self.experiment, self.session
+        if experiment is None or self.worker is not None or \
+                self._restore_after_inspection is not None:
+            return
+        if experiment.model_file_path == session.model_path and \
+                (not session.model_class or experiment.model_class == session.model_class):
+            return
+        what = "model file" if experiment.model_file_path != session.model_path else "class"
+        self.forget_experiment()
+        self.status.setText(f"<span style='color:#9e9e9e'><i>Experiment {experiment.id} "
+                            f"({Path(experiment.model_file_path).name} · "
+                            f"{experiment.model_class}) closed: another {what} is open. The "
+                            "Experiments tab still has it.</i></span>")
 
     # -- tuning ----------------------------------------------------------------------------
 

@@ -49,9 +49,10 @@ def test_corpus_summary_tag_names_and_sentence_preview(qtbot, session, panel, sh
     wait_loaded(qtbot, panel)
     text = panel.summary_text("train")
     assert "2,001 sentences" in text and "25,147 tokens" in text and "17 classes" in text
-    assert "NOUN" not in panel.preview_text()
-
-    assert panel.set_label_names(str(shared_dataset("pos_ud_ewt_meta.tsv")))
+    # the names file beside the zip was picked, and says so
+    assert session.label_names_path == str(shared_dataset("pos_ud_ewt_meta.tsv"))
+    assert "17 names" in panel.names_label.text() and "beside the dataset" in \
+        panel.names_label.text()
     assert "NOUN" in panel.summary_text("train") and "PROPN" in panel.summary_text("train")
     preview = panel.preview_text()
     assert panel.preview_stack.currentWidget() is panel.sentence_view
@@ -59,7 +60,12 @@ def test_corpus_summary_tag_names_and_sentence_preview(qtbot, session, panel, sh
 
     panel.set_label_names("")
     assert session.label_names == {}
-    assert "NOUN" not in panel.summary_text("train")
+    assert "NOUN" not in panel.summary_text("train") and "NOUN" not in panel.preview_text()
+    assert panel.names_offer_button.isVisibleTo(panel)
+    assert panel.names_offer_button.text() == "Use pos_ud_ewt_meta.tsv (beside the dataset)"
+    panel.names_offer_button.click()
+    assert session.label_names[7] == "NOUN"
+    assert not panel.names_offer_button.isVisibleTo(panel)
 
 
 def test_a_file_that_is_not_a_zip_is_reported_in_place(qtbot, session, panel, tmp_path):

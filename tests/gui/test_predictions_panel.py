@@ -62,9 +62,17 @@ def test_image_predictions_table_chart_and_whole_test_set(qtbot, session, panel,
     session.set_label_names_path(str(names))
     run_model(qtbot, session, EXAMPLES / "image_classifier.py",
               str(shared_dataset("digits_train.zip")), str(shared_dataset("digits_test.zip")))
-    # the panel is on screen: the whole test set is predicted on its own
-    wait_for_rows(qtbot, panel, 360)
+    # the run's own queries show at once: the first 10 test samples, with their true labels
     model = panel.image_model
+    assert panel.prediction_count() == 10
+    assert [cell(model, row, ImagePredictionsModel.SOURCE) for row in range(10)] == \
+        [f"test #{i}" for i in range(10)]
+    assert cell(model, 0, ImagePredictionsModel.TRUE) == "digit 6"
+    assert "the run's 10 queries: the first 10 samples of digits_test.zip" in \
+        panel.image_accuracy.text()
+    assert panel.caption.plain_text.startswith("Run of image_classifier.py · ImageClassifier")
+    panel.image_whole_button.click()
+    wait_for_rows(qtbot, panel, 360)
     assert model.rowCount() == 360 and panel.image_table.model() is model
     accuracy = model.accuracy()
     assert accuracy > 0.85
@@ -116,6 +124,9 @@ def test_pos_predictions_mark_differences_from_gold_tags(qtbot, session, panel, 
     run_model(qtbot, session, EXAMPLES / "pos_tagger.py",
               str(shared_dataset("pos_ud_ewt_train.zip")),
               str(shared_dataset("pos_ud_ewt_test.zip")), knobs={"epochs": 4})
+    assert panel.prediction_count() == 10  # the run's queries: its first 10 test sentences
+    assert panel.tagged_text().startswith("What")
+    panel.sentence_whole_button.click()
     wait_for_rows(qtbot, panel, 2077)
     model = panel.token_model
     assert model.rowCount() == 25_094
@@ -141,9 +152,12 @@ def test_pos_predictions_mark_differences_from_gold_tags(qtbot, session, panel, 
 
 def test_a_model_that_fails_to_predict_is_reported_and_the_panel_stays_usable(
         qtbot, session, panel, shared_dataset):
+    session.set_queries_source("test", from_test=3)  # more than 5 queries at once fail
     outcome = run_model(qtbot, session, PICKY_MODEL, str(shared_dataset("digits_train.zip")),
                         str(shared_dataset("digits_test.zip")), knobs={"classes": 10})
+    assert panel.prediction_count() == 3
     # the whole test set is more than the model takes: its own error and traceback show
+    panel.predict_whole_test_set()
     qtbot.waitUntil(panel.error_view.isVisible, timeout=PREDICT_TIMEOUT_MS)
     assert "failed to predict" in panel.error_view.text()
     assert "cannot predict 360 queries" in panel.error_view.text()
