@@ -50,8 +50,8 @@ class RunCaption(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.plain_text = ""
         """What the caption says, as plain text."""
-        for signal in (session.sig_run_started, session.sig_run_archived,
-                       session.sig_model_changed):
+        for signal in (session.sig_run_started, session.sig_run_filed,
+                       session.sig_run_archived, session.sig_model_changed):
             signal.connect(self._refresh)
         session.sig_run_finished.connect(self._refresh)
         self._refresh()

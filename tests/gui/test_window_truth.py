@@ -285,12 +285,13 @@ def test_fewer_test_samples_or_a_json_file_of_queries(window, qtbot, digits, tmp
 
 
 def test_the_tuning_tab_closes_an_experiment_of_another_model(qtbot, tmp_path):
+    from rafiki.experiments import Experiments
     from rafiki_gui.session import Session
 
     from .tuning_trials import filled_store
 
     store, experiment_id = filled_store(tmp_path, trials=3)
-    window = MainWindow(Session(store=store))
+    window = MainWindow(Session(experiments=Experiments(store)))
     qtbot.addWidget(window)
     panel = window.tuning_panel
     panel.open_experiment(experiment_id, restore=False)
