@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
         session.sig_run_pending.connect(lambda: self.state_label.setText("Waiting for the "
                                                                          "datasets…"))
         session.sig_run_refused.connect(lambda _reason: self.state_label.setText("Not run"))
+        session.sig_run_archived.connect(self._run_archived)
         session.sig_model_changed.connect(self._show_title)
 
     def _ask_model(self) -> None:
@@ -229,6 +230,12 @@ class MainWindow(QMainWindow):
         self.state_label.setText("Running")
         self.stage_label.setText("Starting")
         self.result_tabs.setCurrentWidget(self.plots_panel)
+
+    def _run_archived(self, _reason: str) -> None:
+        """The last run belongs to another model now: the status bar forgets it too."""
+        self.state_label.setText("Ready")
+        self.stage_label.clear()
+        self.elapsed_label.clear()
 
     def _track_stage(self, events: list[dict]) -> None:
         from .panels.run_panel import stage_label

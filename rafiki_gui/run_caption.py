@@ -48,6 +48,7 @@ class RunCaption(QLabel):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setContentsMargins(4, 2, 4, 2)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.plain_text = ""
         """What the caption says, as plain text."""
         for signal in (session.sig_run_started, session.sig_run_filed,

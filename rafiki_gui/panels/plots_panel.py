@@ -217,7 +217,7 @@ class PlotsPanel(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setEnabled(False)
         self.placeholder.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(self.placeholder)
+        layout.addWidget(self.placeholder, 1)
         self._host = QWidget()
         self._plots_layout = QVBoxLayout(self._host)
         self._plots_layout.addStretch(1)

@@ -199,6 +199,11 @@ class RunPanel(QWidget):
             lambda: self.state_label.setText("Waiting for the datasets to be read…"))
         session.sig_run_refused.connect(self.show_refusal)
         session.sig_run_archived.connect(self.clear_results)
+        self._refusal_shown = False
+        for changed in (session.sig_model_changed, session.sig_model_class_changed,
+                        session.sig_datasets_changed, session.sig_knobs_changed,
+                        session.sig_queries_changed):
+            changed.connect(self._forget_refusal)
         self._fill_pending()
 
     # -- state --------------------------------------------------------------------------
@@ -231,6 +236,7 @@ class RunPanel(QWidget):
         return dict(self._stage_states)
 
     def reset(self) -> None:
+        self._refusal_shown = False
         self._fill_pending()
         self.progress.setValue(0)
         self.error_view.clear()
@@ -302,6 +308,14 @@ class RunPanel(QWidget):
         """A run that could not start, and why (from the session)."""
         self.state_label.setText("Not run")
         self.error_view.show_problem(reason)
+        self._refusal_shown = True
+
+    def _forget_refusal(self, *_args: Any) -> None:
+        """A refusal speaks of the setup it was given: once that changes it is stale."""
+        if self._refusal_shown:
+            self._refusal_shown = False
+            self.error_view.clear()
+            self.state_label.setText("Ready")
 
     def finish(self, outcome: Any) -> None:
         """Show how the run ended: its state, and for a failure the stage, cause, traceback."""

@@ -111,6 +111,7 @@ def test_opening_another_model_clears_the_views_and_names_the_previous_run(windo
     load(window, qtbot, MODELS / "other_model.py")
     cleared = f"Previous run ({shown}) cleared: another model file is open."
     assert captions(window) == [cleared] * 3
+    assert window.state_label.text() == "Ready" and window.elapsed_label.text() == ""
     assert window.plots_panel.views == {} and window.plots_panel.placeholder.isVisible()
     assert window.predictions_panel.prediction_count() == 0
     assert window.predictions_panel.pages.currentWidget() is window.predictions_panel.empty_page
@@ -195,6 +196,12 @@ def test_an_image_model_with_a_corpus_test_set_cannot_run(window, qtbot, digits,
     assert not window.run()
     assert f"test dataset: {reason}" in window.run_panel.error_view.text()
     assert not window.session.is_running
+    # the refusal spoke of that test dataset: choosing another one takes it away
+    window.session.set_test_path(digits[1])
+    assert not window.run_panel.error_view.isVisible()
+    wait_read(qtbot, window)
+    assert window.session.run_problems() == []
+    assert "No problems found" in window.datasets_panel.summary_text("test")
 
 
 def test_a_train_zip_that_cannot_be_read_refuses_the_run_beside_it(window, qtbot, digits,
