@@ -1,17 +1,15 @@
-"""The first samples of a test dataset as queries, the way Rafiki passes queries to ``predict``:
-images as 2-D lists of grayscale ints, sentences as lists of tokens.
+"""The test samples a run predicted when it was given no queries, with their true labels, for
+showing next to its predictions.
 
-A run needs queries that fit the model it trains; the test dataset's own first samples always
-do, and being the first ones (not random ones) they are the same every run, so two runs'
-predictions can be compared. Their true labels come along for showing next to the predictions.
+The run's child takes its queries with :func:`rafiki.query_sample.sample_queries` (the first N
+samples of the test dataset); a front end reads the same samples the same way, and their labels
+with them, so the predictions it shows can be marked right or wrong.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-DEFAULT_QUERIES_FROM_TEST = 10
 
 
 @dataclass
@@ -21,7 +19,6 @@ class TestSamples:
     __test__ = False  # not a pytest test class, whatever its name
 
     dataset_path: str
-    dataset_type: str
     queries: list
     labels: list = field(default_factory=list)
 
@@ -30,24 +27,23 @@ class TestSamples:
         return f"the first {len(self.queries)} samples of {Path(self.dataset_path).name}"
 
 
-def first_test_samples(test_dataset_uri: str, count: int = DEFAULT_QUERIES_FROM_TEST
-                       ) -> TestSamples:
-    """The first ``count`` samples (fewer when the dataset is smaller) of the dataset; raises
-    ValueError naming the file when it cannot be read."""
-    from .constants import DatasetType
-    from .dataset_summary import corpus_tag_columns, detect_dataset_type
+def first_test_samples(task: str, test_dataset_uri: str, count: int) -> TestSamples:
+    """The queries :func:`~rafiki.query_sample.sample_queries` takes, and their labels; raises
+    as it does (QuerySampleError, or a DatasetError naming the file)."""
+    from .constants import TaskType
     from .model.dataset import dataset_utils
+    from .query_sample import sample_queries
 
-    if count < 1:
-        raise ValueError(f"ask for at least one test sample, not {count}")
     path = str(test_dataset_uri)
-    dataset_type = detect_dataset_type(path)
-    if dataset_type == DatasetType.IMAGE_FILES:
+    queries = sample_queries(task, path, count)
+    shown = len(queries)
+    if task == TaskType.IMAGE_CLASSIFICATION:
         images = dataset_utils.load_dataset_of_image_files(path)
-        shown = min(count, images.size)
-        return TestSamples(path, dataset_type, images.images[:shown].tolist(),
-                           images.image_classes[:shown].tolist())
-    corpus = dataset_utils.load_dataset_of_corpus(path, tags=corpus_tag_columns(path))
-    sentences = corpus[:min(count, corpus.size)]
-    return TestSamples(path, dataset_type, [[item[0] for item in s] for s in sentences],
-                       [[item[1] for item in s] for s in sentences])
+        return TestSamples(path, queries, images.image_classes[:shown].tolist())
+    from .dataset_summary import corpus_tag_columns
+
+    columns = corpus_tag_columns(path)
+    tag = "tag" if "tag" in columns else columns[0]  # the column sample_queries reads
+    corpus = dataset_utils.load_dataset_of_corpus(path, tags=[tag])
+    return TestSamples(path, queries, [[item[1] for item in corpus[index]]
+                                       for index in range(shown)])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rafiki.test_samples import DEFAULT_QUERIES_FROM_TEST
+from rafiki.query_sample import DEFAULT_QUERY_COUNT
 
 if TYPE_CHECKING:
     from rafiki.dataset_summary import DatasetSummary
@@ -31,7 +31,7 @@ class QueriesChoice:
     """The chosen source and what each source holds."""
 
     source: str = FROM_TEST
-    from_test: int = DEFAULT_QUERIES_FROM_TEST
+    from_test: int = DEFAULT_QUERY_COUNT
     file_queries: list = field(default_factory=list)
     """The queries of the model file's test_model_class(...) block (from its statics)."""
     json_path: str = ""

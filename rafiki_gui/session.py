@@ -530,7 +530,7 @@ class Session(QObject):
             return None
 
     def _on_test_samples(self, samples: TestSamples) -> None:
-        """The worker read the test samples the run predicts."""
+        """The worker read the test samples the run predicted, with their labels."""
         self.last_test_samples = samples
         if self.last_run is not None:
             self.last_run.query_count = len(samples.queries)
@@ -573,6 +573,9 @@ class Session(QObject):
             self.last_run.state = getattr(outcome.state, "name", str(outcome.state))
             score = result.get("score")
             self.last_run.score = float(score) if isinstance(score, (int, float)) else None
+            count = (result.get("queries") or {}).get("count")
+            if isinstance(count, int):  # as many as the child predicted
+                self.last_run.query_count = count
         self.sig_run_finished.emit(outcome)
         self._archive_run_of_another_model()
 

@@ -40,8 +40,8 @@ class RunWorker(ThreadWorker):
     sig_started = Signal()
     """The child process was started."""
     sig_test_samples = Signal(object)
-    """(rafiki.test_samples.TestSamples) the test samples read as the run's queries, before the
-    child starts (only for a spec whose queries are None)."""
+    """(rafiki.test_samples.TestSamples) the test samples a completed run without queries
+    predicted, with their labels; comes before sig_returned."""
     sig_events = Signal(list)
     """A coalesced batch of event dicts, in order; together they are every event of the run."""
     sig_returned = Signal(object)
@@ -72,18 +72,22 @@ class RunWorker(ThreadWorker):
         with self._lock:
             self._pending.extend(events)
 
-    def _read_test_samples(self) -> None:
-        """The first test samples become the run's queries, read here (the dataset can take
-        seconds to decode; the window's reader usually left it decoded in the cache)."""
+    def _read_test_samples(self, outcome: RunOutcome) -> None:
+        """The test samples the child predicted (it sampled them itself: no queries were
+        given), read again here with their labels for the window to show beside the
+        predictions; from the decoded-dataset cache this is an index, not a decode."""
+        from rafiki.query_sample import queries_given
         from rafiki.test_samples import first_test_samples
 
         spec = self._spec
+        if queries_given(spec.queries) or outcome.state.name != "COMPLETED":
+            return
         try:
-            samples = first_test_samples(spec.test_dataset_uri, spec.queries_from_test)
-        except (ValueError, OSError) as exc:
-            raise ValueError(f"The queries (the first {spec.queries_from_test} test samples) "
-                             f"could not be read: {exc}") from None
-        spec.queries = samples.queries
+            samples = first_test_samples(spec.task, spec.test_dataset_uri,
+                                         spec.queries_from_test)
+        except ValueError as exc:  # the run has its predictions; only their labels are lost
+            _log.warning("The test samples of the run could not be read again: %s", exc)
+            return
         self.sig_test_samples.emit(samples)
 
     def _flush(self) -> None:
@@ -130,8 +134,6 @@ class RunWorker(ThreadWorker):
 
         self._file_run()
         try:
-            if self._spec.queries is None:
-                self._read_test_samples()
             run = Run(self._spec, on_events=self._on_runner_events)
             self._run = run
             run.start()
@@ -148,6 +150,7 @@ class RunWorker(ThreadWorker):
             self._record_outcome(_failed_outcome(exc))
             raise
         self._record_outcome(outcome)
+        self._read_test_samples(outcome)
         self.sig_returned.emit(outcome)
         if self._stop_requested.is_set() and outcome.state == RunnerState.STOPPED:
             self.sig_aborted.emit()

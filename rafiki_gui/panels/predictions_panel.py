@@ -287,7 +287,9 @@ class PredictionsPanel(QWidget):
             self._set_status("The run kept no parameters file, so its model cannot be asked "
                              "for more predictions.")
             return
-        queries = list(getattr(spec, "queries", None) or [])
+        samples = self.session.last_test_samples
+        queries = list(getattr(spec, "queries", None) or
+                       (samples.queries if samples is not None else []))
         predictions = list(result.get("predictions") or [])
         self._use_model(ServiceSpec(
             model_file_path=spec.model_file_path, model_class=spec.model_class, task=spec.task,

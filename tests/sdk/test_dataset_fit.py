@@ -12,7 +12,7 @@ from rafiki.dataset_checks import dataset_problems, split_warnings
 from rafiki.dataset_summary import summarize_dataset
 from rafiki.names_files import names_file_beside, names_problem, read_names_file
 from rafiki.query_fit import queries_problem
-from rafiki.tasks import query_problems
+from rafiki.query_sample import sample_queries
 from rafiki.test_samples import first_test_samples
 
 from .test_dataset_zips import make_image_zip, make_zip, sample_images
@@ -110,13 +110,14 @@ def test_tagging_queries_must_be_token_lists(corpus):
     assert queries_problem([], TAGGING, corpus) == "there are no queries"
 
 
-def test_the_first_test_samples_are_queries_the_task_accepts(shared_dataset):
-    images = first_test_samples(shared_dataset("digits_test.zip"), 10)
-    assert len(images.queries) == 10 and images.labels == [6, 6, 6, 2, 5, 6, 6, 2, 2, 1]
-    assert query_problems(images.queries, IMAGE) == []
+def test_the_first_test_samples_come_with_their_labels(shared_dataset):
+    digits_test = str(shared_dataset("digits_test.zip"))
+    images = first_test_samples(IMAGE, digits_test, 10)
+    assert images.queries == sample_queries(IMAGE, digits_test, 10)  # what the child predicts
+    assert images.labels == [6, 6, 6, 2, 5, 6, 6, 2, 2, 1]
     assert images.source == "the first 10 samples of digits_test.zip"
-    sentences = first_test_samples(shared_dataset("pos_ud_ewt_test.zip"), 3)
+    sentences = first_test_samples(TAGGING, str(shared_dataset("pos_ud_ewt_test.zip")), 3)
     assert sentences.queries[0][:3] == ["What", "if", "Google"]
     assert [len(tags) for tags in sentences.labels] == [len(q) for q in sentences.queries]
-    assert query_problems(sentences.queries, TAGGING) == []
-    assert len(first_test_samples(shared_dataset("digits_test.zip"), 5000).queries) == 360
+    assert sentences.labels[0][:3] == [10, 13, 11]  # PRON SCONJ PROPN
+    assert len(first_test_samples(IMAGE, digits_test, 5000).labels) == 360
