@@ -30,11 +30,11 @@ def test_a_crashed_run_exits_non_zero_with_its_cause_and_still_saves_the_picture
     assert picture.stat().st_size > 0  # the failure is in the picture, shown inline
 
 
-def test_a_completed_run_exits_zero_and_shows_the_test_sets_predictions(tmp_path):
+def test_a_completed_run_exits_zero_and_shows_the_runs_predictions(tmp_path):
     picture = tmp_path / "predictions.png"
     done = gui(tmp_path, "--run", "--tab", "predictions", "--screenshot", str(picture))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "predictions shown: 200" in done.stdout  # the bundled test set, not the run's queries
+    assert "predictions shown: 10" in done.stdout  # the run's own queries: 10 test samples
     assert "tab shown: Predictions" in done.stdout
     assert "FAILED" not in done.stdout
     assert picture.stat().st_size > 0
