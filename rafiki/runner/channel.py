@@ -49,13 +49,17 @@ class BatchingChannel:
             self.flush()
 
     def flush(self) -> None:
-        """Write the buffered events now, as one line."""
-        with self._lock:
-            batch, self._buffer = self._buffer, []
-        if not batch:
-            return
-        data = encode_batch(batch)
+        """Write the buffered events now, as one line.
+
+        The batch is taken while holding the write lock: taken outside it, the model's thread
+        and the flusher could each take a batch and write the later one first (seen under
+        load: epoch 72768 arrived before 70983)."""
         with self._write_lock:
+            with self._lock:
+                batch, self._buffer = self._buffer, []
+            if not batch:
+                return
+            data = encode_batch(batch)
             view = memoryview(data)
             while view:
                 written = os.write(self._fd, view)
