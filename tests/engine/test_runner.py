@@ -71,10 +71,12 @@ def test_stop_ends_a_hanging_model_within_two_seconds(tmp_path):
 
 
 def test_a_time_limit_ends_the_run_as_timed_out(tmp_path):
-    run, _ = start_run(misbehaving_spec(tmp_path, "hang", timeout=1.0))
-    outcome = run.wait(10)
+    # 5 s: the child must reach Train (imports, dataset) first, which a loaded 2-core machine
+    # took more than 1 s to do; the model hangs in train for ever
+    run, _ = start_run(misbehaving_spec(tmp_path, "hang", timeout=5.0))
+    outcome = run.wait(30)
     assert outcome.state is RunnerState.TIMED_OUT
-    assert "time limit of 1 s during stage 'train'" in outcome.error["message"]
+    assert "time limit of 5 s during stage 'train'" in outcome.error["message"]
 
 
 def test_a_segfault_is_a_crash_with_its_stage_and_faulthandler_traceback(tmp_path):
