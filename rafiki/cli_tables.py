@@ -25,11 +25,12 @@ def print_experiments(experiments: list[Experiment], out: TextIO | None = None) 
     if not experiments:
         print("No experiments yet: `rafiki run` or `rafiki tune` records them.", file=out)
         return
-    print(f"{'ID':>5}  {'created':<16}  {'name':<20} {'class':<20} {'task':<20} "
+    print(f"{'ID':>5}  {'created':<16}  {'kind':<6} {'name':<20} {'class':<20} {'task':<20} "
           f"{'trials':>6} {'best':>8}", file=out)
     for e in experiments:
-        print(f"{e.id:>5}  {_when(e.created):<16}  {e.name[:20]:<20} {e.model_class[:20]:<20} "
-              f"{e.task[:20]:<20} {e.trial_count:>6} {_score(e.best_score):>8}", file=out)
+        print(f"{e.id:>5}  {_when(e.created):<16}  {e.kind:<6} {e.name[:20]:<20} "
+              f"{e.model_class[:20]:<20} {e.task[:20]:<20} {e.trial_count:>6} "
+              f"{_score(e.best_score):>8}", file=out)
 
 
 def print_experiment(experiment: Experiment, trials: list[Trial],
@@ -39,6 +40,8 @@ def print_experiment(experiment: Experiment, trials: list[Trial],
     e = experiment
     lines = [
         f"Experiment {e.id}: {e.name}" + (f"  ({e.note})" if e.note else ""),
+        f"  kind      {e.kind}" + (f"  pinned {json.dumps(e.settings.get('pinned'))}"
+                                   if e.settings.get("pinned") else ""),
         f"  model     {e.model_file_path}  class {e.model_class}",
         f"  sha256    {e.model_sha256}",
         f"  task      {e.task}  app mode {e.app_mode}",

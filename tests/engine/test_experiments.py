@@ -116,3 +116,11 @@ def test_cli_run_and_tune_are_filed_apart(rafiki_home, setup):
         by_kind = {e.kind: e for e in listed}
         assert by_kind["runs"].trial_count == 1 and by_kind["tuning"].trial_count == 3
         assert by_kind["tuning"].settings["pinned"] == {"delay": 0}
+    listed = subprocess.run([sys.executable, "-m", "rafiki", "experiments"],
+                            capture_output=True, text=True)
+    lines = listed.stdout.splitlines()
+    assert lines[0].split()[:3] == ["ID", "created", "kind"]
+    assert sorted(line.split()[3] for line in lines[1:]) == ["runs", "tuning"]
+    shown = subprocess.run([sys.executable, "-m", "rafiki", "experiments", "show",
+                            str(by_kind["tuning"].id)], capture_output=True, text=True)
+    assert 'kind      tuning  pinned {"delay": 0}' in shown.stdout
