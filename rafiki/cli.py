@@ -221,6 +221,33 @@ def _recording(experiments, trial_id: int, show):
     return on_events
 
 
+class _UntilStdoutCloses:
+    """A printer that stops printing when the reader of stdout goes away (``rafiki run ... |
+    head``): the run goes on and is stored, and nothing more is printed, with no traceback.
+    Its calls come from the main thread and the runner's reader thread alike."""
+
+    def __init__(self, printer: Any):
+        self._printer = printer
+        self._open = True
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._printer, name)
+        return lambda *args, **kwargs: self._guarded(method, *args, **kwargs)
+
+    def __call__(self, *args: Any) -> None:
+        self._guarded(self._printer, *args)
+
+    def _guarded(self, method: Any, *args: Any, **kwargs: Any) -> None:
+        if not self._open:
+            return
+        try:
+            method(*args, **kwargs)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self._open = False
+            _discard_stdout()
+
+
 def _wait_stopping_on_ctrl_c(run) -> tuple[Any, bool]:
     """The run's outcome; on Ctrl-C the run is stopped first (a second Ctrl-C is ignored)."""
     try:
@@ -254,7 +281,7 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     experiments = Experiments()
     opened = experiments.open_run(spec)
     experiment, trial = opened.experiment, opened.trial
-    printer = JsonEventPrinter() if args.json else RunPrinter()
+    printer = _UntilStdoutCloses(JsonEventPrinter() if args.json else RunPrinter())
     if not args.json:
         printer.finish(f"{args.model}: {model_class} ({task}), experiment {experiment.id}, "
                        f"trial {trial.number}")

@@ -151,6 +151,28 @@ def test_experiments_piped_into_head_prints_one_line_and_no_traceback(tmp_path):
     assert done.stderr == ""
 
 
+def test_a_run_into_a_closed_pipe_goes_on_quietly_and_is_stored(tmp_path):
+    """The run's lines are printed from the runner's reader thread: a reader that went away
+    there must not lose the run (it is stored completed) nor print a traceback."""
+    from ..sdk.model_files.datasets import write_image_zip
+
+    model = Path(__file__).parent / "store_models" / "quick_model.py"
+    train = write_image_zip(tmp_path / "train.zip", [0, 1, 0, 1])
+    test = write_image_zip(tmp_path / "test.zip", [0, 1])
+    process = subprocess.Popen(
+        _rafiki_argv("run", str(model), "--train", str(train), "--test", str(test), "--knobs",
+                     '{"x": 0.3, "delay": 0}'),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT, env=_env(tmp_path))
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) in (0, 141)
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+    listed = subprocess.run(_rafiki_argv("experiments", "show", "1"), capture_output=True,
+                            text=True, cwd=PROJECT_ROOT, env=_env(tmp_path), timeout=60)
+    assert re.search(r"^\s+1\s+completed\s+1\.0000", listed.stdout, flags=re.MULTILINE), \
+        listed.stdout
+
+
 # -- ties: one winner everywhere -----------------------------------------------------------------
 
 def _finish(store: Store, trial_id: int, score: float | None, completed: bool = True) -> None:
