@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .paths import local_path_of
 from .store import (
     Experiment,
     ParametersNotVerifiedError,
@@ -91,9 +92,9 @@ class ExperimentIdentity:
         return cls(
             kind=ExperimentKind(kind), model_file_path=model_path,
             model_sha256=file_sha256(model_path), model_class=model_class, task=task,
-            train_dataset_uri=str(train_dataset_uri),
+            train_dataset_uri=_absolute(train_dataset_uri),
             train_sha256=uri_sha256(str(train_dataset_uri)),
-            test_dataset_uri=str(test_dataset_uri),
+            test_dataset_uri=_absolute(test_dataset_uri),
             test_sha256=uri_sha256(str(test_dataset_uri)),
             app_mode=app_mode or "DEV", python=python or None,
             pinned=_pinned_key(pinned if kind == ExperimentKind.TUNING else None),
@@ -130,6 +131,13 @@ class ExperimentIdentity:
     @property
     def pinned_knobs(self) -> dict[str, Any]:
         return {name: json.loads(value) for name, value in self.pinned}
+
+
+def _absolute(uri: str) -> str:
+    """A local dataset as an absolute path (``rafiki run`` from another folder, or with a
+    relative path, is the same setup as the window's); a remote URI as it is."""
+    path = local_path_of(str(uri))
+    return str(uri) if path is None else str(path.resolve())
 
 
 def _pinned_key(pinned: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:

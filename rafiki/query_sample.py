@@ -46,6 +46,14 @@ def sample_queries(task: str, test_dataset_uri: str, count: int = DEFAULT_QUERY_
     Raises :class:`QuerySampleError` for a task whose queries cannot come from its dataset, and
     the loaders' ``DatasetError`` (naming file and row) for an unreadable dataset.
     """
+    return sample_with_labels(task, test_dataset_uri, count)[0]
+
+
+def sample_with_labels(task: str, test_dataset_uri: str,
+                       count: int = DEFAULT_QUERY_COUNT) -> tuple[list, list]:
+    """The queries :func:`sample_queries` takes, and their true labels (an image's class, each
+    token's tag index), read in the same pass, for views that mark predictions right or
+    wrong."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise QuerySampleError(f"the number of test samples to predict must be a positive int, "
                                f"not {count!r}")
@@ -53,12 +61,14 @@ def sample_queries(task: str, test_dataset_uri: str, count: int = DEFAULT_QUERY_
 
     if task == TaskType.IMAGE_CLASSIFICATION:
         dataset = dataset_utils.load_dataset_of_image_files(test_dataset_uri)
-        return dataset.images[:count].tolist()  # uint8 -> plain ints, rows of pixels
+        # uint8 -> plain ints, rows of pixels
+        return (dataset.images[:count].tolist(), dataset.image_classes[:count].tolist())
     if task == TaskType.POS_TAGGING:
         path = dataset_utils.download_dataset_from_uri(test_dataset_uri)
         dataset = dataset_utils.load_dataset_of_corpus(path, tags=[_first_tag_column(path)])
-        return [[token for token, *_tags in dataset[index]]
-                for index in range(min(count, dataset.size))]
+        sentences = [dataset[index] for index in range(min(count, dataset.size))]
+        return ([[token for token, *_tags in sentence] for sentence in sentences],
+                [[tags[0] for _token, *tags in sentence] for sentence in sentences])
     raise QuerySampleError(f"queries of task {task!r} cannot be taken from its test dataset; "
                            "give the queries")
 

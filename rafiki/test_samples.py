@@ -30,20 +30,8 @@ class TestSamples:
 def first_test_samples(task: str, test_dataset_uri: str, count: int) -> TestSamples:
     """The queries :func:`~rafiki.query_sample.sample_queries` takes, and their labels; raises
     as it does (QuerySampleError, or a DatasetError naming the file)."""
-    from .constants import TaskType
-    from .model.dataset import dataset_utils
-    from .query_sample import sample_queries
+    from .query_sample import sample_with_labels
 
     path = str(test_dataset_uri)
-    queries = sample_queries(task, path, count)
-    shown = len(queries)
-    if task == TaskType.IMAGE_CLASSIFICATION:
-        images = dataset_utils.load_dataset_of_image_files(path)
-        return TestSamples(path, queries, images.image_classes[:shown].tolist())
-    from .dataset_summary import corpus_tag_columns
-
-    columns = corpus_tag_columns(path)
-    tag = "tag" if "tag" in columns else columns[0]  # the column sample_queries reads
-    corpus = dataset_utils.load_dataset_of_corpus(path, tags=[tag])
-    return TestSamples(path, queries, [[item[1] for item in corpus[index]]
-                                       for index in range(shown)])
+    queries, labels = sample_with_labels(task, path, count)
+    return TestSamples(path, queries, labels)

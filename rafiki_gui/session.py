@@ -549,9 +549,13 @@ class Session(QObject):
         self.sig_run_archived.emit(run.archived)
 
     def stop_run(self) -> None:
-        """Stop the running lifecycle (interrupt, terminate, kill); no-op when idle."""
+        """Stop the running lifecycle (interrupt, terminate, kill), or cancel a run still
+        waiting for its datasets; no-op when idle."""
         if self._worker is not None:
             self._worker.stop()
+        elif self._run_pending:
+            self._run_pending = False
+            self.sig_run_refused.emit("The run waiting for the datasets was cancelled")
 
     def wait_for_run(self, timeout: float = 30.0) -> bool:
         """Block until the worker thread ends (tests and shutdown); True when it did."""

@@ -85,7 +85,8 @@ class RunWorker(ThreadWorker):
         try:
             samples = first_test_samples(spec.task, spec.test_dataset_uri,
                                          spec.queries_from_test)
-        except ValueError as exc:  # the run has its predictions; only their labels are lost
+        except Exception as exc:  # moved, replaced, unreadable: the run has its predictions
+            # and is stored as completed; only the labels shown beside them are lost
             _log.warning("The test samples of the run could not be read again: %s", exc)
             return
         self.sig_test_samples.emit(samples)

@@ -163,9 +163,10 @@ class ExperimentsBrowser(QWidget):
 
     def _update_buttons(self) -> None:
         chosen = self.selected_id() is not None
-        for button in (self.open_button, self.resume_button, self.rename_button,
-                       self.note_button):
+        for button in (self.open_button, self.rename_button, self.note_button):
             button.setEnabled(chosen)
+        experiment = self._experiment(self.selected_id()) if chosen else None
+        self.resume_button.setEnabled(experiment is not None and experiment.kind == "tuning")
         self.delete_button.setEnabled(chosen and self.selected_id() != self.busy_experiment)
 
     def _emit_selected(self, signal) -> None:

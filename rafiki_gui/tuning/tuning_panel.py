@@ -301,7 +301,7 @@ class TuningPanel(QWidget):
         it. Raises TuningRefused / RunRefused with the reasons."""
         if self.worker is not None:
             raise TuningRefused("A tuning is already going; stop it first")
-        if self.session.is_running:
+        if self.session.is_running or self.session.is_run_pending:
             raise TuningRefused("A run is going; wait for it or stop it first")
         experiments = self.experiments
         if experiments is None:
@@ -316,10 +316,15 @@ class TuningPanel(QWidget):
 
             setup = self.session.build_spec()  # raises RunRefused with what is missing
             knob_config = serialize_knob_config(self.session.knob_config)
-        elif self.experiment is None or self.experiment.id != experiment_id:
-            self.open_experiment(experiment_id, restore=False)
-        if experiment_id is not None and not pinned and self.pinned_list.count() == 0:
-            pinned = dict(self.experiment.settings.get("pinned") or {})  # no class loaded
+        else:
+            if self.experiment is None or self.experiment.id != experiment_id:
+                self.open_experiment(experiment_id, restore=False)
+            if self.experiment.kind != "tuning":
+                raise TuningRefused(f"Experiment {experiment_id} holds single runs, not a "
+                                    "tuning: start a new tuning of its setup instead")
+            # a tuning goes on with the knobs it pinned (they are part of what it is),
+            # whatever is ticked in the window now
+            pinned = dict(self.experiment.settings.get("pinned") or {})
         seed = self.seed_spin.value()
         from .tuning_worker import TuningWorker
 

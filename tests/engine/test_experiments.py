@@ -78,6 +78,15 @@ def test_identity_follows_contents_interpreter_and_app_mode(experiments, setup, 
     assert experiments.find_or_create(changed).id != experiment.id
 
 
+def test_a_relative_dataset_path_is_the_same_setup(experiments, setup, monkeypatch):
+    absolute = ExperimentIdentity.of_spec(ExperimentKind.RUNS, setup)
+    monkeypatch.chdir(Path(setup.train_dataset_uri).parent)
+    relative = ExperimentIdentity.of_spec(ExperimentKind.RUNS, RunSpec(**{
+        **setup.__dict__, "train_dataset_uri": "train.zip", "test_dataset_uri": "test.zip"}))
+    assert relative == absolute
+    assert Path(relative.train_dataset_uri).is_absolute()
+
+
 def test_a_tuning_asked_for_n_trials_runs_n_new_trials(experiments, setup):
     _run(experiments, setup)  # a single run of the same setup, elsewhere
     experiment = experiments.tuning_experiment(setup, pinned={"delay": 0.0})

@@ -128,3 +128,26 @@ def test_start_is_refused_with_reasons(qtbot, stored_session):
     assert not panel.is_tuning
     assert panel.table.horizontalHeader().sortIndicatorSection() == 0
     assert panel.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+
+
+def test_only_a_tuning_can_be_resumed(qtbot, stored_session):
+    """A runs experiment holds single runs: resuming it as a tuning would file train-only
+    trials among them, so the browser does not offer it and the panel refuses it."""
+    from rafiki_gui.tuning.tuning_panel import TuningRefused
+
+    session, store, runs_id = stored_session
+    runs = store.get_experiment(runs_id)
+    tuning = store.create_experiment(
+        model_file_path=runs.model_file_path, model_class="Model", task=runs.task,
+        train_dataset_uri=runs.train_dataset_uri, test_dataset_uri=runs.test_dataset_uri,
+        kind="tuning", settings={"pinned": {}})
+    browser = ExperimentsBrowser(session)
+    qtbot.addWidget(browser)
+    browser.refresh()
+    assert browser.select(runs_id) and not browser.resume_button.isEnabled()
+    assert browser.select(tuning.id) and browser.resume_button.isEnabled()
+    panel = TuningPanel(session)
+    qtbot.addWidget(panel)
+    with pytest.raises(TuningRefused, match="holds single runs"):
+        panel.start_tuning(runs_id)
+    assert not panel.is_tuning
