@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from .model_file_statics import parse_source
+
 BASE_MODEL = "BaseModel"
 
 
@@ -31,7 +33,7 @@ def _base_names(node: ast.ClassDef) -> list[str]:
 def model_classes_declared(source: str) -> list[str]:
     """Top-level classes deriving (directly or through classes of the file) from BaseModel."""
     classes = {node.name: _base_names(node)
-               for node in ast.parse(source).body if isinstance(node, ast.ClassDef)}
+               for node in parse_source(source).body if isinstance(node, ast.ClassDef)}
     models: list[str] = []
 
     def is_model(name: str, seen: frozenset[str] = frozenset()) -> bool:

@@ -77,11 +77,23 @@ def _resolve_dataset(uri: Any, model_dir: Path) -> Any:
     return str(candidate.resolve()) if candidate.exists() else uri
 
 
+def parse_source(source: str) -> ast.Module:
+    """``ast.parse``, tried again on CPython 3.11's spurious "AST constructor recursion depth
+    mismatch" SystemError (python/cpython#106905: its recursion counter is shared by threads
+    that parse at once, as the window's reader threads do; seen in the GUI tests)."""
+    for _ in range(2):
+        try:
+            return ast.parse(source)
+        except SystemError:
+            continue
+    return ast.parse(source)
+
+
 def read_statics(model_file_path: str) -> dict[str, Any]:
     """The statically known arguments of the file's ``test_model_class`` call ({} if none)."""
     try:
         source = Path(model_file_path).read_text(encoding="utf-8", errors="replace")
-        tree = ast.parse(source)
+        tree = parse_source(source)
     except (OSError, SyntaxError, ValueError):
         return {}
     evaluator = _Evaluator(model_file_path)
