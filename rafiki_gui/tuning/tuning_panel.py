@@ -58,6 +58,9 @@ RANDOM_SEED = -1
 class TuningRefused(ValueError):
     """Tuning cannot start; the message says why in words a user can act on."""
 
+TRIALS_MIN_HEIGHT = 100
+"""The trials table, charts and detail together, at least (px)."""
+
 
 class TuningPanel(QWidget):
     """Tune the window's model, or any stored experiment, and watch the trials."""
@@ -206,6 +209,11 @@ class TuningPanel(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        # its panes' own minimums (132 px each, the charts' and the detail's) made the Tuning
+        # tab 482 px high at least, and with a failed run's traceback below it the window could
+        # not shrink under 884 px: taller than a 768-pixel laptop screen. Squeezed below this,
+        # the splitter folds the detail pane away, which the user drags back.
+        self.splitter.setMinimumHeight(TRIALS_MIN_HEIGHT)
         outer.addWidget(self.splitter, 1)
 
     def _connect(self) -> None:
