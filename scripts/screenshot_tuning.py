@@ -26,6 +26,8 @@ def main() -> None:
     parser.add_argument("--chart", default="Parallel coordinates",
                         help="the chart tab to show (its title)")
     parser.add_argument("--trials", type=int, default=12)
+    parser.add_argument("--predict-check", type=int, default=10,
+                        help="test samples each trial predicts after its dump (0: off)")
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
@@ -46,11 +48,12 @@ def main() -> None:
     wait(app, lambda: done)
     window.result_tabs.setCurrentWidget(panel)
     window.splitter.setSizes([380, SIZE[0] - 380])
-    right = window.result_tabs.parentWidget()
-    right.setSizes([SIZE[1] - 260, 160])
+    # the run panel below says "No run yet" during a tuning: fold it away for the trials
+    window.result_tabs.parentWidget().setSizes([SIZE[1], 0])
     panel.trials_spin.setValue(args.trials)
     panel.parallel_spin.setValue(2)
     panel.seed_spin.setValue(3)
+    panel.predict_check_spin.setValue(args.predict_check)
     panel.sig_tuning_finished.connect(done.append)
     panel.start_tuning()
     wait(app, lambda: len(done) > 1, timeout=600)

@@ -40,12 +40,14 @@ def is_log_scale(knob: BaseKnob | None) -> bool:
 
 
 def format_knob(value: Any, knob: BaseKnob | None) -> str:
-    """A knob value as the table shows it: log-scale knobs in scientific notation."""
+    """A knob value as the table shows it: log-scale float knobs in scientific notation;
+    integers as integers, as the knob form shows them (a log-scale hidden_units of 103 read
+    "1.03e+02" in the table and "6.4e+01" in the pinned list beside the form's 64)."""
     if value is None:
         return ""
     if isinstance(value, bool) or isinstance(value, str):
         return str(value)
-    if isinstance(value, float) or (is_log_scale(knob) and isinstance(value, int)):
+    if isinstance(value, float):
         if is_log_scale(knob):
             mantissa, exponent = f"{float(value):.3e}".split("e")
             return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from rafiki.model import IntegerKnob
 from rafiki_gui.tuning import chart_data as cd
 from rafiki_gui.tuning.export import export_widget_image, trials_csv
 from rafiki_gui.tuning.importance import knob_importance
@@ -45,6 +46,7 @@ def test_table_shows_trials_with_log_knobs_in_scientific_notation(qtbot, stored)
     assert "bad knobs" in model.data(model.index(9, 1), Qt.ItemDataRole.ToolTipRole)
     assert format_knob(0.001, KNOB_CONFIG["learning_rate"]) == "1e-03"
     assert format_knob(0.25, None) == "0.25"
+    assert format_knob(103, IntegerKnob(32, 128, is_exp=True)) == "103"
 
 
 def test_best_trial_is_highlighted_and_follows_live_updates(qtbot, stored):
