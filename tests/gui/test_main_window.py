@@ -63,16 +63,3 @@ def test_geometry_is_kept_between_windows(qtbot, session):
     qtbot.addWidget(second)
     assert (second.width(), second.height()) == (760, 560)
 
-
-LAPTOP_SCREEN_HEIGHT = 768
-TITLE_BAR_HEIGHT = 30
-
-
-def test_window_with_a_traceback_shown_fits_a_laptop_screen(window):
-    """Every tab's minimum counts (the Tuning tab's was 482 px): with a failed run's traceback
-    below them the window could not shrink under 884 px, taller than a 1366x768 screen."""
-    window.run_panel.error_view.show_problem(
-        "The model process crashed (signal SIGSEGV) in stage Train",
-        "\n".join(f'  File "model.py", line {line} in train' for line in range(12)))
-    needed = window.minimumSizeHint().height() + TITLE_BAR_HEIGHT
-    assert needed <= LAPTOP_SCREEN_HEIGHT, f"the window needs {needed} px of height"

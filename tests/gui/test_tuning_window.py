@@ -38,3 +38,20 @@ def test_window_has_tuning_and_experiments_tabs_wired_to_the_store(qtbot, tmp_pa
     assert panel.experiment is None and panel.model.rowCount() == 0
     window.close()
     store.close()
+
+
+LAPTOP_SCREEN_HEIGHT = 768
+TITLE_BAR_HEIGHT = 30
+
+
+def test_window_with_a_traceback_shown_fits_a_laptop_screen(qtbot, session):
+    """Every tab's minimum counts (the Tuning tab's was 482 px): with a failed run's traceback
+    below them the window could not shrink under 884 px, taller than a 1366x768 screen."""
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    window.run_panel.error_view.show_problem(
+        "The model process crashed (signal SIGSEGV) in stage Train",
+        "\n".join(f'  File "model.py", line {line} in train' for line in range(12)))
+    needed = window.minimumSizeHint().height() + TITLE_BAR_HEIGHT
+    assert needed <= LAPTOP_SCREEN_HEIGHT, f"the window needs {needed} px of height"
