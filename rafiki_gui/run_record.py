@@ -47,8 +47,3 @@ class RunRecord:
         noun = "query" if self.query_count == 1 else "queries"
         return f"{self.query_count} {noun}: {self.queries}" if self.queries else \
             f"{self.query_count} {noun}"
-
-    def belongs_to(self, model_file_path: str, model_class: str) -> bool:
-        """True when the window's model (file and class) is the one this run ran."""
-        return (self.model_file_path == model_file_path
-                and (not model_class or self.model_class == model_class))

@@ -438,6 +438,16 @@ class Session(QObject):
     def is_running(self) -> bool:
         return self._worker is not None
 
+    def is_open_model(self, model_file_path: str, model_class: str) -> bool:
+        """Whether the window's model is this file and class (any class while none is
+        chosen): the one test every view uses to drop results of another model. Paths are
+        compared resolved, as the store keeps them."""
+        if not self.model_path or not model_file_path:
+            return False
+        if Path(model_file_path).resolve() != Path(self.model_path).resolve():
+            return False
+        return not self.model_class or model_class == self.model_class
+
     @property
     def is_run_pending(self) -> bool:
         """Run was asked for and waits for a dataset being read."""
@@ -542,7 +552,7 @@ class Session(QObject):
         run = self.last_run
         if run is None or run.archived or self._worker is not None:
             return
-        if run.belongs_to(self.model_path, self.model_class):
+        if self.is_open_model(run.model_file_path, run.model_class):
             return
         run.archived = OTHER_MODEL_FILE if run.model_file_path != self.model_path \
             else OTHER_CLASS

@@ -336,8 +336,7 @@ class PredictionsPanel(QWidget):
         if spec is None or session.last_run is not None and \
                 spec.params_path == session.last_params_path:
             return  # the last run's: the session archives it (sig_run_archived)
-        if spec.model_file_path != session.model_path or \
-                session.model_class and spec.model_class != session.model_class:
+        if not session.is_open_model(spec.model_file_path, spec.model_class):
             self.forget_model("another model is open")
             self.caption.show_other(f"Predictions of a stored trial ({spec.describe()}) "
                                     "cleared: another model is open.")

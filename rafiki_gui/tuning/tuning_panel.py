@@ -272,10 +272,11 @@ class TuningPanel(QWidget):
         if experiment is None or self.worker is not None or \
                 self._restore_after_inspection is not None:
             return
-        if experiment.model_file_path == session.model_path and \
-                (not session.model_class or experiment.model_class == session.model_class):
+        if session.is_open_model(experiment.model_file_path, experiment.model_class):
             return
-        what = "model file" if experiment.model_file_path != session.model_path else "class"
+        same_file = bool(session.model_path) and \
+            Path(experiment.model_file_path).resolve() == Path(session.model_path).resolve()
+        what = "class" if same_file else "model file"
         self.forget_experiment()
         self.status.setText(f"<span style='color:#9e9e9e'><i>Experiment {experiment.id} "
                             f"({Path(experiment.model_file_path).name} · "
