@@ -132,19 +132,17 @@ def _json_dict(parser: argparse.ArgumentParser, text: str | None, option: str) -
 
 def _queries(parser: argparse.ArgumentParser, path: str | None) -> list | None:
     """The queries of ``--queries FILE``; None without it (Predict samples the test set)."""
+    from .queries_file import read_queries_file
+
     if path is None:
         return None
     _check_file(parser, path, "queries file")
     try:
-        value = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        parser.error(f"queries file {path}: not valid JSON ({exc})")
-    if not isinstance(value, list):
-        parser.error(f"queries file {path}: expected a JSON list of queries")
-    if not value:
-        parser.error(f"queries file {path}: the list is empty; leave --queries out to predict "
-                     "the first samples of the test dataset")
-    return value
+        return read_queries_file(path)
+    except ValueError as exc:
+        hint = ("; leave --queries out to predict the first samples of the test dataset"
+                if "empty" in str(exc) else "")
+        parser.error(f"queries file {exc}{hint}")
 
 
 def _query_choice(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Any]:
