@@ -150,18 +150,21 @@ def parallel_axes(trials: list[Any], knob_config: dict[str, BaseKnob]) -> list[A
     return axes
 
 
-def parallel_lines(trials: list[Any], axes: list[Axis]) -> tuple[np.ndarray, np.ndarray]:
-    """(positions: one row of 0..1 per scored trial, one column per axis; their scores)."""
-    rows, scores = [], []
+def parallel_lines(trials: list[Any], axes: list[Axis]
+                   ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """(positions: one row of 0..1 per scored trial, one column per axis; their scores; their
+    trial ids, so the chart marks the best trial the table names, ties included)."""
+    rows, scores, ids = [], [], []
     for trial in trials:
         if trial.score is None or not math.isfinite(trial.score) or not trial.knobs:
             continue
         values = {**trial.knobs, "score": trial.score}
         rows.append([axis.position(values.get(axis.name)) for axis in axes])
         scores.append(float(trial.score))
+        ids.append(trial.id)
     if not rows:
-        return np.empty((0, len(axes))), np.empty(0)
-    return np.array(rows, dtype=float), np.array(scores, dtype=float)
+        return np.empty((0, len(axes))), np.empty(0), []
+    return np.array(rows, dtype=float), np.array(scores, dtype=float), ids
 
 
 def slice_points(trials: list[Any], knob_name: str) -> tuple[list[Any], np.ndarray]:

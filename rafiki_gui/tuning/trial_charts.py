@@ -282,7 +282,7 @@ class ParallelCoordinatesChart(ChartView):
     def redraw(self) -> None:
         self._clear()
         axes = cd.parallel_axes(self.trials, self.knob_config)
-        positions, scores = cd.parallel_lines(self.trials, axes)
+        positions, scores, ids = cd.parallel_lines(self.trials, axes)
         if len(axes) < 2 or not len(scores):
             self.set_message("Parallel coordinates appear once trials have scores.")
             return
@@ -300,8 +300,9 @@ class ParallelCoordinatesChart(ChartView):
             color = _COLORMAP.map((index + 0.5) / COLOR_BINS, mode="qcolor")
             color.setAlpha(150)
             self._add(pg.PlotCurveItem(x, y, pen=pg.mkPen(color, width=1.2), connect="finite"))
-        best = int(np.argmax(scores))
-        self._add(pg.PlotCurveItem(xs, positions[best], pen=pg.mkPen(BEST_COLOR, width=3)))
+        if self.best_id in ids:  # the table's best (completed, ties to the lowest number)
+            best = positions[ids.index(self.best_id)]
+            self._add(pg.PlotCurveItem(xs, best, pen=pg.mkPen(BEST_COLOR, width=3)))
         for index, axis in enumerate(axes):
             self._add(pg.InfiniteLine(pos=index, angle=90, pen=pg.mkPen(foreground, width=1)))
             for position, label in axis.ticks():

@@ -110,7 +110,8 @@ def test_chart_data_best_so_far_reduction_and_axes():
                                           "activation": "relu"})]
     axes = cd.parallel_axes(knobbed, KNOB_CONFIG)
     assert [a.kind for a in axes] == ["log", "linear", "categorical", "linear"]
-    positions, scores = cd.parallel_lines(knobbed, axes)
+    positions, scores, ids = cd.parallel_lines(knobbed, axes)
+    assert ids == [t.id for t in knobbed] and scores.tolist() == [0.2, 0.8]
     assert positions.tolist() == [[0.0, 0.0, 1.0, 0.0], [1.0, 1.0, 0.0, 1.0]]
     assert axes[0].position(1e-3) == pytest.approx(0.5)
     assert [label for _, label in axes[2].ticks()] == ["relu", "tanh"]
