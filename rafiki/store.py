@@ -80,6 +80,8 @@ class Experiment:
     trial_count: int = 0
     best_score: float | None = None
     kind: str = "runs"
+    status_counts: dict[str, int] = field(default_factory=dict)
+    """How many of its trials are in each status (filled by :meth:`Store.list_experiments`)."""
 
 
 @dataclass
@@ -363,7 +365,14 @@ class Store:
             "FROM experiments e LEFT JOIN trials t ON t.experiment_id = e.id "
             "GROUP BY e.id ORDER BY e.id DESC"
         )
-        return [_experiment_from_row(row[:-2], row[-2], row[-1]) for row in rows]
+        experiments = [_experiment_from_row(row[:-2], row[-2], row[-1]) for row in rows]
+        by_id = {experiment.id: experiment for experiment in experiments}
+        for experiment_id, status, count in self._query(
+                "SELECT experiment_id, status, COUNT(*) FROM trials "
+                "GROUP BY experiment_id, status"):
+            if experiment_id in by_id:
+                by_id[experiment_id].status_counts[str(status)] = count
+        return experiments
 
     def experiment_source(self, experiment_id: int) -> str:
         """The model file's source as it was when the experiment was created."""

@@ -87,6 +87,8 @@ class Session(QObject):
     sig_run_archived = Signal(str)
     """(reason) the last run's results no longer belong to the open model (another file or
     class): result views clear them; last_run.archived says why."""
+    sig_compare_requested = Signal(list)
+    """Show these stored runs side by side: ([trial id, ...]); the window opens the view."""
 
     def __init__(self, parent: QObject | None = None,
                  experiments: Experiments | None = None):
@@ -129,6 +131,19 @@ class Session(QObject):
         self._datasets.sig_read.connect(self._dataset_read)
 
     # -- the experiments ----------------------------------------------------------------
+
+    def compare_runs(self, trial_ids: list[int]) -> None:
+        """Ask for a comparison of these stored trials (any experiments); panels call this,
+        the window answers sig_compare_requested by opening the compare view."""
+        self.sig_compare_requested.emit(list(trial_ids))
+
+    def compare_experiments(self, experiment_ids: list[int]) -> None:
+        """Compare the runs that stand for these experiments: each one's best trial, else
+        its latest."""
+        from .run_comparison import representative_trials
+
+        if self.experiments is not None:
+            self.compare_runs(representative_trials(self.experiments, experiment_ids))
 
     @property
     def experiments(self) -> Experiments | None:

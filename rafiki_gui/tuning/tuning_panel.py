@@ -69,6 +69,8 @@ class TuningPanel(QWidget):
     """A tuning started: (experiment id)."""
     sig_tuning_finished = Signal(object)
     """A tuning ended: (TuningResult, or None when it failed; the status line says why)."""
+    sig_compare_trials = Signal(list)
+    """Compare the trials selected in the table: ([trial id, ...], two or more)."""
     sig_experiment_opened = Signal(int)
     """The panel now shows this experiment: (experiment id)."""
 
@@ -165,7 +167,12 @@ class TuningPanel(QWidget):
         menu.addAction("Chart as PNG…").triggered.connect(lambda: self._ask_export_chart("png"))
         menu.addAction("Chart as SVG…").triggered.connect(lambda: self._ask_export_chart("svg"))
         self.export_button.setMenu(menu)
-        for widget in (self.start_button, self.stop_button, self.export_button):
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip("Overlay the plots and knobs of the selected trials "
+                                       "(select two or more rows with Ctrl or Shift)")
+        self.compare_button.setEnabled(False)
+        for widget in (self.start_button, self.stop_button, self.export_button,
+                       self.compare_button):
             actions.addWidget(widget)
         actions.addStretch(1)
         top.addLayout(actions)
@@ -189,7 +196,7 @@ class TuningPanel(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -219,6 +226,7 @@ class TuningPanel(QWidget):
     def _connect(self) -> None:
         self.start_button.clicked.connect(self._start_clicked)
         self.stop_button.clicked.connect(self.stop_tuning)
+        self.compare_button.clicked.connect(self.compare_selected)
         self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.session.sig_model_class_changed.connect(self._class_changed)
@@ -571,12 +579,28 @@ class TuningPanel(QWidget):
     # -- selection and export --------------------------------------------------------------
 
     def selected_trial(self) -> Trial | None:
-        rows = self.table.selectionModel().selectedRows()
+        """The trial the detail shows: the current row when it is selected, else the first
+        selected one."""
+        selection = self.table.selectionModel()
+        rows = selection.selectedRows()
         if not rows:
             return None
-        trial_id = self.proxy.trial_id_at(rows[0].row())
+        current = selection.currentIndex()
+        chosen = current.row() if selection.isRowSelected(current.row()) else rows[0].row()
+        trial_id = self.proxy.trial_id_at(chosen)
         row = self.model.row_of(trial_id)
         return None if row is None else self.model.trial_at(row)
+
+    def selected_trial_ids(self) -> list[int]:
+        """Ids of every selected trial, in the table's order."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [trial_id for trial_id in map(self.proxy.trial_id_at, rows)
+                if trial_id is not None]
+
+    def compare_selected(self) -> None:
+        ids = self.selected_trial_ids()
+        if len(ids) >= 2:
+            self.sig_compare_trials.emit(ids)
 
     def select_trial(self, trial_id: int) -> None:
         row = self.model.row_of(trial_id)
@@ -584,6 +608,7 @@ class TuningPanel(QWidget):
             self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
 
     def _selection_changed(self, *_args: Any) -> None:
+        self.compare_button.setEnabled(len(self.selected_trial_ids()) >= 2)
         trial = self.selected_trial()
         self.detail.show_trial(trial)
         self.charts.set_selected(None if trial is None else trial.id)

@@ -56,6 +56,9 @@ def install_tuning(window: Any) -> TuningPanel:
 
     browser.sig_open_experiment.connect(lambda i: show_panel(i, False))
     browser.sig_resume_experiment.connect(lambda i: show_panel(i, True))
+    browser.sig_compare_experiments.connect(session.compare_experiments)
+    panel.sig_compare_trials.connect(session.compare_runs)
+    session.sig_compare_requested.connect(lambda ids: _open_comparison(window, ids))
     browser.sig_deleted.connect(lambda i: panel.experiment is not None and
                                 panel.experiment.id == i and panel.forget_experiment())
     tabs.currentChanged.connect(lambda _i: tabs.currentWidget() is browser and browser.refresh())
@@ -86,17 +89,35 @@ def install_tuning(window: Any) -> TuningPanel:
     experiments_action = QAction("&Experiments", window)
     experiments_action.setShortcut("Ctrl+E")
     experiments_action.triggered.connect(lambda: tabs.setCurrentWidget(browser))
+    compare_action = QAction("&Compare selected trials", window)
+    compare_action.setShortcut("Ctrl+Shift+C")
+    compare_action.setStatusTip("Overlay the plots and knobs of the trials selected in the "
+                                "Tuning or Experiments tab")
+    compare_action.triggered.connect(
+        lambda: browser.compare_button.click() if tabs.currentWidget() is browser
+        else panel.compare_selected())
     interpreter_action = QAction("Python &interpreter…", window)
     interpreter_action.triggered.connect(lambda: _open_interpreter_dialog(window))
     menu.addActions([start_action, stop_action])
     menu.addSeparator()
-    menu.addActions([experiments_action, interpreter_action])
+    menu.addActions([experiments_action, compare_action, interpreter_action])
     window.tuning_actions = {"start": start_action, "stop": stop_action,
-                             "experiments": experiments_action, "interpreter": interpreter_action}
+                             "experiments": experiments_action, "compare": compare_action,
+                             "interpreter": interpreter_action}
     panel.sig_tuning_started.connect(started)
     panel.sig_tuning_finished.connect(finished)
     window.installEventFilter(_CloseGuard(window, panel))
     return panel
+
+
+def _open_comparison(window: Any, trial_ids: list[int]) -> None:
+    from ..compare_window import open_comparison
+
+    experiments = window.session.experiments
+    if experiments is None or len(set(trial_ids)) < 2:
+        window.statusBar().showMessage("Choose at least two stored runs to compare", 5000)
+        return
+    window.compare_window = open_comparison(experiments, trial_ids, window)
 
 
 def _open_interpreter_dialog(window: Any) -> None:

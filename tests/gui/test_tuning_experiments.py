@@ -42,8 +42,9 @@ def test_browser_lists_renames_notes_and_deletes_with_parameters(qtbot, stored_s
     assert browser.select(experiment_id)
     row = browser.table.selectionModel().selectedRows()[0].row()
     texts = [browser.table.item(row, c).text() for c in range(browser.table.columnCount())]
-    assert texts[3] == "model.py" and texts[4] == "Model" and texts[7] == "12"
-    assert texts[8] == f"{store.get_experiment(experiment_id).best_score:.4f}"
+    assert texts[4] == "model.py" and texts[5] == "Model" and texts[8] == "12"
+    assert texts[3] == "11 completed, 1 errored"
+    assert texts[9] == f"{store.get_experiment(experiment_id).best_score:.4f}"
     with qtbot.waitSignal(browser.sig_open_experiment) as opened:
         browser.open_button.click()
     assert opened.args == [experiment_id]
@@ -51,7 +52,7 @@ def test_browser_lists_renames_notes_and_deletes_with_parameters(qtbot, stored_s
     browser.rename(experiment_id, "digits, wide search")
     browser.set_note(experiment_id, "lr matters most")
     assert store.get_experiment(experiment_id).name == "digits, wide search"
-    assert browser.table.item(row, 9).text() == "lr matters most"
+    assert browser.table.item(row, 10).text() == "lr matters most"
 
     browser.busy_experiment = other.id
     with pytest.raises(ValueError, match="being tuned"):

@@ -1,0 +1,275 @@
+"""Compare runs, as MLflow's Compare page and TensorBoard's run overlay do: two or more trials
+from any experiments side by side, their knobs in one table with the differences marked and
+their plots overlaid, one colour per run.
+
+The trials are read on a worker thread (:mod:`rafiki_gui.run_comparison`); the window only
+draws. It is a top-level window of its own, so the main window stays usable beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .run_comparison import MIN_RUNS, ComparedRun, RunComparison, read_comparison
+from .style import plot_colors
+from .thread_worker import ThreadWorker
+from .tuning.trials_model import format_knob, format_score
+
+if TYPE_CHECKING:
+    from rafiki.experiments import Experiments
+
+RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+              "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
+"""One colour per run (tab10 and two more: :data:`run_comparison.MAX_RUNS` runs)."""
+METRIC_STYLES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,
+                 Qt.PenStyle.DashDotLine]
+"""Several metrics in one plot (train and validation loss) keep their run's colour and get a
+line style each."""
+DIFFERENT_BACKGROUND = "#fff3c4"
+PLOT_HEIGHT = 260
+PLOT_MIN_WIDTH = 420
+SUMMARY_ROWS = ("score", "status", "duration (s)", "experiment")
+_open_windows: set[CompareWindow] = set()  # Python owns top-level windows: keep them alive
+
+
+class ComparisonReader(ThreadWorker):
+    """Reads the trials of a comparison on its own thread."""
+
+    sig_read = Signal(object)
+    """The comparison, read: (RunComparison)."""
+    error_stage = "reading the runs"
+
+    def __init__(self, experiments: Experiments, trial_ids: Sequence[int]):
+        super().__init__("rafiki-compare-reader")
+        self.experiments = experiments
+        self.trial_ids = list(trial_ids)
+
+    def _drive(self) -> None:
+        self.sig_read.emit(read_comparison(self.experiments, self.trial_ids))
+
+    def _flush(self) -> None:
+        """Nothing is buffered: the comparison goes out whole."""
+
+
+def _color_of(index: int) -> str:
+    return RUN_COLORS[index % len(RUN_COLORS)]
+
+
+class CompareWindow(QWidget):
+    """The knob table over a grid of overlaid plots."""
+
+    sig_ready = Signal()
+    """The runs were read and drawn (or reading failed and the message shows)."""
+
+    def __init__(self, experiments: Experiments, trial_ids: Sequence[int],
+                 parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle(f"Compare {len(trial_ids)} runs — Rafiki Workbench")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.comparison: RunComparison | None = None
+        self.plot_widgets: dict[str, Any] = {}
+        layout = QVBoxLayout(self)
+        self.status = QLabel(f"Reading {len(trial_ids)} runs…")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status)
+        options = QHBoxLayout()
+        self.only_differences = QCheckBox("Only knobs that differ")
+        self.only_differences.setToolTip("Hide the knobs every run has with the same value")
+        options.addWidget(self.only_differences)
+        options.addStretch(1)
+        layout.addLayout(options)
+
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.plots_area = QScrollArea()
+        self.plots_area.setWidgetResizable(True)
+        self.plots_host = QWidget()
+        self.plots_grid = QGridLayout(self.plots_host)
+        self.plots_area.setWidget(self.plots_host)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.plots_area)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        layout.addWidget(splitter, 1)
+        self.only_differences.toggled.connect(self._show_knob_rows)
+        self.resize(1200, 820)
+
+        if len(set(trial_ids)) < MIN_RUNS:
+            self._show_error(f"Choose at least {MIN_RUNS} runs to compare.")
+            return
+        self.reader = ComparisonReader(experiments, trial_ids)
+        self.reader.sig_read.connect(self.show_comparison)
+        self.reader.sig_errored.connect(lambda error: self._show_error(
+            f"The runs could not be read: {error['type']}: {error['message']}"))
+        self.reader.start()
+
+    def _show_error(self, message: str) -> None:
+        self.status.setText(message)
+        self.sig_ready.emit()
+
+    # -- drawing -----------------------------------------------------------------------
+
+    def show_comparison(self, comparison: RunComparison) -> None:
+        self.comparison = comparison
+        runs = comparison.runs
+        best = comparison.best_run
+        names = ", ".join(f"<span style='color:{_color_of(i)}'><b>{run.label}</b></span> "
+                          f"{run.description}" for i, run in enumerate(runs))
+        text = f"{len(runs)} runs: {names}."
+        if best is not None:
+            text += f" Best: {best.label} (score {format_score(best.trial.score)})."
+        if comparison.left_out:
+            text += (f" {len(comparison.left_out)} more were left out: at most "
+                     f"{len(runs)} runs can be overlaid.")
+        self.status.setText(text)
+        self._fill_table(comparison)
+        self._draw_plots(comparison)
+        self.sig_ready.emit()
+
+    def _fill_table(self, comparison: RunComparison) -> None:
+        runs = comparison.runs
+        rows = list(SUMMARY_ROWS) + comparison.knob_names
+        self.table.setRowCount(len(rows))
+        self.table.setColumnCount(len(runs))
+        self.table.setVerticalHeaderLabels(rows)
+        best = comparison.best_run
+        for column, run in enumerate(runs):
+            header = QTableWidgetItem(run.label)
+            header.setForeground(QBrush(QColor(_color_of(column))))
+            header.setToolTip(run.description)
+            self.table.setHorizontalHeaderItem(column, header)
+            duration = run.trial.duration
+            summary = (format_score(run.trial.score), run.trial.status,
+                       "" if duration is None else f"{duration:.1f}", run.experiment.name)
+            for row, text in enumerate(summary):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+            if run is best:
+                score_item = self.table.item(0, column)
+                font = QFont(score_item.font())
+                font.setBold(True)
+                score_item.setFont(font)
+                score_item.setText(f"★ {score_item.text()}")
+            for offset, name in enumerate(comparison.knob_names):
+                self.table.setItem(len(SUMMARY_ROWS) + offset, column,
+                                   self._knob_item(comparison, run, name))
+        for offset, name in enumerate(comparison.knob_names):
+            header = QTableWidgetItem(name)
+            if name in comparison.differing_knobs:
+                font = QFont(header.font())
+                font.setBold(True)
+                header.setFont(font)
+                header.setToolTip("Differs between the runs")
+            self.table.setVerticalHeaderItem(len(SUMMARY_ROWS) + offset, header)
+        self._show_knob_rows()
+
+    @staticmethod
+    def _knob_item(comparison: RunComparison, run: ComparedRun, name: str) -> QTableWidgetItem:
+        if comparison.has_knob(run, name):
+            text = format_knob(comparison.knob_value(run, name), run.knob_config.get(name))
+        else:
+            text = "—"
+        item = QTableWidgetItem(text)
+        if not comparison.has_knob(run, name):
+            item.setToolTip("This run's model has no such knob")
+        if name in comparison.differing_knobs:
+            item.setBackground(QBrush(QColor(DIFFERENT_BACKGROUND)))
+            item.setForeground(QBrush(QColor("#000000")))  # readable on the tint in dark mode
+        return item
+
+    def _show_knob_rows(self) -> None:
+        if self.comparison is None:
+            return
+        only = self.only_differences.isChecked()
+        for offset, name in enumerate(self.comparison.knob_names):
+            hidden = only and name not in self.comparison.differing_knobs
+            self.table.setRowHidden(len(SUMMARY_ROWS) + offset, hidden)
+
+    def _draw_plots(self, comparison: RunComparison) -> None:
+        import pyqtgraph as pg
+
+        background, foreground = plot_colors()
+        for title in comparison.plot_titles:
+            widget = pg.PlotWidget(background=background, title=title)
+            widget.setMinimumSize(PLOT_MIN_WIDTH, PLOT_HEIGHT)
+            item = widget.getPlotItem()
+            for side in ("left", "bottom"):
+                item.getAxis(side).setPen(foreground)
+                item.getAxis(side).setTextPen(foreground)
+            item.showGrid(x=True, y=True, alpha=0.2)
+            item.setDownsampling(auto=True, mode="peak")
+            item.setClipToView(True)
+            widget.addLegend(offset=(-10, 10))
+            x_label = None
+            for index, run in enumerate(comparison.runs):
+                plot = run.plots.get(title)
+                if plot is None:
+                    continue
+                x_label = x_label or plot.x_label
+                for metric_index, metric in enumerate(plot.metrics):
+                    series = plot.series[metric]
+                    name = run.label if len(plot.metrics) == 1 else f"{run.label} · {metric}"
+                    pen = pg.mkPen(_color_of(index), width=1.5,
+                                   style=METRIC_STYLES[metric_index % len(METRIC_STYLES)])
+                    widget.plot(series.x, series.y, pen=pen, name=name)
+            item.setLabel("bottom", x_label or "")
+            self.plot_widgets[title] = widget
+        if not comparison.plot_titles:
+            self.plots_grid.addWidget(QLabel("None of these runs defined a plot."), 0, 0)
+        self._lay_out_plots()
+
+    def plot_columns(self) -> int:
+        """1 to 3 plots a row, as many as fit the window's width."""
+        return max(1, min(3, self.plots_area.viewport().width() // (PLOT_MIN_WIDTH + 20)))
+
+    def _lay_out_plots(self) -> None:
+        columns = self.plot_columns()
+        for index, widget in enumerate(self.plot_widgets.values()):
+            self.plots_grid.addWidget(widget, index // columns, index % columns)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.plot_widgets:
+            self._lay_out_plots()
+
+    def curves(self, title: str) -> list[tuple[str, Any, Any]]:
+        """(legend name, x, y) of every curve in the plot, as drawn."""
+        widget = self.plot_widgets[title]
+        return [(curve.name(), curve.xData, curve.yData)
+                for curve in widget.getPlotItem().listDataItems()]
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        _open_windows.discard(self)
+        super().closeEvent(event)
+
+
+def open_comparison(experiments: Experiments, trial_ids: Sequence[int],
+                    parent: QWidget | None = None) -> CompareWindow:
+    """Show a compare window for the trials (kept alive until it is closed)."""
+    window = CompareWindow(experiments, trial_ids, parent)
+    _open_windows.add(window)
+    window.show()
+    window.raise_()
+    return window
