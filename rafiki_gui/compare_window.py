@@ -44,8 +44,10 @@ METRIC_STYLES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLin
 """Several metrics in one plot (train and validation loss) keep their run's colour and get a
 line style each."""
 DIFFERENT_BACKGROUND = "#fff3c4"
-PLOT_HEIGHT = 260
+PLOT_HEIGHT = 320
 PLOT_MIN_WIDTH = 420
+TABLE_MAX_SHARE = 0.4
+LEGEND_COLUMNS = 3
 SUMMARY_ROWS = ("score", "status", "duration (s)", "experiment")
 _open_windows: set[CompareWindow] = set()  # Python owns top-level windows: keep them alive
 
@@ -85,7 +87,8 @@ class CompareWindow(QWidget):
         self.setWindowTitle(f"Compare {len(trial_ids)} runs — Rafiki Workbench")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.comparison: RunComparison | None = None
-        self.plot_widgets: dict[str, Any] = {}
+        self.plot_widgets: dict[str, Any] = {}  # title -> GraphicsLayoutWidget (plot, legend)
+        self.plot_items: dict[str, Any] = {}  # title -> its PlotItem
         layout = QVBoxLayout(self)
         self.status = QLabel(f"Reading {len(trial_ids)} runs…")
         self.status.setWordWrap(True)
@@ -108,12 +111,12 @@ class CompareWindow(QWidget):
         self.plots_host = QWidget()
         self.plots_grid = QGridLayout(self.plots_host)
         self.plots_area.setWidget(self.plots_host)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.plots_area)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 3)
-        layout.addWidget(splitter, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.plots_area)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        layout.addWidget(self.splitter, 1)
         self.only_differences.toggled.connect(self._show_knob_rows)
         self.resize(1200, 820)
 
@@ -185,6 +188,17 @@ class CompareWindow(QWidget):
             self.table.setVerticalHeaderItem(len(SUMMARY_ROWS) + offset, header)
         self._show_knob_rows()
 
+    def _fit_table(self) -> None:
+        """The table as tall as its rows (at most :data:`TABLE_MAX_SHARE` of the window):
+        the plots get the rest."""
+        table = self.table
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()) if not table.isRowHidden(r))
+        wanted = (rows + table.horizontalHeader().height() + 2 * table.frameWidth()
+                  + table.horizontalScrollBar().sizeHint().height())
+        total = max(1, self.splitter.height())
+        height = min(wanted, int(total * TABLE_MAX_SHARE))
+        self.splitter.setSizes([height, max(1, total - height)])
+
     @staticmethod
     def _knob_item(comparison: RunComparison, run: ComparedRun, name: str) -> QTableWidgetItem:
         if comparison.has_knob(run, name):
@@ -206,22 +220,25 @@ class CompareWindow(QWidget):
         for offset, name in enumerate(self.comparison.knob_names):
             hidden = only and name not in self.comparison.differing_knobs
             self.table.setRowHidden(len(SUMMARY_ROWS) + offset, hidden)
+        self._fit_table()
 
     def _draw_plots(self, comparison: RunComparison) -> None:
         import pyqtgraph as pg
 
         background, foreground = plot_colors()
         for title in comparison.plot_titles:
-            widget = pg.PlotWidget(background=background, title=title)
+            widget = pg.GraphicsLayoutWidget()
+            widget.setBackground(background)
             widget.setMinimumSize(PLOT_MIN_WIDTH, PLOT_HEIGHT)
-            item = widget.getPlotItem()
+            item = widget.addPlot(row=0, col=0, title=title)
             for side in ("left", "bottom"):
                 item.getAxis(side).setPen(foreground)
                 item.getAxis(side).setTextPen(foreground)
             item.showGrid(x=True, y=True, alpha=0.2)
             item.setDownsampling(auto=True, mode="peak")
-            item.setClipToView(True)
-            widget.addLegend(offset=(-10, 10))
+            # the legend below the axes, never over the curves
+            legend = pg.LegendItem(colCount=LEGEND_COLUMNS, labelTextColor=foreground)
+            widget.addItem(legend, row=1, col=0)
             x_label = None
             for index, run in enumerate(comparison.runs):
                 plot = run.plots.get(title)
@@ -233,9 +250,10 @@ class CompareWindow(QWidget):
                     name = run.label if len(plot.metrics) == 1 else f"{run.label} · {metric}"
                     pen = pg.mkPen(_color_of(index), width=1.5,
                                    style=METRIC_STYLES[metric_index % len(METRIC_STYLES)])
-                    widget.plot(series.x, series.y, pen=pen, name=name)
+                    legend.addItem(item.plot(series.x, series.y, pen=pen, name=name), name)
             item.setLabel("bottom", x_label or "")
             self.plot_widgets[title] = widget
+            self.plot_items[title] = item
         if not comparison.plot_titles:
             self.plots_grid.addWidget(QLabel("None of these runs defined a plot."), 0, 0)
         self._lay_out_plots()
@@ -253,12 +271,13 @@ class CompareWindow(QWidget):
         super().resizeEvent(event)
         if self.plot_widgets:
             self._lay_out_plots()
+        if self.comparison is not None:
+            self._fit_table()
 
     def curves(self, title: str) -> list[tuple[str, Any, Any]]:
         """(legend name, x, y) of every curve in the plot, as drawn."""
-        widget = self.plot_widgets[title]
         return [(curve.name(), curve.xData, curve.yData)
-                for curve in widget.getPlotItem().listDataItems()]
+                for curve in self.plot_items[title].listDataItems()]
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         _open_windows.discard(self)

@@ -157,7 +157,7 @@ class RunPlotData:
     def _route(self, plot: PlotSeries, moment: float, values: dict[str, Any],
                pending: _Pending) -> None:
         if plot.x_axis is None:
-            x = moment - (self.start_time or moment)
+            x = moment - (moment if self.start_time is None else self.start_time)
         else:
             x = values.get(plot.x_axis)
             if x is None:

@@ -113,9 +113,10 @@ def test_three_trials_selected_in_the_tuning_table_open_one_overlaid_view(qtbot,
     assert [name for name, _x, _y in curves] == [f"E{experiment_id} #{n}" for n in numbers]
     for (_name, x, y), trial_id in zip(curves, chosen, strict=True):
         stored_loss = [row for row in store.trial_metrics(trial_id)["loss"]]
-        assert np.allclose(y, stored_loss) and len(x) == 30
+        assert np.allclose(y, stored_loss)
+        assert x.tolist() == [float(step) for step in range(30)]  # seconds from the first
     pens = [curve.opts["pen"].color().name() for curve in
-            view.plot_widgets["loss"].getPlotItem().listDataItems()]
+            view.plot_items["loss"].listDataItems()]
     assert pens == [QColor(color).name() for color in RUN_COLORS[:3]]
     header = [view.table.horizontalHeaderItem(c).text() for c in range(3)]
     assert header == [name for name, _x, _y in curves]
