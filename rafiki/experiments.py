@@ -163,6 +163,7 @@ class PastKnobs:
     score: float | None
     experiment_id: int
     trial_number: int
+    trial_id: int
 
 
 class Experiments:
@@ -329,7 +330,7 @@ class Experiments:
                 tail = f", score {trial.score:.4g}" if trial.score is not None else ""
                 found.append(PastKnobs(
                     f"{experiment.name} #{trial.number} ({trial.status}{tail})",
-                    dict(trial.knobs), trial.score, experiment.id, trial.number))
+                    dict(trial.knobs), trial.score, experiment.id, trial.number, trial.id))
                 if len(found) >= limit:
                     return found
         return found

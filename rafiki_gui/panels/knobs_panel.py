@@ -31,6 +31,8 @@ _log = logging.getLogger(__name__)
 
 PROBLEM_STYLE = "color: #d32f2f;"
 MAX_PAST_RUNS = 15
+MAX_COMPARED_PAST_RUNS = 5
+"""The newest stored runs the past-runs menu offers to compare (more overlays turn to noise)."""
 
 
 class KnobsPanel(QWidget):
@@ -44,6 +46,7 @@ class KnobsPanel(QWidget):
         self._advisor = None
         self._advisor_config_key: str | None = None
         self._past_runs: list[tuple[str, dict[str, Any]]] = []
+        self._stored_trial_ids: list[int] = []  # of the stored runs the menu last listed
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -218,10 +221,12 @@ class KnobsPanel(QWidget):
         except Exception as exc:
             _log.warning("past trials could not be read from the store: %s", exc)
             return []
+        self._stored_trial_ids = [entry.trial_id for entry in past]
         return [(entry.label, entry.knobs) for entry in past]
 
     def _fill_past_menu(self) -> None:
         self.past_menu.clear()
+        self._stored_trial_ids = []
         runs = self.past_runs()
         if not runs:
             action = self.past_menu.addAction("No past runs of this model yet")
@@ -229,6 +234,13 @@ class KnobsPanel(QWidget):
         for label, knobs in runs:
             action = self.past_menu.addAction(label)
             action.triggered.connect(lambda _c=False, k=knobs: self.session.set_knobs(k))
+        if len(self._stored_trial_ids) >= 2:
+            self.past_menu.addSeparator()
+            ids = self._stored_trial_ids[:MAX_COMPARED_PAST_RUNS]
+            self.compare_past_action = self.past_menu.addAction(
+                f"Compare the last {len(ids)} stored runs…")
+            self.compare_past_action.triggered.connect(
+                lambda _c=False: self.session.compare_runs(ids))
 
     def sizeHint(self):  # noqa: N802 (Qt override)
         hint = super().sizeHint()

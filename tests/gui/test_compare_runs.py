@@ -193,3 +193,22 @@ def test_browser_deletes_several_experiments_after_one_confirmation(qtbot, store
     assert asked[0].startswith("Delete 2 experiments:") and "6 trials" in asked[0]
     assert browser.table.rowCount() == 0
     assert store.list_experiments() == []
+
+
+def test_past_runs_menu_compares_the_newest_stored_runs(qtbot, stored):
+    from rafiki_gui.panels.knobs_panel import MAX_COMPARED_PAST_RUNS, KnobsPanel
+
+    store, experiment_id = stored
+    experiment = store.get_experiment(experiment_id)
+    session = Session(experiments=Experiments(store))
+    session.model_path = experiment.model_file_path
+    session.knob_config = deserialize_knob_config(experiment.knob_config)
+    panel = KnobsPanel(session)
+    qtbot.addWidget(panel)
+    panel._fill_past_menu()  # what opening the menu does
+    labels = [action.text() for action in panel.past_menu.actions()]
+    assert labels[-1] == f"Compare the last {MAX_COMPARED_PAST_RUNS} stored runs…"
+    with qtbot.waitSignal(session.sig_compare_requested) as requested:
+        panel.past_menu.actions()[-1].trigger()
+    newest_first = [trial.id for trial in reversed(store.trials(experiment_id))]
+    assert requested.args == [newest_first[:MAX_COMPARED_PAST_RUNS]]
