@@ -2,13 +2,16 @@
 
 Rows are the store's :class:`rafiki.experiments.Trial` records; a finished or updated trial replaces
 its row in place (``upsert``), so the view keeps its selection and sort while trials arrive.
-Every cell also has a sort key (``SORT_ROLE``): numbers sort as numbers and missing values
-last, which lets a plain ``QSortFilterProxyModel`` sort 500 rows in C++ without a Python
-``lessThan``.
+
+The model sorts itself (the proxy only filters): a proxy's C++ sort still asks Python's
+``data()`` for both cells of every comparison, 130,000 calls and 190 ms for 5,000 trials.
+Here each row gets one key, Python sorts the list once, and a live trial is put in its place
+with a bisect. Numbers sort as numbers, text as text, missing values last in either order.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -33,6 +36,24 @@ BEST_BACKGROUND = "#c8e6c9"
 STATUS_COLORS = {"errored": "#c62828", "interrupted": "#ef6c00", "stopped": "#757575",
                  "running": "#1565c0"}
 _MISSING_SORT = float("inf")  # missing values sort after every number, ascending
+
+
+class _Descending:
+    """Wraps a sort key so that ascending order of wrappers is descending order of keys
+    (text cannot be negated)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any):
+        self.key = key
+
+    def __lt__(self, other: _Descending) -> bool:
+        return other.key < self.key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and other.key == self.key
+
+    __hash__ = None  # type: ignore[assignment]  (mutable-looking; never hashed)
 
 
 def is_log_scale(knob: BaseKnob | None) -> bool:
@@ -93,6 +114,9 @@ class TrialsModel(QAbstractTableModel):
         self._best_brush = QBrush(QColor(BEST_BACKGROUND))
         self._best_text = QBrush(QColor("#1b1b1b"))
         self._status_brushes = {k: QBrush(QColor(v)) for k, v in STATUS_COLORS.items()}
+        self.sort_column: int | None = None  # None: rows in the order trials arrived
+        self.sort_order = Qt.SortOrder.AscendingOrder
+        self._ranks: list[tuple] = []  # each row's place in the sort, parallel to trials
 
     # -- filling ---------------------------------------------------------------------------
 
@@ -109,22 +133,95 @@ class TrialsModel(QAbstractTableModel):
                     names.append(name)
         self.knob_names = names
         self.trials = list(trials)
-        self._row_of = {trial.id: row for row, trial in enumerate(self.trials)}
+        self._order_rows()
         self.best_id = best_trial_id(self.trials)
         self.endResetModel()
+
+    # -- sorting ---------------------------------------------------------------------------
+
+    def rank(self, trial: Any) -> tuple:
+        """Where ``trial`` goes in the current sort: tuples compare in display order (ties
+        and missing values by trial number)."""
+        if self.sort_column is None:
+            return (0, 0, trial.number)
+        value = self.raw_value(trial, self.sort_column)
+        key = _sort_key(value)
+        if key == _MISSING_SORT or value is None:
+            return (1, 0, trial.number)
+        typed = (isinstance(key, str), key)  # numbers before text
+        if self.sort_order == Qt.SortOrder.DescendingOrder:
+            typed = _Descending(typed)
+        return (0, typed, trial.number)
+
+    def _order_rows(self) -> None:
+        if self.sort_column is None:
+            self._ranks = [(0, 0, index) for index in range(len(self.trials))]
+        else:
+            ranked = sorted(((self.rank(trial), trial) for trial in self.trials),
+                            key=lambda pair: pair[0])
+            self._ranks = [rank for rank, _trial in ranked]
+            self.trials = [trial for _rank, trial in ranked]
+        self._row_of = {trial.id: row for row, trial in enumerate(self.trials)}
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: N802
+        """Sort the rows by ``column`` (-1: the order trials arrived); views keep their
+        selection (persistent indexes follow their trials)."""
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        followed = [(self.trials[index.row()].id, index.column()) for index in persistent]
+        self.sort_column = None if column < 0 else column
+        self.sort_order = order
+        if self.sort_column is None:
+            self.trials.sort(key=lambda trial: trial.number)
+        self._order_rows()
+        self.changePersistentIndexList(
+            persistent, [self.index(self._row_of[trial_id], column_)
+                         for trial_id, column_ in followed])
+        self.layoutChanged.emit()
+
+    def _insert_row(self, trial: Any) -> None:
+        rank = self.rank(trial) if self.sort_column is not None else (0, 0, len(self.trials))
+        row = bisect.bisect_right(self._ranks, rank)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.trials.insert(row, trial)
+        self._ranks.insert(row, rank)
+        self._reindex(row)
+        self.endInsertRows()
+
+    def _reindex(self, start: int) -> None:
+        for row in range(start, len(self.trials)):
+            self._row_of[self.trials[row].id] = row
+
+    def _replace_row(self, row: int, trial: Any) -> None:
+        """Replace a row's trial; it moves when its sort key changed."""
+        self.trials[row] = trial
+        if self.sort_column is None:
+            self._row_changed(row)
+            return
+        rank = self.rank(trial)
+        del self._ranks[row]
+        target = bisect.bisect_right(self._ranks, rank)  # its row once the others close up
+        if target == row:
+            self._ranks.insert(row, rank)
+            self._row_changed(row)
+            return
+        # Qt's destination is the row before which it lands, counted before the move
+        destination = target if target < row else target + 1
+        self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
+        moved = self.trials.pop(row)
+        self.trials.insert(target, moved)
+        self._ranks.insert(target, rank)
+        self._reindex(min(row, target))
+        self.endMoveRows()
+        self._row_changed(target)
 
     def upsert(self, trial: Any) -> None:
         """Add a new trial or replace the row of a known one; the best mark follows."""
         row = self._row_of.get(trial.id)
         if row is None:
-            row = len(self.trials)
-            self.beginInsertRows(QModelIndex(), row, row)
-            self.trials.append(trial)
-            self._row_of[trial.id] = row
-            self.endInsertRows()
+            self._insert_row(trial)
         else:
-            self.trials[row] = trial
-            self._row_changed(row)
+            self._replace_row(row, trial)
         best = best_trial_id(self.trials)
         if best != self.best_id:
             previous, self.best_id = self.best_id, best
@@ -221,7 +318,8 @@ class TrialsModel(QAbstractTableModel):
 
 
 class TrialsProxy(QSortFilterProxyModel):
-    """Sorting by each cell's sort key; filtering by text in any column (case-insensitive)."""
+    """Filtering by text in any column (case-insensitive); sorting is the source model's
+    own (:meth:`TrialsModel.sort`), which the proxy passes on and then keeps."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -229,6 +327,13 @@ class TrialsProxy(QSortFilterProxyModel):
         self.setFilterKeyColumn(-1)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(True)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if isinstance(source, TrialsModel):
+            source.sort(column, order)  # the proxy's own order stays the source's
+        else:
+            super().sort(column, order)
 
     def set_filter_text(self, text: str) -> None:
         self.setFilterFixedString(text)
