@@ -142,6 +142,8 @@ class MetricOverlayChart(ChartView):
         self.x_axis_of: dict[str, str] = {}  # metric -> its plot's x axis metric
         self.hidden: set[int] = set()
         self._curves_cache: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._cache_points = cd.OVERLAY_POINTS_PER_CURVE  # points of the cached reduced curves
+        self.loading = False  # the metrics are being read (an experiment just opened)
         self.metric_box = QComboBox()
         self.metric_box.setMinimumContentsLength(14)
         self.controls.addWidget(QLabel("Metric"))
@@ -193,13 +195,36 @@ class MetricOverlayChart(ChartView):
         for key in [k for k in self._curves_cache if k[0] == trial_id]:
             del self._curves_cache[key]
 
+    def seed_curves(self, reduced: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]],
+                    points: int) -> None:
+        """Reduced curves computed off the UI thread (metric -> trial id -> curve)."""
+        self._cache_points = points
+        for metric, curves in reduced.items():
+            for trial_id, curve in curves.items():
+                self._curves_cache[(trial_id, metric)] = curve
+
+    def _reduced_curves(self, trial_ids: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The trials' reduced curves of the current metric, the missing ones built at once."""
+        points = cd.points_per_curve(len(trial_ids))
+        if points != self._cache_points:
+            self._curves_cache = {k: v for k, v in self._curves_cache.items() if k[0] < 0}
+            self._cache_points = points
+        metric = self.metric
+        missing = [i for i in trial_ids if (i, metric) not in self._curves_cache]
+        if missing:
+            axis = self.x_axis_of.get(metric)
+            raw = [cd.metric_curve(self.metrics.get(i, {}), metric, axis) for i in missing]
+            for trial_id, curve in zip(missing, cd.reduce_curves(raw, points), strict=True):
+                self._curves_cache[(trial_id, metric)] = curve
+        return [self._curves_cache[(i, metric)] for i in trial_ids]
+
     def _curve(self, trial_id: int, reduced: bool) -> tuple[np.ndarray, np.ndarray]:
         key = (trial_id, self.metric) if reduced else (-trial_id - 1, self.metric)
         curve = self._curves_cache.get(key)
         if curve is None:
             x, y = cd.metric_curve(self.metrics.get(trial_id, {}), self.metric,
                                    self.x_axis_of.get(self.metric))
-            curve = cd.reduce_curve(x, y) if reduced else (x, y)
+            curve = cd.reduce_curve(x, y, self._cache_points) if reduced else (x, y)
             self._curves_cache[key] = curve
         return curve
 
@@ -237,12 +262,13 @@ class MetricOverlayChart(ChartView):
             self.others.setData([], [])
             self.best_curve.setData([], [])
             self.selected_curve.setData([], [])
-            self.set_message("No trial has logged a metric yet (ModelLogger.log).")
+            self.set_message(f"Reading the metrics of {len(self.trials)} trials…" if self.loading
+                             else "No trial has logged a metric yet (ModelLogger.log).")
             return
         self.set_message("")
         shown = [t.id for t in self.trials if t.id not in self.hidden and t.id in self.metrics]
-        faint = [self._curve(i, True) for i in shown
-                 if i not in (self.best_id, self.selected_id)]
+        faint = self._reduced_curves([i for i in shown
+                                      if i not in (self.best_id, self.selected_id)])
         x, y = cd.joined_curves(faint)
         self.others.setData(x, y, connect="finite")
         for curve, trial_id in ((self.best_curve, self.best_id),

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..session import RunRefused, Session
+from .metrics_reader import ExperimentMetrics, ExperimentMetricsReader
 from .trial_charts import TrialCharts
 from .trial_detail import TrialDetail
 from .trials_model import TrialsModel, TrialsProxy, format_knob
@@ -73,6 +74,8 @@ class TuningPanel(QWidget):
     """Compare the trials selected in the table: ([trial id, ...], two or more)."""
     sig_experiment_opened = Signal(int)
     """The panel now shows this experiment: (experiment id)."""
+    sig_metrics_read = Signal(int)
+    """The opened experiment's metrics were read and the overlay drawn: (experiment id)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,6 +85,7 @@ class TuningPanel(QWidget):
         self.metrics: dict[int, dict[str, list]] = {}
         self.x_axis_of: dict[str, str] = {}
         self.worker: TuningWorker | None = None
+        self.metrics_reader: ExperimentMetricsReader | None = None
         self.last_result: Any = None
         self.last_error: dict | None = None
         self.tuning_trial_ids: set[int] = set()
@@ -402,16 +406,15 @@ class TuningPanel(QWidget):
         experiment = experiments.get(experiment_id)
         self.experiment = experiment
         self.trials = experiments.trials(experiment_id)
-        self.metrics = experiments.experiment_metrics(experiment_id)
+        self.metrics = {}
         config = self._knob_config(experiment)
         self.model.set_trials(self.trials, config)
         self.table.resizeColumnsToContents()
         self.x_axis_of = {}
-        sample = self.model.best_id or next(iter(self.metrics), None)
-        if sample is not None:
-            self.x_axis_of = experiments.plot_axes(sample)
+        self.charts.metric_chart.loading = bool(self.trials)
         self.charts.set_data(self.trials, config, self.model.best_id, self.metrics,
                              self.x_axis_of)
+        self._read_metrics(experiments, experiment_id)
         self.detail.set_experiment(experiments, experiment)
         self._show_summary()
         if restore:
@@ -456,6 +459,42 @@ class TuningPanel(QWidget):
         else:
             self._restore_after_inspection = (experiment.model_class, knobs)
             session.set_model_path(experiment.model_file_path)
+
+    def _read_metrics(self, experiments: Experiments, experiment_id: int) -> None:
+        """The metric columns are read on a worker (seconds for thousands of trials); the
+        overlay fills in when they arrive (sig_metrics_read)."""
+        if not self.trials:
+            return
+        reader = ExperimentMetricsReader(experiments, experiment_id, self.model.best_id)
+        reader.sig_read.connect(self._metrics_read)
+        reader.sig_errored.connect(lambda error: self._metrics_failed(experiment_id, error))
+        self.metrics_reader = reader
+        reader.start()
+
+    def _metrics_read(self, read: ExperimentMetrics) -> None:
+        if self.experiment is None or read.experiment_id != self.experiment.id:
+            return  # another experiment was opened meanwhile
+        # trials that finished while the reader read keep their fresher columns
+        self.metrics = {**read.metrics, **self.metrics}
+        self.x_axis_of = read.x_axis_of
+        chart = self.charts.metric_chart
+        chart.loading = False
+        chart.set_metrics(self.metrics, self.x_axis_of)
+        chart.seed_curves(read.reduced, read.points)
+        self.charts.metrics_changed(self.x_axis_of)
+        self.charts.redraw_now()
+        self.sig_metrics_read.emit(read.experiment_id)
+
+    def _metrics_failed(self, experiment_id: int, error: dict) -> None:
+        self.charts.metric_chart.loading = False
+        self.charts.metric_chart.set_message(
+            f"The metrics of experiment {experiment_id} could not be read: "
+            f"{error['type']}: {error['message']}")
+
+    def wait_for_metrics(self, timeout: float = 30.0) -> bool:
+        """Block until the metrics reader is done (tests, shutdown); True when it is."""
+        reader = self.metrics_reader
+        return True if reader is None else reader.wait(timeout)
 
     def _inspected(self, inspection: Any) -> None:
         """Once the restored model file is inspected: its class, then the best knobs."""
@@ -639,6 +678,7 @@ class TuningPanel(QWidget):
 
     def shutdown(self, timeout: float = 15.0) -> None:
         """Stop a tuning and wait for it (the window is closing)."""
+        self.wait_for_metrics(timeout)
         if self.worker is not None:
             self.worker.stop()
             self.worker.wait(timeout)

@@ -92,7 +92,8 @@ def test_three_trials_selected_in_the_tuning_table_open_one_overlaid_view(qtbot,
     window = MainWindow(session)
     qtbot.addWidget(window)
     panel = window.tuning_panel
-    panel.open_experiment(experiment_id, restore=False)
+    with qtbot.waitSignal(panel.sig_metrics_read):
+        panel.open_experiment(experiment_id, restore=False)
     assert not panel.compare_button.isEnabled()
 
     selection = panel.table.selectionModel()

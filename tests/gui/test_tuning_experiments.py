@@ -75,7 +75,7 @@ def test_opened_experiment_fills_table_charts_and_trial_detail(qtbot, stored_ses
     qtbot.addWidget(panel)
     panel.resize(1200, 800)
     panel.show()
-    with qtbot.waitSignal(panel.sig_experiment_opened):
+    with qtbot.waitSignals([panel.sig_experiment_opened, panel.sig_metrics_read]):
         panel.open_experiment(experiment_id, restore=False)
     assert panel.model.rowCount() == 12
     best = store.best_trial(experiment_id)

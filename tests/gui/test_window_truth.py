@@ -303,7 +303,8 @@ def test_the_tuning_tab_closes_an_experiment_of_another_model(qtbot, tmp_path):
     window = MainWindow(Session(experiments=Experiments(store)))
     qtbot.addWidget(window)
     panel = window.tuning_panel
-    panel.open_experiment(experiment_id, restore=False)
+    with qtbot.waitSignal(panel.sig_metrics_read):
+        panel.open_experiment(experiment_id, restore=False)
     assert panel.model.rowCount() == 3
     with qtbot.waitSignal(window.model_panel.sig_inspection_done, timeout=INSPECT_TIMEOUT_MS):
         window.model_panel.open_model(str(MODELS / "other_model.py"))

@@ -1,0 +1,74 @@
+"""Reads an experiment's logged metrics off the UI thread when the Tuning tab opens it.
+
+5,000 trials of 1,000 points are 15 million stored numbers: seconds of decoding that would
+freeze the window. The table and the score charts show at once; the metric overlay says it is
+reading and fills in when this worker hands over the columns (as numpy arrays, None as NaN)
+and every metric's curves already reduced for drawing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Signal
+
+from ..thread_worker import ThreadWorker
+from . import chart_data as cd
+
+if TYPE_CHECKING:
+    from rafiki.experiments import Experiments
+
+
+class ExperimentMetrics:
+    """What the reader hands over: per-trial metric columns, each metric's plot x axis, and
+    reduced curves per metric (for ``points`` points a curve)."""
+
+    def __init__(self, experiment_id: int, metrics: dict[int, dict[str, np.ndarray]],
+                 x_axis_of: dict[str, str], reduced: dict[str, dict[int, Any]], points: int):
+        self.experiment_id = experiment_id
+        self.metrics = metrics
+        self.x_axis_of = x_axis_of
+        self.reduced = reduced
+        self.points = points
+
+
+def read_experiment_metrics(experiments: Experiments, experiment_id: int,
+                            sample_trial_id: int | None) -> ExperimentMetrics:
+    """Read and prepare the metrics (any thread; the gateway's store is thread-safe)."""
+    stored = experiments.experiment_metrics(experiment_id)
+    metrics = {trial_id: {name: np.asarray(column, dtype=float)
+                          for name, column in columns.items()}
+               for trial_id, columns in stored.items()}
+    sample = sample_trial_id if sample_trial_id in metrics else next(iter(metrics), None)
+    x_axis_of = experiments.plot_axes(sample) if sample is not None else {}
+    points = cd.points_per_curve(len(metrics))
+    reduced: dict[str, dict[int, Any]] = {}
+    trial_ids = list(metrics)
+    for metric in cd.metric_names(metrics, set(x_axis_of.values())):
+        axis = x_axis_of.get(metric)
+        raw = [cd.metric_curve(metrics[i], metric, axis) for i in trial_ids]
+        reduced[metric] = dict(zip(trial_ids, cd.reduce_curves(raw, points), strict=True))
+    return ExperimentMetrics(experiment_id, metrics, x_axis_of, reduced, points)
+
+
+class ExperimentMetricsReader(ThreadWorker):
+    """:func:`read_experiment_metrics` on its own thread."""
+
+    sig_read = Signal(object)
+    """The metrics are ready: (ExperimentMetrics)."""
+    error_stage = "reading the experiment's metrics"
+
+    def __init__(self, experiments: Experiments, experiment_id: int,
+                 sample_trial_id: int | None):
+        super().__init__("rafiki-metrics-reader")
+        self.experiments = experiments
+        self.experiment_id = experiment_id
+        self.sample_trial_id = sample_trial_id
+
+    def _drive(self) -> None:
+        self.sig_read.emit(read_experiment_metrics(self.experiments, self.experiment_id,
+                                                   self.sample_trial_id))
+
+    def _flush(self) -> None:
+        """Nothing is buffered: the metrics go out whole."""
