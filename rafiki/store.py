@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from . import events as ev
 from .paths import data_dir, local_path_of
 from .store_schema import migrate
@@ -654,11 +656,21 @@ class Store:
         return load_parameters_file(path, sha256, trust_unverified)
 
 
+def _decode_columns(text: str) -> dict[str, list]:
+    """A batch's metric columns. orjson reads them 3x faster than json (5,000 trials of 1,000
+    points: the Tuning tab's biggest wait); json.dumps wrote NaN/Infinity as bare words,
+    which only json reads, so such batches fall back to it."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _merge_metric_batches(batches: Iterable[tuple[int, str]]) -> dict[str, list]:
     merged: dict[str, list] = {"time": []}
     total = 0
     for count, text in batches:
-        columns = json.loads(text)
+        columns = _decode_columns(text)
         for name, column in columns.items():
             target = merged.get(name)
             if target is None:

@@ -356,3 +356,29 @@ def test_store_reopened_after_the_holder_is_killed_mid_trial(tmp_path, model_fil
         assert reopened.trial_events(flight.id, ["message"])[0]["msg"] == "epoch 1"
     with Store(path) as again:
         assert again.interrupted_on_open == []
+
+
+def test_metric_columns_read_back_with_nan_and_infinity(tmp_path):
+    """Batches json wrote with bare NaN/Infinity (which orjson refuses) still read back."""
+    import math
+
+    from rafiki.store import Store
+
+    store = Store(tmp_path / "store.sqlite3")
+    (tmp_path / "m.py").write_text("class M: pass\n")
+    experiment = store.create_experiment(
+        model_file_path=str(tmp_path / "m.py"), model_class="M", task="IMAGE_CLASSIFICATION",
+        train_dataset_uri="a.zip", test_dataset_uri="b.zip")
+    trial = store.start_trial(experiment.id, {})
+    store.record_events(trial.id, [
+        {"kind": "metrics", "time": 1.0, "values": {"loss": 0.5}},
+        {"kind": "metrics", "time": 2.0, "values": {"loss": float("nan")}},
+        {"kind": "metrics", "time": 3.0, "values": {"loss": float("inf"), "acc": 0.25}},
+    ])
+    columns = store.trial_metrics(trial.id)
+    assert columns["time"] == [1.0, 2.0, 3.0]
+    assert columns["loss"][0] == 0.5 and math.isnan(columns["loss"][1])
+    assert columns["loss"][2] == math.inf and columns["acc"] == [None, None, 0.25]
+    both = store.experiment_metrics(experiment.id)[trial.id]
+    assert both["acc"] == columns["acc"] and math.isnan(both["loss"][1])
+    store.close()
