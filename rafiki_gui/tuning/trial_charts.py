@@ -144,6 +144,7 @@ class MetricOverlayChart(ChartView):
         self._curves_cache: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._cache_points = cd.OVERLAY_POINTS_PER_CURVE  # points of the cached reduced curves
         self.loading = False  # the metrics are being read (an experiment just opened)
+        self._listed_ids: list[int] = []  # trial ids in the list's rows, in order
         self.metric_box = QComboBox()
         self.metric_box.setMinimumContentsLength(14)
         self.controls.addWidget(QLabel("Metric"))
@@ -176,10 +177,12 @@ class MetricOverlayChart(ChartView):
                     x_axis_of: dict[str, str] | None = None) -> None:
         """Every trial's metric columns, and which metric is each one's x axis (from the
         model's plot definitions)."""
+        if metrics is not self.metrics or (x_axis_of is not None
+                                           and dict(x_axis_of) != self.x_axis_of):
+            self._curves_cache.clear()  # new columns or axes; a live trial forgets its own
         self.metrics = metrics
         if x_axis_of is not None:
             self.x_axis_of = dict(x_axis_of)
-        self._curves_cache.clear()
         names = cd.metric_names(metrics, set(self.x_axis_of.values()))
         current = self.metric
         if names != [self.metric_box.itemText(i) for i in range(self.metric_box.count())]:
@@ -229,21 +232,29 @@ class MetricOverlayChart(ChartView):
         return curve
 
     def _fill_list(self) -> None:
+        """One tickable row per trial; live trials are appended and changed texts updated
+        in place (rebuilding 5,000 items for every finished trial took 100 ms)."""
         wanted = [(t.id, f"#{t.number}  {'' if t.score is None else f'{t.score:.4f}'}")
                   for t in self.trials]
-        present = [(self.trial_list.item(i).data(Qt.ItemDataRole.UserRole),
-                    self.trial_list.item(i).text()) for i in range(self.trial_list.count())]
-        if wanted == present:
-            return
+        present = self.trial_list.count()
+        same_prefix = (len(self._listed_ids) == present <= len(wanted)
+                       and self._listed_ids == [trial_id for trial_id, _ in wanted[:present]])
         self.trial_list.blockSignals(True)
-        self.trial_list.clear()
-        for trial_id, text in wanted:
+        if not same_prefix:
+            self.trial_list.clear()
+            present = 0
+        for row in range(present):
+            item = self.trial_list.item(row)
+            if item.text() != wanted[row][1]:
+                item.setText(wanted[row][1])
+        for trial_id, text in wanted[present:]:
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, trial_id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked if trial_id in self.hidden
                                else Qt.CheckState.Checked)
             self.trial_list.addItem(item)
+        self._listed_ids = [trial_id for trial_id, _text in wanted]
         self.trial_list.blockSignals(False)
 
     def _toggled(self, item: QListWidgetItem) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from rafiki.model.knob import BaseKnob, FixedKnob
-from rafiki.trial_ranking import best_of
+from rafiki.trial_ranking import best_first_key, best_of, is_ranked
 
 from ..knob_editors import format_float
 
@@ -222,12 +222,23 @@ class TrialsModel(QAbstractTableModel):
             self._insert_row(trial)
         else:
             self._replace_row(row, trial)
-        best = best_trial_id(self.trials)
+        best = self._best_after(trial)
         if best != self.best_id:
             previous, self.best_id = self.best_id, best
             for trial_id in (previous, best):
                 if trial_id is not None and trial_id in self._row_of:
                     self._row_changed(self._row_of[trial_id])
+
+    def _best_after(self, trial: Any) -> int | None:
+        """The best trial once ``trial`` changed: only a challenger is compared with the
+        best (a scan of 5,000 trials per live update cost the UI 0.2 s a second at 20
+        trials a second); the whole list is ranked again only when the best itself changed."""
+        if trial.id == self.best_id or self.best_id not in self._row_of:
+            return best_trial_id(self.trials)
+        if not is_ranked(trial):
+            return self.best_id
+        best = self.trials[self._row_of[self.best_id]]
+        return trial.id if best_first_key(trial) < best_first_key(best) else self.best_id
 
     def _row_changed(self, row: int) -> None:
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))

@@ -40,6 +40,10 @@ class TuningWorker(ThreadWorker):
     """A trial was started: (rafiki.experiments.Trial, status running)."""
     sig_trial_events = Signal(int, list)
     """Events of a running trial: (trial id, event dicts in order)."""
+    sig_trial_metrics = Signal(int, object)
+    """A finished trial's metric columns, read here so the UI thread never waits on the
+    store while trials write to it: (trial id, {metric: values}); just before its
+    sig_trial_finished."""
     sig_trial_finished = Signal(object)
     """A trial ended: (rafiki.experiments.Trial as stored, with status, score, error)."""
     sig_returned = Signal(object)
@@ -97,6 +101,8 @@ class TuningWorker(ThreadWorker):
             if event.kind == "trial_started":
                 self.sig_trial_started.emit(event.trial)
             elif event.kind == "trial_finished":
+                self.sig_trial_metrics.emit(event.trial.id,
+                                            self._experiments.trial_metrics(event.trial.id))
                 self.sig_trial_finished.emit(event.trial)
         for trial_id, events in merged:
             self.sig_trial_events.emit(trial_id, events)
