@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
         session.sig_run_refused.connect(lambda _reason: self.state_label.setText("Not run"))
         session.sig_run_archived.connect(self._run_archived)
         session.sig_model_changed.connect(self._show_title)
+        session.sig_run_requested.connect(self.run)
 
     def _ask_model(self) -> None:
         self.ensure_panels()

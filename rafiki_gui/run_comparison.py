@@ -16,8 +16,7 @@ from rafiki.trial_ranking import best_of
 from .plot_data import PlotSeries, RunPlotData
 
 if TYPE_CHECKING:
-    from rafiki.experiments import Experiments
-    from rafiki.store import Experiment, Trial
+    from rafiki.experiments import Experiment, Experiments, Trial
 
 MIN_RUNS = 2
 MAX_RUNS = 12

@@ -87,6 +87,12 @@ class Session(QObject):
     sig_run_archived = Signal(str)
     """(reason) the last run's results no longer belong to the open model (another file or
     class): result views clear them; last_run.archived says why."""
+    sig_model_file_changed = Signal(str)
+    """The open model file's contents changed on disk: (path). The model panel inspects it
+    again and offers to run it again."""
+    sig_run_requested = Signal()
+    """A panel asks for a run (as the Run action would); the window starts it or says why
+    it cannot."""
     sig_compare_requested = Signal(list)
     """Show these stored runs side by side: ([trial id, ...]); the window opens the view."""
 
@@ -125,12 +131,20 @@ class Session(QObject):
         self._experiments_failed = False
         self._worker: RunWorker | None = None
         self._run_pending = False
+        from .model_file_watch import ModelFileWatch
+
+        self._model_file_watch = ModelFileWatch(self)
+        self._model_file_watch.sig_changed.connect(self.sig_model_file_changed)
         self._task_from_model: str | None = None
         self._names_file: NamesFile | None = None
         self._datasets = DatasetReader(self)
         self._datasets.sig_read.connect(self._dataset_read)
 
     # -- the experiments ----------------------------------------------------------------
+
+    def request_run(self) -> None:
+        """Ask the window for a run, as its Run action does (sig_run_requested)."""
+        self.sig_run_requested.emit()
 
     def compare_runs(self, trial_ids: list[int]) -> None:
         """Ask for a comparison of these stored trials (any experiments); panels call this,
@@ -165,6 +179,7 @@ class Session(QObject):
     def set_model_path(self, path: str) -> None:
         """Choose a model file; its inspection is unknown until set_inspection."""
         self.model_path = str(path)
+        self._model_file_watch.watch(self.model_path)
         self.inspection = None
         self.model_class = ""
         self.knob_config = {}

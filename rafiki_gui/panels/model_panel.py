@@ -5,6 +5,7 @@ ranges on ``APP_MODE``."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,18 @@ class ModelPanel(QWidget):
         self.status = QLabel("No model file yet.")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        changed_row = QHBoxLayout()
+        self.changed_note = QLabel()
+        self.changed_note.setWordWrap(True)
+        self.run_again_button = QPushButton("Run again")
+        self.run_again_button.setToolTip("Run the changed model file with the knobs in the form")
+        changed_row.addWidget(self.changed_note, 1)
+        changed_row.addWidget(self.run_again_button)
+        self.changed_box = QWidget()
+        self.changed_box.setLayout(changed_row)
+        changed_row.setContentsMargins(0, 0, 0, 0)
+        self.changed_box.hide()
+        layout.addWidget(self.changed_box)
         self.error_view = ErrorView()
         layout.addWidget(self.error_view)
 
@@ -82,6 +95,9 @@ class ModelPanel(QWidget):
         self.inspector.sig_inspected.connect(self._inspected)
         self.inspector.sig_failed.connect(self._inspection_failed)
         session.sig_model_changed.connect(self._model_changed)
+        session.sig_model_file_changed.connect(self._file_changed)
+        session.sig_run_started.connect(self.changed_box.hide)
+        self.run_again_button.clicked.connect(session.request_run)
         session.sig_app_mode_changed.connect(self._app_mode_changed)
         session.sig_inspection_changed.connect(self._show_inspection)
         session.sig_model_class_changed.connect(self._show_class)
@@ -118,6 +134,7 @@ class ModelPanel(QWidget):
     # -- inspection ---------------------------------------------------------------------
 
     def _model_changed(self, path: str) -> None:
+        self.changed_box.hide()
         self.path_edit.setText(path)
         self.path_edit.setToolTip(path)
         self.error_view.clear()
@@ -125,6 +142,17 @@ class ModelPanel(QWidget):
             return
         if Path(path).exists():
             add_recent_file(path)
+        self.reinspect()
+
+    def _file_changed(self, path: str) -> None:
+        """The file changed on disk: inspect it again (class and fitting knobs are kept) and
+        offer to run it, as IDEs offer to reload."""
+        if path != self.session.model_path:
+            return
+        self.changed_note.setText(f"{Path(path).name} changed on disk at "
+                                  f"{time.strftime('%H:%M:%S')}; inspected again.")
+        self.run_again_button.setEnabled(not self.session.is_running)
+        self.changed_box.show()
         self.reinspect()
 
     def _app_mode_changed(self, mode: str) -> None:
