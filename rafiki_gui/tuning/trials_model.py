@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import time
 from typing import Any
 
 from PySide6.QtCore import (
@@ -240,6 +241,13 @@ class TrialsModel(QAbstractTableModel):
         best = self.trials[self._row_of[self.best_id]]
         return trial.id if best_first_key(trial) < best_first_key(best) else self.best_id
 
+    def refresh_running(self) -> None:
+        """Running trials' durations have moved on: repaint their duration cells."""
+        for row, trial in enumerate(self.trials):
+            if trial.status == "running":
+                index = self.index(row, 3)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+
     def _row_changed(self, row: int) -> None:
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
@@ -289,6 +297,8 @@ class TrialsModel(QAbstractTableModel):
         if column == 2:
             return format_score(value)
         if column == 3:
+            if value is None and trial.status == "running" and trial.started:
+                return f"{time.time() - trial.started:.0f}…"  # running for so long, ticking
             return "" if value is None else f"{value:.1f}"
         if column == 1 and value == "running" and trial.current_stage:
             return f"running: {trial.current_stage.replace('_', ' ')}"

@@ -13,6 +13,7 @@ window; resuming one continues with the advisor warmed by its trials.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ from .metrics_reader import ExperimentMetrics, ExperimentMetricsReader
 from .trial_charts import TrialCharts
 from .trial_detail import TrialDetail
 from .trials_model import TrialsModel, TrialsProxy, format_knob
+from .tuning_progress import TuningProgress, progress_text
 
 if TYPE_CHECKING:
     from rafiki.experiments import Experiment, Experiments, Trial
@@ -65,6 +67,7 @@ TRIALS_MIN_HEIGHT = 100
 
 RESIZE_PRECISION_ROWS = 64
 SUMMARY_DELAY_MS = 150
+TICK_MS = 1000
 
 
 class TuningPanel(QWidget):
@@ -94,6 +97,12 @@ class TuningPanel(QWidget):
         self.last_error: dict | None = None
         self.tuning_trial_ids: set[int] = set()
         self.tuning_budget: int | None = None
+        self.tuning_budget_seconds: float | None = None
+        self.tuning_parallel = 1
+        self._tuning_started_at: float | None = None
+        self._tick_timer = QTimer(self)  # while tuning: running durations and time left tick
+        self._tick_timer.setInterval(TICK_MS)
+        self._tick_timer.timeout.connect(self._tick)
         self._trial_positions: dict[int, int] = {}  # trial id -> index in self.trials
         self._summary_timer = QTimer(self)
         self._summary_timer.setSingleShot(True)
@@ -378,6 +387,10 @@ class TuningPanel(QWidget):
         self.last_error = None
         self.tuning_trial_ids = set()
         self.tuning_budget = trials
+        self.tuning_budget_seconds = minutes * 60 if minutes else None
+        self.tuning_parallel = self.parallel_spin.value()
+        self._tuning_started_at = time.monotonic()
+        self._tick_timer.start()
         budget = " and ".join(part for part in (
             f"{trials} trials" if trials else "", f"{minutes:g} minutes" if minutes else "")
             if part)
@@ -548,6 +561,8 @@ class TuningPanel(QWidget):
             earlier = len(self.trials) - len(ours)
             if earlier:
                 progress += f", {earlier} earlier"
+            if self.worker is not None and self._tuning_started_at is not None:
+                progress += " · " + progress_text(self._progress(ours))
         else:
             progress = f"{done} of {len(self.trials)} trials done"
         state = "tuning" if self.worker is not None else f"{experiment.kind} experiment"
@@ -567,6 +582,25 @@ class TuningPanel(QWidget):
         else:
             self.trials[position] = trial
         self.model.upsert(trial)
+
+    def _progress(self, ours: list[Trial]) -> TuningProgress:
+        now = time.time()
+        ended = [t for t in ours if t.status != "running"]
+        return TuningProgress(
+            done=len(ended),
+            running_elapsed=[now - t.started for t in ours if t.status == "running"],
+            finished_durations=[t.duration for t in ended if t.duration is not None],
+            elapsed=time.monotonic() - (self._tuning_started_at or time.monotonic()),
+            parallel=self.tuning_parallel, budget_trials=self.tuning_budget,
+            budget_seconds=self.tuning_budget_seconds)
+
+    def _tick(self) -> None:
+        """Once a second while tuning: running trials' durations and the time left."""
+        if self.worker is None:
+            self._tick_timer.stop()
+            return
+        self.model.refresh_running()
+        self._schedule_summary()
 
     def _schedule_summary(self) -> None:
         """The status line again soon: live trials coalesce (counting 5,000 trials for each
@@ -614,6 +648,7 @@ class TuningPanel(QWidget):
 
     def _tuning_returned(self, result: Any) -> None:
         self.worker = None
+        self._tick_timer.stop()
         self.last_result = result
         self.charts.redraw_now()
         self.table.resizeColumnsToContents()

@@ -63,8 +63,20 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     panel.seed_spin.setValue(7)
     started = []
     panel.sig_tuning_started.connect(started.append)
+    seen: list[tuple[str, list[str]]] = []  # status line and duration cells, as a user sees
+    from PySide6.QtCore import QTimer
+
+    watch = QTimer()
+    watch.setInterval(100)
+    watch.timeout.connect(lambda: seen.append((panel.status.text(), [
+        panel.proxy.data(panel.proxy.index(row, 3)) for row in range(panel.proxy.rowCount())])))
+    watch.start()
     result = _tune(qtbot, panel, trials=6, parallel=2)
+    watch.stop()
     assert result is not None and not result.stopped, panel.status.text()
+    assert any(" elapsed" in text for text, _cells in seen)
+    assert any(" left" in text for text, _cells in seen)  # once a trial finished: an estimate
+    assert any(cell.endswith("…") for _text, cells in seen for cell in cells)  # running trials
     store = session.experiments.store
     trials = store.trials(started[0])
     assert [t.number for t in trials] == [1, 2, 3, 4, 5, 6]
