@@ -1,12 +1,48 @@
 """A failure shown inline, where it happened: one headline naming the stage and the cause, and
-the traceback below it, selectable and copyable. Used instead of modal dialogs everywhere."""
+the traceback below it, selectable and copyable. Used instead of modal dialogs everywhere.
+
+The traceback opens on what the user wrote: the workbench's own frames folded (as the CLI
+prints them) and the view scrolled to the model file's innermost frame, highlighted; "Full
+traceback" shows every frame, and "Copy" puts the whole text on the clipboard, to paste into
+an issue. A user's Stop is not a failure: :meth:`ErrorView.show_note` says it in grey.
+"""
 
 from __future__ import annotations
 
 import html
+import re
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QGuiApplication, QTextCursor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+ERROR_COLOR = "#e53935"
+NOTE_COLOR = "#757575"
+FRAME_HIGHLIGHT = "#ffe0b2"
+_FRAME_LINE = re.compile(r'^  File "(?P<file>[^"]+)", line \d+')
+
+
+def model_frame_line(text: str, model_file: str) -> int | None:
+    """Index of the line of the innermost frame in ``model_file``, or None."""
+    if not model_file:
+        return None
+    wanted = str(Path(model_file).resolve()).replace("\\", "/")
+    found = None
+    for index, line in enumerate(text.splitlines()):
+        frame = _FRAME_LINE.match(line)
+        if frame and frame.group("file").replace("\\", "/") in (wanted, model_file):
+            found = index
+    return found
 
 
 class ErrorView(QFrame):
@@ -16,32 +52,98 @@ class ErrorView(QFrame):
         super().__init__(parent)
         self.setObjectName("ErrorView")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("#ErrorView { border: 1px solid #e53935; border-radius: 4px; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        top = QHBoxLayout()
         self.headline = QLabel()
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.full_button = QPushButton("Full traceback")
+        self.full_button.setCheckable(True)
+        self.full_button.setToolTip("Show the workbench's own frames too")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the message and the whole traceback")
+        top.addWidget(self.headline, 1)
+        top.addWidget(self.full_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.details.setMaximumHeight(max_details_height)
-        layout.addWidget(self.headline)
+        layout.addLayout(top)
         layout.addWidget(self.details)
+        self.full_button.toggled.connect(lambda _on: self._show_details())
+        self.copy_button.clicked.connect(self.copy)
+        self._headline_text = ""
+        self._full = ""
+        self._folded = ""
+        self._model_file = ""
+        self.is_error = False
         self.hide()
 
-    def show_problem(self, headline: str, details: str = "") -> None:
-        self.headline.setText(f"<b style='color:#e53935'>{html.escape(headline)}</b>")
-        self.details.setPlainText(details)
-        self.details.setVisible(bool(details))
+    def show_problem(self, headline: str, details: str = "", model_file: str = "") -> None:
+        """A failure: ``details`` (a traceback) opens at ``model_file``'s innermost frame."""
+        self._show(headline, details, model_file, ERROR_COLOR)
+        self.is_error = True
+
+    def show_note(self, headline: str) -> None:
+        """Something the user did, not a failure (a Stop): said in grey."""
+        self._show(headline, "", "", NOTE_COLOR)
+        self.is_error = False
+
+    def _show(self, headline: str, details: str, model_file: str, color: str) -> None:
+        from rafiki.cli_report import fold_traceback
+
+        self.setStyleSheet(f"#ErrorView {{ border: 1px solid {color}; border-radius: 4px; }}")
+        self._headline_text = headline
+        self.headline.setText(f"<b style='color:{color}'>{html.escape(headline)}</b>")
+        self._full = details
+        self._model_file = model_file
+        self._folded = fold_traceback(details, model_file) if details else ""
+        self.full_button.setVisible(bool(details) and self._folded != details)
+        self.full_button.setChecked(False)
+        self.copy_button.setVisible(bool(headline or details))
+        self._show_details()
         self.show()
+
+    def _show_details(self) -> None:
+        shown = self._full if self.full_button.isChecked() else self._folded
+        self.details.setPlainText(shown)
+        self.details.setVisible(bool(shown))
+        line = model_frame_line(shown, self._model_file)
+        selections = []
+        if line is not None:
+            block = self.details.document().findBlockByNumber(line)
+            cursor = QTextCursor(block)
+            self.details.setTextCursor(cursor)
+            self.details.centerCursor()
+            highlight = QTextEdit.ExtraSelection()
+            highlight.format.setBackground(QColor(FRAME_HIGHLIGHT))
+            highlight.format.setForeground(QColor("#000000"))
+            highlight.cursor = cursor
+            highlight.cursor.movePosition(QTextCursor.MoveOperation.NextBlock,
+                                          QTextCursor.MoveMode.KeepAnchor, 2)
+            selections.append(highlight)
+        self.details.setExtraSelections(selections)
+
+    def model_frame_block(self) -> int | None:
+        """The line the view opened at (the model file's innermost frame), or None."""
+        return model_frame_line(self.details.toPlainText(), self._model_file)
+
+    def full_text(self) -> str:
+        """The headline and the whole traceback, as Copy puts them on the clipboard."""
+        return "\n\n".join(part for part in (self._headline_text, self._full) if part)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.full_text())
 
     def text(self) -> str:
         """The headline as the user reads it (plain text)."""
-        return self.headline.text() and html.unescape(
-            self.headline.text().split(">", 1)[1].rsplit("<", 1)[0])
+        return self._headline_text
 
     def clear(self) -> None:
         self.headline.clear()
         self.details.clear()
+        self._headline_text = self._full = self._folded = ""
+        self.is_error = False
         self.hide()

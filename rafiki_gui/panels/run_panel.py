@@ -33,8 +33,10 @@ from ..run_caption import RunCaption
 from ..session import Session
 
 PENDING, RUNNING, DONE, FAILED, SKIPPED = "pending", "running", "done", "failed", "skipped"
+STOPPED = "stopped"  # the user's Stop: neutral, not a failure
 STATE_COLORS = {PENDING: "#9e9e9e", RUNNING: "#1e88e5", DONE: "#43a047", FAILED: "#e53935",
-                SKIPPED: "#bdbdbd"}
+                SKIPPED: "#bdbdbd", STOPPED: "#757575"}
+STOP_ERROR_TYPES = ("KeyboardInterrupt",)  # how a stage ends when Stop interrupts it
 MAX_OUTPUT_LINES = 20_000
 OUTCOME_TEXT = {
     "COMPLETED": "Completed", "ERRORED": "Failed", "STOPPED": "Stopped",
@@ -80,6 +82,8 @@ def _state_icon(state: str) -> QIcon:
         elif state == FAILED:
             painter.drawLine(4, 4, 10, 10)
             painter.drawLine(10, 4, 4, 10)
+        elif state == STOPPED:
+            painter.fillRect(4, 4, 6, 6, QColor("white"))
     painter.end()
     return QIcon(pixmap)
 
@@ -288,9 +292,12 @@ class RunPanel(QWidget):
             if isinstance(info.get("score"), (int, float)):
                 self._show_score(float(info["score"]))
         elif state == "failed":
-            self._set_stage(stage, FAILED, event.get("duration"))
             error = event.get("error") or {}
-            self._show_error(stage, error)
+            if error.get("type") in STOP_ERROR_TYPES:
+                self._set_stage(stage, STOPPED, event.get("duration"))
+            else:
+                self._set_stage(stage, FAILED, event.get("duration"))
+                self._show_error(stage, error)
         done = sum(1 for s in self._stage_states.values() if s == DONE)
         self.progress.setMaximum(max(len(self._stage_states), 1))
         self.progress.setValue(done)
@@ -302,7 +309,8 @@ class RunPanel(QWidget):
     def _show_error(self, stage: str | None, error: dict) -> None:
         cause = f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
         where = f"Failed in stage {stage_label(stage)}" if stage else "The run failed"
-        self.error_view.show_problem(f"{where} — {cause}", error.get("traceback", ""))
+        self.error_view.show_problem(f"{where} — {cause}", error.get("traceback", ""),
+                                     self.session.model_path)
 
     def show_refusal(self, reason: str) -> None:
         """A run that could not start, and why (from the session)."""
@@ -322,8 +330,9 @@ class RunPanel(QWidget):
         state = getattr(getattr(outcome, "state", None), "name", str(getattr(outcome, "state", "")))
         self.state_label.setText(OUTCOME_TEXT.get(state, state.title()))
         if self.current_stage and self._stage_states.get(self.current_stage) == RUNNING:
-            failed = state in ("ERRORED", "CRASHED", "TIMED_OUT", "STOPPED")
-            self._set_stage(self.current_stage, FAILED if failed else DONE)
+            failed = state in ("ERRORED", "CRASHED", "TIMED_OUT")
+            self._set_stage(self.current_stage, STOPPED if state == "STOPPED"
+                            else FAILED if failed else DONE)
         for stage, shown in list(self._stage_states.items()):
             if shown == PENDING:
                 self._set_stage(stage, SKIPPED)
@@ -352,4 +361,4 @@ class RunPanel(QWidget):
         elif state == "TIMED_OUT":
             self.error_view.show_problem(f"The run timed out in stage {stage_label(stage)}")
         elif state == "STOPPED":
-            self.error_view.show_problem(f"Stopped in stage {stage_label(stage)}")
+            self.error_view.show_note(f"Stopped in stage {stage_label(stage)}")

@@ -117,8 +117,40 @@ def test_a_hanging_model_is_stopped_with_escape(window, qtbot, digits):
         qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert finished.args[0].state.name == "STOPPED"
     assert window.run_panel.error_view.text() == "Stopped in stage Train"
+    assert not window.run_panel.error_view.is_error  # the user's Stop: neutral, not red
+    assert window.run_panel.stage_states()["train"] == "stopped"
     qtbot.waitUntil(lambda: window.run_action.isEnabled())
     assert not window.session.is_running
+
+
+def test_a_failure_opens_at_the_model_files_frame_with_the_full_text_a_click_away(
+        window, qtbot, digits, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    model = tmp_path / "failing_model.py"
+    model.write_text((MODELS / "quick_model.py").read_text().replace(
+        "    def train(self, dataset_uri):\n",
+        "    def train(self, dataset_uri):\n        self._check(dataset_uri)\n\n"
+        "    def _check(self, dataset_uri):\n"
+        "        raise ValueError(f'cannot read {dataset_uri[-14:]}')\n\n"
+        "    def unused(self, dataset_uri):\n"))
+    load(window, qtbot, model, *digits)
+    outcome = run_to_end(window, qtbot)
+    assert outcome.state.name == "ERRORED"
+    view = window.run_panel.error_view
+    assert view.is_error and view.text().startswith("Failed in stage Train — ValueError")
+    folded = view.details.toPlainText()
+    assert "workbench frame" in folded  # rafiki's own frames folded, as the CLI prints them
+    line = view.model_frame_block()
+    assert line is not None and "raise ValueError" in folded.splitlines()[line + 1]
+    assert view.details.textCursor().blockNumber() == line  # opened at the model's frame
+    assert view.full_button.isVisible()
+    view.full_button.click()
+    full = view.details.toPlainText()
+    assert len(full.splitlines()) > len(folded.splitlines()) and "rafiki" in full
+    view.copy_button.click()
+    copied = QApplication.clipboard().text()
+    assert copied.startswith("Failed in stage Train — ValueError") and full in copied
 
 
 def test_a_segfaulting_model_shows_the_crash_and_its_stage(window, qtbot, digits):
