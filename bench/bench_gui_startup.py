@@ -15,10 +15,12 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+HOME = tempfile.mkdtemp(prefix="rafiki-bench-home-")
 
 _PAINT_WAITER = """
 from PySide6.QtCore import QObject, QEvent, QTimer
@@ -62,7 +64,8 @@ window = MainWindow(defer_panels=True)
 
 def time_to_paint(script: str) -> tuple[float, float]:
     """(s to the window's first paint, s to the panels built and painted) from spawn."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
+               RAFIKI_HOME=HOME)  # a first launch: no saved tab or dock to restore
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)

@@ -166,6 +166,13 @@ class Launcher:
         self._finish()
 
     def _on_run_finished(self, outcome: Any) -> None:
+        from PySide6.QtCore import QTimer
+
+        # after every panel has taken the run's end (a panel built lazily at the run's start
+        # was connected after this launcher)
+        QTimer.singleShot(0, lambda: self._after_run(outcome))
+
+    def _after_run(self, outcome: Any) -> None:
         if self.args.self_test:
             if self._check(outcome):
                 # the run's own predictions are shown; the whole test set is asked of the
@@ -294,13 +301,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from .main_window import MainWindow
     from .resources import APP_ICON
-    from .style import apply_style
+    from .style import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("rafiki")
     app.setWindowIcon(QIcon(str(resource_path(*APP_ICON))))
-    apply_style(app)
+    apply_theme(app)
     window = MainWindow(defer_panels=True)
     launcher = Launcher(window, args)
     window.sig_panels_ready.connect(launcher.start)

@@ -1,38 +1,52 @@
-"""The workbench window: composes the panels over one Session and adds menus, shortcuts
-(Ctrl+O open, Ctrl+R run, Esc stop), drag-and-drop of model files and datasets, and a status
-bar with the run's state, stage and elapsed time. Geometry and recent files persist."""
+"""The workbench window, results first: the result tabs (plots, predictions, tuning,
+experiments) take the room; the setup column (model, knobs, datasets) folds away to the left;
+the run details (stages, messages, output) sit in a bottom dock that stays closed behind a
+one-line status strip until asked for or until something fails.
+
+Panels in hidden tabs and the closed dock are built the first time they are shown (or a run
+needs them), which keeps the launch close to a bare window's. Geometry, docks, splitters and
+tabs persist (:mod:`rafiki_gui.window_state`); menus and the toolbar are in
+:mod:`rafiki_gui.window_actions`.
+"""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QDockWidget,
     QGroupBox,
-    QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
+from . import window_state
+from .lazy_panel import LazyPanel, PanelTabs
 from .resources import APP_ICON, resource_path
+from .run_status_feed import RunStatusFeed
 from .session import RunRefused, Session
-from .settings import settings
+from .status_strip import RunStatusStrip
 
 WINDOW_TITLE = "Rafiki Workbench"
 STOP_GRACE_ON_CLOSE = 10.0
+SETUP_WIDTH = 400
+"""The setup column's width when opened again after being folded (px)."""
+DETAILS_HEIGHT = 300
+"""The run details dock's height when first opened (px)."""
 
 
 class MainWindow(QMainWindow):
-    """Model, datasets and knobs on the left; plots and predictions, then the run, on the right."""
+    """Setup column | result tabs, over a run status strip and a run details dock."""
 
     sig_panels_ready = Signal()
-    """The panels exist (built at once, or right after the first paint when deferred)."""
+    """The visible panels exist (built at once, or right after the first paint when
+    deferred); the others are built when first shown."""
 
     def __init__(self, session: Session | None = None, defer_panels: bool = False):
         """``defer_panels``: paint the window's frame first and build the panels (and import
@@ -45,9 +59,12 @@ class MainWindow(QMainWindow):
         if icon_path.exists():
             self.setWindowIcon(QIcon(str(icon_path)))
         self.setAcceptDrops(True)
-        self.resize(1280, 820)
-        self._build_actions()
-        self._build_status_bar()
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
+        from .window_actions import WindowActions
+
+        self.actions_ = WindowActions(self)  # also names them on the window: self.run_action…
+        self._build_status()
+        window_state.restore_geometry(self)
         if defer_panels:
             self.installEventFilter(self)
         else:
@@ -59,216 +76,200 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.ensure_panels)
         return False
 
+    # -- composition --------------------------------------------------------------------
+
+    def _build_status(self) -> None:
+        """The strip and the empty dock exist from the start: the strip is the frame's."""
+        self.status_strip = RunStatusStrip()
+        self.state_label = self.status_strip.state_label
+        self.stage_label = self.status_strip.stage_label
+        self.elapsed_label = self.status_strip.elapsed_label
+        self.status_feed = RunStatusFeed(self.session, self.status_strip)
+        self.details_dock = QDockWidget("Run details", self)
+        self.details_dock.setObjectName("run_details_dock")
+        self.details_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea |
+                                          Qt.DockWidgetArea.RightDockWidgetArea)
+        self._run_page = LazyPanel(self._make_run_panel)
+        self._run_page.sig_built.connect(window_state.restore_layout)
+        self.details_dock.setWidget(self._run_page)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.details_dock)
+        self.details_dock.hide()
+        self.details_dock.visibilityChanged.connect(
+            lambda _v: self.status_strip.set_details_open(self.details_dock.isVisible()))
+        self.status_strip.sig_details_toggled.connect(self.show_run_details)
+        self.actions_.add_view_toggle(self.details_dock.toggleViewAction(), "F8")
+        self.session.sig_run_started.connect(self._run_started)
+        self.session.sig_run_finished.connect(self._run_finished)
+        self.session.sig_run_refused.connect(self.show_problem)
+        self.session.sig_model_changed.connect(self._show_title)
+        self.session.sig_run_requested.connect(self.run)  # "Run again" after a model edit
+
     def ensure_panels(self) -> None:
-        """Build the panels now if they are not built yet."""
+        """Build the visible panels now if they are not built yet."""
         if self.panels_built:
             return
         self.panels_built = True
-        from .panels.datasets_panel import DatasetsPanel
         from .panels.knobs_panel import KnobsPanel
         from .panels.model_panel import ModelPanel
         from .panels.plots_panel import PlotsPanel
-        from .panels.predictions_panel import PredictionsPanel
-        from .panels.run_panel import RunPanel
 
         self.model_panel = ModelPanel(self.session)
         self.knobs_panel = KnobsPanel(self.session)
-        self.datasets_panel = DatasetsPanel(self.session)
-        self.predictions_panel = PredictionsPanel(self.session)
-        self.run_panel = RunPanel(self.session)
         self.plots_panel = PlotsPanel(self.session)
         self._build_layout()
-        self._connect_session()
         from .tuning.window_parts import install_tuning
 
         install_tuning(self)  # the Tuning and Experiments tabs, the Tuning menu
-        self._restore_settings()
+        for page in (self._datasets_page, self._predictions_page, self._tuning_page,
+                     self._experiments_page):
+            page.sig_built.connect(window_state.restore_layout)
+        self.actions_.panels_built()
+        window_state.restore_layout(self)
         self.sig_panels_ready.emit()
-
-    # -- composition --------------------------------------------------------------------
 
     def _build_layout(self) -> None:
         model_box = QGroupBox("Model")
         QVBoxLayout(model_box).addWidget(self.model_panel)
-        self.setup_tabs = QTabWidget()
+        self.setup_tabs = PanelTabs()
+        self.setup_tabs.setObjectName("setup_tabs")
         self.setup_tabs.addTab(self.knobs_panel, "Knobs")
-        self.setup_tabs.addTab(self.datasets_panel, "Datasets")
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(model_box)
-        left.addWidget(self.setup_tabs)
-        left.setStretchFactor(1, 1)
-        self.result_tabs = QTabWidget()
+        self._datasets_page = LazyPanel(self._make_datasets_panel)
+        self.setup_tabs.addTab(self._datasets_page, "Datasets")
+        self.setup_pane = QSplitter(Qt.Orientation.Vertical)
+        self.setup_pane.setObjectName("setup_pane")
+        self.setup_pane.addWidget(model_box)
+        self.setup_pane.addWidget(self.setup_tabs)
+        self.setup_pane.setStretchFactor(1, 1)
+        self.result_tabs = PanelTabs()
+        self.result_tabs.setObjectName("result_tabs")
+        self.result_tabs.setDocumentMode(True)
         self.result_tabs.addTab(self.plots_panel, "Plots")
-        self.result_tabs.addTab(self.predictions_panel, "Predictions")
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.result_tabs)
-        right.addWidget(self.run_panel)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
-        right.setSizes([480, 320])
+        self._predictions_page = LazyPanel(self._make_predictions_panel)
+        self.result_tabs.addTab(self._predictions_page, "Predictions")
+        results = QWidget()
+        results_layout = QVBoxLayout(results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.setSpacing(0)
+        results_layout.addWidget(self.result_tabs, 1)
+        results_layout.addWidget(self.status_strip)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.setup_pane)
+        self.splitter.addWidget(results)
+        self.splitter.setCollapsible(0, True)
+        self.splitter.setCollapsible(1, False)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([430, 850])
+        self.splitter.setSizes([SETUP_WIDTH, max(self.width() - SETUP_WIDTH, 400)])
+        self.splitter.splitterMoved.connect(lambda *_a: self.actions_.sync_setup_toggle())
         self.setCentralWidget(self.splitter)
         self.splitter.show()  # built after show() when deferred: show it explicitly
 
-    def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
-        action.triggered.connect(slot)
-        return action
+    # -- lazily built panels ------------------------------------------------------------
 
-    def _build_actions(self) -> None:
-        self.open_action = self._action("&Open model…", self._ask_model,
-                                        QKeySequence.StandardKey.Open, "Open a model file")
-        self.run_action = self._action("&Run", self.run, "Ctrl+R",
-                                       "Run the lifecycle with these knobs")
-        self.stop_action = self._action("&Stop", self.stop, Qt.Key.Key_Escape,
-                                        "Stop the run (interrupt, terminate, kill)")
-        self.stop_action.setEnabled(False)
-        self.propose_action = self._action("&Propose knobs", self._propose,
-                                           "Ctrl+P", "Knobs proposed by the advisor")
-        self.reset_action = self._action("Reset &knobs", self._reset_knobs, None,
-                                         "Every knob back to its default")
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.train_action = self._action("Open &train dataset…",
-                                         lambda: self._ask_dataset("train"))
-        self.test_action = self._action("Open t&est dataset…", lambda: self._ask_dataset("test"))
-        self.about_action = self._action("&About", self._about)
-        self.save_model_action = self._action(
-            "&Save trained model…", self._save_trained_model, QKeySequence.StandardKey.Save,
-            "Save the last run's knobs and parameters as one file")
-        self.open_trained_action = self._action(
-            "Open trained mo&del…", self._open_trained_model, None,
-            "Load a saved trained model and inspect its predictions")
+    def _make_run_panel(self) -> QWidget:
+        from .panels.run_panel import RunPanel
 
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        file_menu.addActions([self.open_action, self.train_action, self.test_action])
-        file_menu.addSeparator()
-        file_menu.addActions([self.save_model_action, self.open_trained_action])
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        run_menu = menu.addMenu("&Run")
-        run_menu.addActions([self.run_action, self.stop_action])
-        run_menu.addSeparator()
-        run_menu.addActions([self.propose_action, self.reset_action])
-        menu.addMenu("&Help").addAction(self.about_action)
-        toolbar = self.addToolBar("Run")
-        toolbar.setObjectName("run_toolbar")
-        toolbar.setMovable(False)
-        toolbar.addActions([self.open_action, self.run_action, self.stop_action,
-                            self.propose_action])
+        return RunPanel(self.session)
 
-    def _build_status_bar(self) -> None:
-        self.state_label = QLabel("Ready")
-        self.stage_label = QLabel()
-        self.elapsed_label = QLabel()
-        bar = self.statusBar()
-        bar.addPermanentWidget(self.stage_label)
-        bar.addPermanentWidget(self.elapsed_label)
-        bar.insertWidget(0, self.state_label)
-        self._started_at: float | None = None
-        self._elapsed_timer = QTimer(self)
-        self._elapsed_timer.setInterval(200)
-        self._elapsed_timer.timeout.connect(self._show_elapsed)
+    def _make_datasets_panel(self) -> QWidget:
+        from .panels.datasets_panel import DatasetsPanel
 
-    def _connect_session(self) -> None:
-        session = self.session
-        session.sig_run_started.connect(self._run_started)
-        session.sig_run_events.connect(self._track_stage)
-        session.sig_run_finished.connect(self._run_finished)
-        session.sig_run_pending.connect(lambda: self.state_label.setText("Waiting for the "
-                                                                         "datasets…"))
-        session.sig_run_refused.connect(lambda _reason: self.state_label.setText("Not run"))
-        session.sig_run_archived.connect(self._run_archived)
-        session.sig_model_changed.connect(self._show_title)
-        session.sig_run_requested.connect(self.run)
+        return DatasetsPanel(self.session)  # it shows the session's datasets as it starts
 
-    def _ask_model(self) -> None:
+    def _make_predictions_panel(self) -> QWidget:
+        from .panels.predictions_panel import PredictionsPanel
+
+        return PredictionsPanel(self.session)
+
+    @property
+    def run_panel(self) -> Any:
+        """Stages, messages and output (built on first use)."""
+        return self._run_page.panel()
+
+    @property
+    def datasets_panel(self) -> Any:
+        """The datasets tab's panel (built on first use)."""
         self.ensure_panels()
-        self.model_panel.ask_open()
+        return self._datasets_page.panel()
 
-    def _propose(self) -> None:
+    @property
+    def predictions_panel(self) -> Any:
+        """The predictions tab's panel (built on first use)."""
         self.ensure_panels()
-        self.knobs_panel.propose()
+        return self._predictions_page.panel()
 
-    def _reset_knobs(self) -> None:
+    @property
+    def tuning_panel(self) -> Any:
+        """The tuning tab's panel (built on first use; see tuning.window_parts)."""
         self.ensure_panels()
-        self.knobs_panel.reset()
+        return self._tuning_page.panel()
+
+    @property
+    def experiments_browser(self) -> Any:
+        """The experiments tab's browser (built on first use)."""
+        self.ensure_panels()
+        return self._experiments_page.panel()
+
+    def _run_started(self) -> None:
+        """Panels that follow a run exist before its events come (built now if hidden so
+        far: connected during this signal, they would miss it, so they are told here)."""
+        if not self._run_page.is_built:
+            self.run_panel.reset()
+        if self.panels_built:
+            if not self._predictions_page.is_built:
+                self.predictions_panel._on_run_started()
+            self.result_tabs.setCurrentWidget(self.plots_panel)
+
+    def _run_finished(self, outcome: Any) -> None:
+        state = getattr(getattr(outcome, "state", None), "name", "")
+        if state not in ("COMPLETED", "STOPPED"):  # a failure opens the details at once
+            self.show_run_details(True)
+
+    def show_run_details(self, shown: bool = True) -> None:
+        """Open (or close) the run details dock."""
+        if shown and not self.details_dock.isVisible():
+            if self.details_dock.isFloating() or self.details_dock.height() < 80:
+                self.resizeDocks([self.details_dock], [DETAILS_HEIGHT], Qt.Orientation.Vertical)
+            self.details_dock.show()
+            self.details_dock.raise_()
+        elif not shown:
+            self.details_dock.hide()
+
+    def show_problem(self, reason: str) -> None:
+        """A run refused, or a file that could not be saved or opened: said in the run
+        details, opened for it."""
+        self.run_panel.show_refusal(reason)
+        self.show_run_details(True)
 
     # -- running ------------------------------------------------------------------------
 
     def run(self) -> bool:
-        """Start a run; when refused, show why in the run panel. True when it started, or
+        """Start a run; when refused, show why in the run details. True when it started, or
         waits for a dataset being read (then it starts, or sig_run_refused says why not)."""
         self.ensure_panels()
         try:
             self.session.start_run()
         except RunRefused as refusal:
-            self.run_panel.show_refusal(str(refusal))
-            self.state_label.setText("Not run")
+            self.status_feed.refused()
+            self.show_problem(str(refusal))
             return False
         return True
 
     def stop(self) -> None:
         if self.session.is_running:
-            self.state_label.setText("Stopping…")
+            self.status_feed.stopping()
             self.session.stop_run()
 
-    def _run_started(self) -> None:
-        self._started_at = time.monotonic()
-        self._elapsed_timer.start()
-        self.run_action.setEnabled(False)
-        self.stop_action.setEnabled(True)
-        self.state_label.setText("Running")
-        self.stage_label.setText("Starting")
-        self.result_tabs.setCurrentWidget(self.plots_panel)
-
-    def _run_archived(self, _reason: str) -> None:
-        """The last run belongs to another model now: the status bar forgets it too."""
-        self.state_label.setText("Ready")
-        self.stage_label.clear()
-        self.elapsed_label.clear()
-
-    def _track_stage(self, events: list[dict]) -> None:
-        from .panels.run_panel import stage_label
-
-        for event in reversed(events):
-            if event.get("kind") == "stage":
-                verb = {"started": "", "finished": " done", "failed": " failed"}
-                self.stage_label.setText(stage_label(event.get("stage"))
-                                         + verb.get(event.get("state"), ""))
-                return
-
-    def _show_elapsed(self) -> None:
-        if self._started_at is not None:
-            self.elapsed_label.setText(f"{time.monotonic() - self._started_at:.1f} s")
-
-    def _run_finished(self, outcome: Any) -> None:
-        self._show_elapsed()
-        self._elapsed_timer.stop()
-        self._started_at = None
-        self.run_action.setEnabled(True)
-        self.stop_action.setEnabled(False)
-        self.state_label.setText(self.run_panel.state_label.text())
-        if getattr(outcome, "state", None) is not None:
-            self.elapsed_label.setText(f"{getattr(outcome, 'duration', 0.0):.1f} s")
+    def is_busy(self) -> str:
+        """What a quit would stop ("a run", "a tuning"), or "" when nothing is going."""
+        if self.session.is_running or self.session.is_run_pending:
+            return "a run"
+        panel = getattr(self, "_tuning_page", None)
+        if panel is not None and panel.is_built and panel.panel().is_tuning:
+            return "a tuning"
+        return ""
 
     # -- files --------------------------------------------------------------------------
-
-    def _ask_dataset(self, which: str) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, f"Open the {which} dataset", "",
-                                              "Rafiki datasets (*.zip)")
-        if path:
-            self.open_dataset(path, which)
 
     def open_dataset(self, path: str, which: str) -> None:
         (self.session.set_train_path if which == "train" else self.session.set_test_path)(path)
@@ -300,47 +301,39 @@ class MainWindow(QMainWindow):
     def _show_title(self, path: str) -> None:
         self.setWindowTitle(f"{Path(path).name} — {WINDOW_TITLE}" if path else WINDOW_TITLE)
 
-    def _save_trained_model(self) -> None:
-        from .trained_model_files import export_last_run
+    # -- closing ------------------------------------------------------------------------
 
-        saved = export_last_run(self)
-        if saved is not None:
-            self.statusBar().showMessage(f"Saved the trained model to {saved}", 8000)
-
-    def _open_trained_model(self) -> None:
-        from .trained_model_files import open_trained_model
-
-        open_trained_model(self)
-
-    def _about(self) -> None:
-        from .about_dialog import show_about
-
-        show_about(self)
-
-    # -- settings -----------------------------------------------------------------------
-
-    def _restore_settings(self) -> None:
-        stored = settings()
-        geometry = stored.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        splitter = stored.value("window/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
+    def confirm_quit(self) -> bool:
+        """Ask before a quit stops a run or a tuning; True when the window may close."""
+        busy = self.is_busy()
+        if not busy:
+            return True
+        self.quit_question = QMessageBox(
+            QMessageBox.Icon.Question, "Quit the workbench?",
+            f"{busy.capitalize()} is going. Quitting stops it (finished trials and runs are "
+            "kept).", QMessageBox.StandardButton.Cancel, self)
+        quit_button = self.quit_question.addButton("Stop and quit",
+                                                   QMessageBox.ButtonRole.AcceptRole)
+        self.quit_question.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.quit_question.exec()
+        return self.quit_question.clickedButton() is quit_button
 
     def save_settings(self) -> None:
-        stored = settings()
-        stored.setValue("window/geometry", self.saveGeometry())
-        stored.setValue("window/splitter", self.splitter.saveState())
-        stored.sync()
+        window_state.save(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if not self.panels_built:
             super().closeEvent(event)
             return
+        if not self.confirm_quit():
+            event.ignore()
+            return
         self.save_settings()
         if self.session.is_running:
             self.session.stop_run()
             self.session.wait_for_run(STOP_GRACE_ON_CLOSE)
+        tuning = getattr(self, "_tuning_page", None)
+        if tuning is not None and tuning.is_built:
+            tuning.panel().shutdown(STOP_GRACE_ON_CLOSE)
         self.model_panel.inspector.wait(5.0)
         super().closeEvent(event)

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from rafiki.params_bundle import BUNDLE_SUFFIX, Bundle, BundleError, export_bundle, import_bundle
 from rafiki.paths import data_dir
+
+from . import file_dialogs
 
 FILE_FILTER = f"Trained models (*{BUNDLE_SUFFIX})"
 UNTRUSTED_WARNING = ("The parameters in {name} are a Python pickle written elsewhere; loading "
@@ -26,11 +28,11 @@ def export_last_run(window, path: str | None = None) -> Path | None:
     outcome = session.last_outcome
     result = (outcome.result or {}) if outcome is not None else {}
     if result.get("status") != "completed" or not result.get("params_path"):
-        window.run_panel.show_refusal("Nothing to save: run the model to completion first.")
+        window.show_problem("Nothing to save: run the model to completion first.")
         return None
     if path is None:
         default = str(Path(session.model_path).with_suffix(BUNDLE_SUFFIX))
-        path, _ = QFileDialog.getSaveFileName(window, "Save trained model", default, FILE_FILTER)
+        path = file_dialogs.save_path(window, "Save trained model", default, FILE_FILTER)
         if not path:
             return None
     try:
@@ -39,7 +41,7 @@ def export_last_run(window, path: str | None = None) -> Path | None:
                              knobs=result.get("knobs") or {}, params_path=result["params_path"],
                              params_sha256=result["params_sha256"])
     except (BundleError, OSError) as exc:
-        window.run_panel.show_refusal(f"Could not save the trained model: {exc}")
+        window.show_problem(f"Could not save the trained model: {exc}")
         return None
 
 
@@ -56,11 +58,11 @@ def open_trained_model(window, path: str | None = None,
     """Load a trained-model file for the open model file and show its predictions."""
     session = window.session
     if path is None:
-        path, _ = QFileDialog.getOpenFileName(window, "Open trained model", "", FILE_FILTER)
+        path = file_dialogs.open_path(window, "Open trained model", "", FILE_FILTER)
         if not path:
             return None
     if not session.model_path:
-        window.run_panel.show_refusal("Open the model file the trained model was made with "
+        window.show_problem("Open the model file the trained model was made with "
                                       "first.")
         return None
     if not confirm(window, path):
@@ -68,10 +70,10 @@ def open_trained_model(window, path: str | None = None,
     try:
         bundle = import_bundle(path, str(data_dir() / "imported"))
     except BundleError as exc:
-        window.run_panel.show_refusal(str(exc))
+        window.show_problem(str(exc))
         return None
     if bundle.model_class != session.model_class:
-        window.run_panel.show_refusal(
+        window.show_problem(
             f"{Path(path).name} holds a {bundle.model_class} of {bundle.model_file_name}, but the "
             f"open class is {session.model_class or 'none'}; open that model file first.")
         return None

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -61,6 +62,9 @@ RANDOM_SEED = -1
 class TuningRefused(ValueError):
     """Tuning cannot start; the message says why in words a user can act on."""
 
+FOLD_SETTINGS_BELOW = 900
+"""On a screen less tall than this (px) the settings start folded: at 1024x700 they took
+170 of the ~450 px the tab has, leaving the selected trial's plots 82 px."""
 TRIALS_MIN_HEIGHT = 100
 """The trials table, charts and detail together, at least (px)."""
 
@@ -125,7 +129,13 @@ class TuningPanel(QWidget):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
-        top = QHBoxLayout()
+        outer.setSpacing(4)
+        self.settings_area = QWidget()
+        top = QHBoxLayout(self.settings_area)
+        top.setContentsMargins(0, 0, 0, 0)
+        self.settings_layout = top
+        """The tuning settings row: budget, pinned knobs, then any settings group added with
+        :meth:`add_settings_group` (sampler, pruning, where trials run)."""
         budget = QGroupBox("Budget")
         form = QFormLayout(budget)
         self.trials_spin = QSpinBox()
@@ -175,7 +185,18 @@ class TuningPanel(QWidget):
         pinned.setMaximumWidth(380)
         top.addWidget(pinned, 1)
 
-        actions = QVBoxLayout()
+        actions = QHBoxLayout()
+        self.settings_toggle = QToolButton()
+        self.settings_toggle.setCheckable(True)
+        self.settings_toggle.setChecked(True)
+        self.settings_toggle.setAutoRaise(True)
+        self.settings_toggle.setText("Settings")
+        self.settings_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.settings_toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.settings_toggle.setToolTip("Show or hide the tuning settings (budget, pinned "
+                                        "knobs, …): folded, the trials get their room")
+        self.settings_toggle.toggled.connect(self.show_settings)
+        actions.addWidget(self.settings_toggle)
         self.start_button = QPushButton("Start tuning")
         self.start_button.setToolTip("Tune the knobs of the window's model on its datasets")
         self.stop_button = QPushButton("Stop")
@@ -196,15 +217,16 @@ class TuningPanel(QWidget):
         for widget in (self.start_button, self.stop_button, self.export_button,
                        self.compare_button):
             actions.addWidget(widget)
-        actions.addStretch(1)
-        top.addLayout(actions)
-        top.addStretch(1)
-        outer.addLayout(top)
-
         self.status = QLabel("No experiment open. Choose a model and datasets, then Start.")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.status)
+        actions.addWidget(self.status, 1)
+        top.addStretch(1)
+        outer.addLayout(actions)
+        outer.addWidget(self.settings_area)
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None and screen.availableGeometry().height() < FOLD_SETTINGS_BELOW:
+            self.show_settings(False)
 
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
@@ -230,23 +252,43 @@ class TuningPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         table_layout.addWidget(self.table, 1)
 
-        upper = QSplitter(Qt.Orientation.Horizontal)
-        upper.addWidget(table_box)
-        upper.addWidget(self.charts)
-        upper.setStretchFactor(0, 1)
-        upper.setStretchFactor(1, 1)
-        upper.setSizes([520, 600])
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(upper)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        # results first: the trials table takes the whole height on the left (>= 15 rows at
+        # 1600x1000); the charts and the selected trial share the right column, the trial's
+        # plots getting the larger part
+        self.results_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.results_splitter.setObjectName("tuning_charts_detail")
+        self.results_splitter.addWidget(self.charts)
+        self.results_splitter.addWidget(self.detail)
+        self.results_splitter.setStretchFactor(0, 2)
+        self.results_splitter.setStretchFactor(1, 3)
+        self.results_splitter.setSizes([400, 600])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("tuning_table_results")
+        self.splitter.addWidget(table_box)
+        self.splitter.addWidget(self.results_splitter)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([480, 720])
         # its panes' own minimums (132 px each, the charts' and the detail's) made the Tuning
         # tab 482 px high at least, and with a failed run's traceback below it the window could
         # not shrink under 884 px: taller than a 768-pixel laptop screen. Squeezed below this,
         # the splitter folds the detail pane away, which the user drags back.
         self.splitter.setMinimumHeight(TRIALS_MIN_HEIGHT)
         outer.addWidget(self.splitter, 1)
+
+    def add_settings_group(self, widget: QWidget) -> None:
+        """Put a group of tuning settings (a sampler, pruning, a Ray cluster) in the settings
+        row, after the budget and pinned knobs."""
+        self.settings_layout.insertWidget(self.settings_layout.count() - 1, widget)
+
+    def show_settings(self, shown: bool) -> None:
+        """Fold the tuning settings away (the Start/Stop row stays) or show them again."""
+        self.settings_area.setVisible(shown)
+        self.settings_toggle.blockSignals(True)
+        self.settings_toggle.setChecked(shown)
+        self.settings_toggle.blockSignals(False)
+        self.settings_toggle.setArrowType(Qt.ArrowType.DownArrow if shown
+                                          else Qt.ArrowType.RightArrow)
 
     def _connect(self) -> None:
         self.start_button.clicked.connect(self._start_clicked)

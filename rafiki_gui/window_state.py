@@ -1,0 +1,90 @@
+"""Where the window is and how it is laid out, kept across restarts: geometry (fitted to the
+screen it opens on), docks and toolbar, every named splitter, and the tabs shown.
+
+A window that opened at 1280x820 whatever the screen put its status bar off a 1366x768
+laptop screen; the first launch now takes the screen's available geometry, and a geometry
+saved on a bigger screen is shrunk to fit.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QWidget
+
+from .settings import settings
+
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+SPLITTER_PREFIX = "splitters/"
+TAB_PREFIX = "tabs/"
+
+
+def available_geometry(window: QWidget):
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry()
+
+
+def fit_to_screen(window: QMainWindow) -> None:
+    """First launch: fill the screen's available geometry (maximized, so a window manager
+    leaves room for its frame and panels)."""
+    window.setGeometry(available_geometry(window))
+    window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+
+
+def shrink_to_screen(window: QMainWindow) -> None:
+    """A restored geometry bigger than this screen (saved on another one) fits it again."""
+    available = available_geometry(window)
+    width, height = min(window.width(), available.width()), \
+        min(window.height(), available.height())
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    frame = window.frameGeometry()
+    if not available.contains(frame):
+        window.move(max(available.left(), min(frame.left(), available.right() - frame.width())),
+                    max(available.top(), min(frame.top(), available.bottom() - frame.height())))
+
+
+def restore_geometry(window: QMainWindow) -> bool:
+    """The last geometry and dock/toolbar state; False when none was saved (first launch)."""
+    stored = settings()
+    geometry = stored.value(GEOMETRY_KEY)
+    restored = isinstance(geometry, QByteArray) and window.restoreGeometry(geometry)
+    if restored:
+        shrink_to_screen(window)
+    else:
+        fit_to_screen(window)
+    state = stored.value(STATE_KEY)
+    if isinstance(state, QByteArray):
+        window.restoreState(state)
+    return bool(restored)
+
+
+def restore_layout(root: QWidget) -> None:
+    """Splitter positions and current tabs of every named splitter and tab widget under
+    ``root`` (a lazily built panel calls this once it exists)."""
+    stored = settings()
+    for splitter in root.findChildren(QSplitter):
+        name = splitter.objectName()
+        state = stored.value(SPLITTER_PREFIX + name) if name else None
+        if isinstance(state, QByteArray):
+            splitter.restoreState(state)
+    for tabs in root.findChildren(QTabWidget):
+        name = tabs.objectName()
+        index = stored.value(TAB_PREFIX + name) if name else None
+        if index is not None and 0 <= int(index) < tabs.count():
+            tabs.setCurrentIndex(int(index))
+
+
+def save(window: QMainWindow) -> None:
+    """Geometry, docks, and every named splitter and tab widget built so far."""
+    stored = settings()
+    stored.setValue(GEOMETRY_KEY, window.saveGeometry())
+    stored.setValue(STATE_KEY, window.saveState())
+    for splitter in window.findChildren(QSplitter):
+        if splitter.objectName():
+            stored.setValue(SPLITTER_PREFIX + splitter.objectName(), splitter.saveState())
+    for tabs in window.findChildren(QTabWidget):
+        if tabs.objectName():
+            stored.setValue(TAB_PREFIX + tabs.objectName(), tabs.currentIndex())
+    stored.sync()

@@ -1,0 +1,197 @@
+"""The window's frame as a user meets it: a one-line run status that opens the details when
+something fails, the setup column folding away, menus by desktop convention, undoable knob
+edits, a quit that asks while a run goes, themes, and readable file dialogs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QTreeView
+
+from rafiki_gui import file_dialogs
+from rafiki_gui.main_window import MainWindow
+from rafiki_gui.status_strip import RunStatusStrip
+
+from .test_knobs_panel import _inspected
+
+MODELS = Path(__file__).parent / "models"
+INSPECT_TIMEOUT_MS = 60_000
+RUN_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture
+def window(qtbot, session):
+    made = MainWindow(session)
+    qtbot.addWidget(made)
+    made.show()
+    yield made
+    if made.isVisible():
+        made.session.stop_run()
+        made.close()
+
+
+def test_the_status_strip_says_state_stage_progress_time_and_score(qtbot):
+    strip = RunStatusStrip()
+    qtbot.addWidget(strip)
+    strip.show()
+    strip.set_state("Running", "running")
+    strip.set_stage("Train")
+    strip.set_progress(2, 5)
+    strip.set_elapsed(75.0, eta=130.0)
+    strip.set_score(0.98061)
+    assert strip.state_label.text() == "Running" and strip.stage_label.text() == "Train"
+    assert strip.progress.isVisible() and strip.progress.text() == "2 / 5 stages"
+    assert strip.elapsed_label.text() == "1 min 15 s · ETA 2 min 10 s"
+    assert "0.9806" in strip.score_label.text()
+    assert strip.sizeHint().height() < 40  # one line
+    strip.clear()
+    assert strip.state_label.text() == "Ready" and not strip.progress.isVisible()
+
+
+def test_details_stay_closed_until_asked_and_open_on_a_refusal(window, qtbot):
+    assert not window.details_dock.isVisible() and window.status_strip.isVisible()
+    assert window.state_label.text() == "Ready"
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.state_label.text() == "Not run"
+    assert window.details_dock.isVisible()
+    assert window.status_strip.details_button.isChecked()
+    assert window.run_panel.error_view.text().startswith("Cannot run: choose a model file")
+    window.status_strip.details_button.click()  # the user closes them again
+    assert not window.details_dock.isVisible()
+
+
+def test_a_failed_run_opens_the_details_and_a_completed_one_does_not(window, qtbot,
+                                                                     shared_dataset):
+    window.session.set_train_path(str(shared_dataset("digits_train.zip")))
+    window.session.set_test_path(str(shared_dataset("digits_test.zip")))
+    with qtbot.waitSignal(window.model_panel.sig_inspection_done, timeout=INSPECT_TIMEOUT_MS):
+        window.model_panel.open_model(str(MODELS / "quick_model.py"))
+    with qtbot.waitSignal(window.session.sig_run_finished, timeout=RUN_TIMEOUT_MS):
+        assert window.run()
+    assert window.state_label.text() == "Completed" and "Score" in \
+        window.status_strip.score_label.text()
+    assert not window.details_dock.isVisible()
+    with qtbot.waitSignal(window.model_panel.sig_inspection_done, timeout=INSPECT_TIMEOUT_MS):
+        window.model_panel.open_model(str(MODELS / "segfault_model.py"))
+    with qtbot.waitSignal(window.session.sig_run_finished, timeout=RUN_TIMEOUT_MS):
+        assert window.run()
+    assert window.state_label.text() == "Crashed"
+    assert window.details_dock.isVisible()
+    assert window.run_panel.error_view.text().startswith("The model process crashed")
+
+
+def test_the_setup_column_folds_away_and_comes_back(window):
+    assert window.splitter.sizes()[0] > 0 and window.setup_pane_action.isChecked()
+    window.setup_pane_action.trigger()
+    assert window.splitter.sizes()[0] == 0 and not window.setup_pane_action.isChecked()
+    window.setup_pane_action.trigger()
+    assert window.splitter.sizes()[0] > 0
+
+
+def test_menus_follow_desktop_conventions(window):
+    menus = {a.text().replace("&", ""): [x.text().replace("&", "") for x in a.menu().actions()
+                                         if x.text()]
+             for a in window.menuBar().actions()}
+    assert list(menus) == ["File", "Edit", "View", "Run", "Tuning", "Help"]
+    assert menus["File"][:2] == ["Open model…", "Recent models"]
+    assert {"Open trained model…", "Save trained model…", "Export", "Quit"} <= \
+        set(menus["File"])
+    assert menus["Edit"][:2] == ["Undo", "Redo"] and "Reset knobs" in menus["Edit"]
+    assert {"Setup pane", "Run details", "Toolbar", "Theme"} <= set(menus["View"])
+    assert menus["Help"] == ["Documentation", "About"]
+    toolbar = window.actions_.toolbar
+    for action in toolbar.actions():
+        if action.isSeparator():
+            continue
+        assert not action.icon().isNull() and action.toolTip(), action.text()
+
+
+def test_knob_edits_undo_and_redo(window, session, tmp_path):
+    _inspected(session, tmp_path)
+    first = dict(session.knobs)
+    session.set_knobs({**first, "epochs": 7})
+    session.set_knobs({**first, "epochs": 9, "dropout": 0.4})
+    assert window.undo_action.isEnabled()
+    assert window.undo_action.text().replace("&", "") == "Undo edit of dropout, epochs"
+    window.undo_action.trigger()
+    assert session.knobs["dropout"] == first["dropout"] and session.knobs["epochs"] == 7
+    window.undo_action.trigger()
+    assert session.knobs == first
+    assert window.knobs_panel.editors["epochs"].value() == first["epochs"]
+    window.redo_action.trigger()
+    window.redo_action.trigger()
+    assert session.knobs["epochs"] == 9
+    window.reset_action.trigger()
+    window.undo_action.trigger()  # Reset is undoable too
+    assert session.knobs["epochs"] == 9
+
+
+def _answer_quit_question(click_quit: bool) -> None:
+    box = QApplication.activeModalWidget()
+    assert isinstance(box, QMessageBox) and "A run is going" in box.text()
+    buttons = [b for b in box.buttons() if b.text() == "Stop and quit"] if click_quit \
+        else [box.button(QMessageBox.StandardButton.Cancel)]
+    buttons[0].click()
+
+
+def test_quitting_during_a_run_asks_first(window, qtbot, shared_dataset):
+    window.session.set_train_path(str(shared_dataset("digits_train.zip")))
+    window.session.set_test_path(str(shared_dataset("digits_test.zip")))
+    with qtbot.waitSignal(window.model_panel.sig_inspection_done, timeout=INSPECT_TIMEOUT_MS):
+        window.model_panel.open_model(str(MODELS / "hanging_model.py"))
+    assert window.run()
+    qtbot.waitUntil(lambda: window.session.is_running, timeout=RUN_TIMEOUT_MS)
+    QTimer.singleShot(200, lambda: _answer_quit_question(click_quit=False))
+    window.quit_action.trigger()
+    assert window.isVisible() and window.session.is_running  # Cancel keeps it going
+    QTimer.singleShot(200, lambda: _answer_quit_question(click_quit=True))
+    with qtbot.waitSignal(window.session.sig_run_finished, timeout=RUN_TIMEOUT_MS):
+        window.quit_action.trigger()
+    assert not window.isVisible() and not window.session.is_running
+
+
+def test_dark_theme_is_chosen_kept_and_check_boxes_show(window, qtbot):
+    from PySide6.QtWidgets import QCheckBox
+
+    from rafiki_gui.style import theme_choice
+
+    app = QApplication.instance()
+    try:
+        window.actions_.theme_actions["dark"].trigger()
+        assert theme_choice() == "dark" and app.property("rafiki_dark")
+        box = QCheckBox("Log y")
+        qtbot.addWidget(box)
+        box.resize(80, 24)
+        image = box.grab().toImage()
+        background = image.pixelColor(image.width() - 2, image.height() // 2)
+        indicator = {image.pixelColor(x, image.height() // 2).name() for x in range(2, 18)}
+        assert any(abs(QColor(c).lightness() - background.lightness()) > 60
+                   for c in indicator), indicator  # the unchecked box stands out
+    finally:
+        window.actions_.set_theme("light")
+    assert theme_choice() == "light" and not app.property("rafiki_dark")
+
+
+def test_the_fallback_file_dialog_shows_whole_names_and_sizes(qtbot, tmp_path):
+    long_name = "digits_train_with_a_long_name_v2.zip"
+    (tmp_path / long_name).write_bytes(b"x" * 123_456)
+    assert not file_dialogs.has_native_dialogs()  # offscreen has none
+    dialog = file_dialogs.fallback_dialog(None, "Open", str(tmp_path), "*.zip")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    view = next(v for v in dialog.findChildren(QTreeView) if v.isVisible())
+    qtbot.waitUntil(lambda: view.model().rowCount(view.rootIndex()) == 1, timeout=5000)
+    name_width = view.fontMetrics().horizontalAdvance(long_name) + 40  # icon and margins
+    header = view.header()
+    try:  # the columns are sized once the dialog has shown (it restores its own state first)
+        qtbot.waitUntil(lambda: header.sectionSize(0) >= name_width, timeout=3000)
+    except AssertionError:
+        pass
+    assert view.header().sectionSize(0) >= name_width  # Qt's own gave names 380 px of 960
+    assert view.viewport().width() >= view.header().length()  # size, type, date not cut off
+    assert dialog.viewMode() == QFileDialog.ViewMode.Detail
+
+
