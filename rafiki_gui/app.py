@@ -28,6 +28,7 @@ from .resources import (
 SELF_TEST_TIMEOUT_S = 300
 PREDICTIONS_WAIT_S = 120  # the bundled example's 200 test samples take ~2 s; a slow model more
 SCREENSHOT_SIZE = (1280, 800)
+SIGNAL_TICK_MS = 500
 APP_NAME = "Rafiki Workbench"
 TABS = ("plots", "predictions", "tuning")
 EXIT_FAILED = 1
@@ -187,6 +188,8 @@ class Launcher:
         failure = run_failure(outcome)
         self._show_tab()
         if not self.exits_when_done:
+            # for scripts driving the window (and the X server smoke test): how it ended
+            print(f"run finished: {failure or run_summary(outcome)}", flush=True)
             return
         if failure:
             self._fail(failure)
@@ -279,6 +282,26 @@ class Launcher:
         QApplication.instance().exit(self.exit_code)
 
 
+def run_summary(outcome: Any) -> str:
+    """"completed, score 0.9600" for a completed run."""
+    score = (getattr(outcome, "result", None) or {}).get("score")
+    return "completed" + (f", score {score:.4f}" if isinstance(score, (int, float)) else "")
+
+
+def close_on_sigterm(window: Any) -> None:
+    """SIGTERM (a logout, a script ending the workbench) closes the window as Quit does:
+    settings saved, a run or tuning stopped and its children ended. Python runs signal
+    handlers only between bytecodes, so a timer gives it a moment every half second."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGTERM, lambda *_args: QTimer.singleShot(0, window.force_close))
+    window._signal_tick = QTimer(window)
+    window._signal_tick.timeout.connect(lambda: None)
+    window._signal_tick.start(SIGNAL_TICK_MS)
+
+
 def run_failure(outcome: Any) -> str | None:
     """Why a run did not complete (state, stage, error), or None when it completed."""
     state = getattr(outcome.state, "name", str(outcome.state))
@@ -311,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(defer_panels=True)
     launcher = Launcher(window, args)
     window.sig_panels_ready.connect(launcher.start)
+    close_on_sigterm(window)
     window.show()
     code = app.exec()
     return launcher.exit_code or code

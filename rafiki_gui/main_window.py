@@ -318,6 +318,11 @@ class MainWindow(QMainWindow):
         self.quit_question.exec()
         return self.quit_question.clickedButton() is quit_button
 
+    def force_close(self) -> None:
+        """Close without asking (SIGTERM): a run or tuning going on is stopped."""
+        self._asked_to_quit = True
+        self.close()
+
     def save_settings(self) -> None:
         window_state.save(self)
 
@@ -325,7 +330,7 @@ class MainWindow(QMainWindow):
         if not self.panels_built:
             super().closeEvent(event)
             return
-        if not self.confirm_quit():
+        if not getattr(self, "_asked_to_quit", False) and not self.confirm_quit():
             event.ignore()
             return
         self.save_settings()
