@@ -49,7 +49,6 @@ def shoot(app, name: str, folder: Path) -> None:
     window.run()
     wait(app, lambda: len(done) > 1)
     window.splitter.setSizes([400, SIZE[0] - 400])
-    window.result_tabs.parentWidget().setSizes([SIZE[1] - 250, 150])
     # the run predicted its 10 queries; the panel's predict service answers for the whole
     # test set, so the confusion matrix and accuracy cover it
     shown: list = []

@@ -48,8 +48,6 @@ def main() -> None:
     wait(app, lambda: done)
     window.result_tabs.setCurrentWidget(panel)
     window.splitter.setSizes([380, SIZE[0] - 380])
-    # the run panel below says "No run yet" during a tuning: fold it away for the trials
-    window.result_tabs.parentWidget().setSizes([SIZE[1], 0])
     panel.trials_spin.setValue(args.trials)
     panel.parallel_spin.setValue(2)
     panel.seed_spin.setValue(3)
@@ -60,7 +58,7 @@ def main() -> None:
     titles = [panel.charts.tabText(i) for i in range(panel.charts.count())]
     panel.charts.setCurrentIndex(titles.index(args.chart))
     panel.select_trial(panel.model.best_id)
-    panel.splitter.setSizes([520, 330])
+    panel.splitter.setSizes([560, SIZE[0] - 380 - 560])
     wait(app, lambda: False, timeout=1.5)  # importance thread, redraws
     if not window.grab().save(args.output):
         raise SystemExit(f"could not save {args.output}")
