@@ -47,8 +47,7 @@ QAbstractItemView::indicator:checked {
 QCheckBox::indicator:disabled { border-color: #5f6368; background: #202124; }
 QRadioButton::indicator { border: 1px solid #9aa0a6; border-radius: 6px; width: 11px;
     height: 11px; background: #2d2e31; }
-QRadioButton::indicator:checked { background: #8ab4f8; border: 3px solid #2d2e31;
-    outline: 1px solid #9aa0a6; }
+QRadioButton::indicator:checked { background: #3d6fd6; border: 1px solid #8ab4f8; }
 """
 """Fusion draws check boxes from the palette's Base and Text with a frame a shade off Base:
 on the dark palette the unchecked box was invisible (#17181a on #202124). A light border and

@@ -195,3 +195,19 @@ def test_the_fallback_file_dialog_shows_whole_names_and_sizes(qtbot, tmp_path):
     assert dialog.viewMode() == QFileDialog.ViewMode.Detail
 
 
+
+
+def test_a_failure_opens_the_details_without_growing_the_window(window, qtbot):
+    """The window grew 21 px after an error and never shrank; the details now take room
+    from the results instead, whatever the traceback's length."""
+    window.resize(1024, 680)
+    qtbot.waitUntil(lambda: window.height() == 680)
+    window.show_problem("The model process crashed (signal SIGSEGV) in stage Train")
+    window.run_panel.error_view.show_problem(
+        "The model process crashed (signal SIGSEGV) in stage Train",
+        "\n".join(f'  File "model.py", line {line} in train' for line in range(40)))
+    qtbot.wait(50)
+    assert window.details_dock.isVisible()
+    assert (window.width(), window.height()) == (1024, 680)
+    assert window.minimumSizeHint().height() <= 680
+    assert window.result_tabs.height() >= 150  # the results keep room above the details
