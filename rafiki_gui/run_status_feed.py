@@ -101,6 +101,7 @@ class RunStatusFeed(QObject):
             self.strip.set_elapsed(float(duration))
         if state == "COMPLETED":  # stages the lifecycle skipped do not count as missing
             self.strip.set_progress(len(self._done), len(self._done))
+            self.strip.set_stage("")  # "Completed" says it; the last stage's name adds nothing
         result = getattr(outcome, "result", None) or {}
         if isinstance(result.get("score"), (int, float)):
             self.strip.set_score(float(result["score"]))

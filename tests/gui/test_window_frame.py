@@ -23,7 +23,8 @@ RUN_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture
-def window(qtbot, session):
+def window(qtbot, rafiki_home, session):
+    """A first launch: a fresh settings file (another test's saved layout would be restored)."""
     made = MainWindow(session)
     qtbot.addWidget(made)
     made.show()
