@@ -22,7 +22,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import file_dialogs
 from ..dataset_loader import DatasetView
 from ..image_grid import ImageGrid
 from ..label_names import label_text
@@ -166,8 +166,8 @@ class DatasetsPanel(QWidget):
     # -- choosing files -----------------------------------------------------------------
 
     def ask_dataset(self, which: str) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, f"Choose the {which} dataset",
-                                              self.path_edits[which].text(), DATASET_FILTER)
+        path = file_dialogs.open_path(self, f"Choose the {which} dataset",
+                                       self.path_edits[which].text(), DATASET_FILTER)
         if path:
             self.set_dataset(which, path)
 
@@ -179,8 +179,8 @@ class DatasetsPanel(QWidget):
             self.session.set_test_path(path)
 
     def ask_label_names(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a class/tag names file",
-                                              self.names_edit.text(), NAMES_FILTER)
+        path = file_dialogs.open_path(self, "Choose a class/tag names file",
+                                       self.names_edit.text(), NAMES_FILTER)
         if path:
             self.set_label_names(path)
 

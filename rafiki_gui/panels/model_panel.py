@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import file_dialogs
 from ..error_view import ErrorView
 from ..inspector import ModelInspector
 from ..session import APP_MODES, Session
@@ -108,8 +108,8 @@ class ModelPanel(QWidget):
 
     def ask_open(self) -> None:
         start = str(Path(self.session.model_path).parent) if self.session.model_path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a model file", start,
-                                              "Python model files (*.py)")
+        path = file_dialogs.open_path(self, "Open a model file", start,
+                                       "Python model files (*.py)")
         if path:
             self.open_model(path)
 

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import file_dialogs
 from ..queries_choice import (
     FROM_JSON,
     FROM_MODEL_FILE,
@@ -85,8 +85,8 @@ class QueriesBox(QGroupBox):
 
     def ask_json(self) -> None:
         start = self.session.queries_choice.json_path or str(Path(self.session.model_path).parent)
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a JSON file of queries", start,
-                                              "JSON (*.json);;All files (*)")
+        path = file_dialogs.open_path(self, "Choose a JSON file of queries", start,
+                                       "JSON (*.json);;All files (*)")
         if path:
             self.choose(FROM_JSON, json_path=path)
         else:

@@ -20,7 +20,6 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import file_dialogs
 from ..session import Session
 from ..settings import INTERPRETER_SETTING, chosen_interpreter, settings
 
@@ -104,7 +104,7 @@ class InterpreterDialog(QDialog):
         return self.path_edit.text().strip() or None
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a Python interpreter")
+        path = file_dialogs.open_path(self, "Choose a Python interpreter")
         if path:
             self.path_edit.setText(path)
             self.check()

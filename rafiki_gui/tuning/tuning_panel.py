@@ -22,7 +22,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import file_dialogs
 from ..session import RunRefused, Session
 from .metrics_reader import ExperimentMetrics, ExperimentMetricsReader
 from .trial_charts import TrialCharts
@@ -767,15 +767,15 @@ class TuningPanel(QWidget):
 
     def _ask_export_csv(self) -> None:
         name = (self.experiment.name if self.experiment else "trials") + "_trials.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Export the trials", name, "*.csv")
+        path = file_dialogs.save_path(self, "Export the trials", name, "*.csv")
         if path:
             self.export_csv(path)
 
     def _ask_export_chart(self, suffix: str) -> None:
         chart = self.charts.current_chart()
         name = chart.title.lower().replace(" ", "_") + f".{suffix}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export the {chart.title} chart", name,
-                                              f"*.{suffix}")
+        path = file_dialogs.save_path(self, f"Export the {chart.title} chart", name,
+                                       f"*.{suffix}")
         if path:
             self.export_chart(path)
 
