@@ -1,0 +1,79 @@
+"""How far Train is, from what the model itself logs: "epoch 3 of 10" when a knob tells how
+many epochs there will be and the model logs an epoch counter, else the points logged so far.
+
+Stage counts say nothing during the minute a model trains ("5/12 stages" throughout), while
+nearly every Rafiki model logs ``epoch`` beside its loss and has an ``epochs``-like knob.
+Free of Qt: it reads event dicts and knobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+TOTAL_KNOBS = ("epochs", "num_epochs", "max_epochs", "n_epochs", "nb_epochs", "epoch_count",
+               "max_iter", "n_iter", "num_iterations", "iterations", "max_steps", "num_steps",
+               "steps")
+"""Knob names that say how many epochs (iterations, steps) training will run, in order of
+preference."""
+COUNTER_METRICS = {"epochs": "epoch", "num_epochs": "epoch", "max_epochs": "epoch",
+                   "n_epochs": "epoch", "nb_epochs": "epoch", "epoch_count": "epoch",
+                   "max_iter": "iteration", "n_iter": "iteration",
+                   "num_iterations": "iteration", "iterations": "iteration",
+                   "max_steps": "step", "num_steps": "step", "steps": "step"}
+"""The metric a model logs to count what the knob totals."""
+
+
+class TrainProgress:
+    """Follows one run's events; ``fraction`` and ``text`` say how far Train is."""
+
+    def __init__(self, knobs: dict[str, Any] | None = None):
+        self.total_knob, self.total = _total(knobs or {})
+        self.counter = COUNTER_METRICS.get(self.total_knob or "", "epoch")
+        self.latest: float | None = None
+        self.zero_based = False
+        self.points = 0
+
+    def add_events(self, events: Iterable[dict]) -> None:
+        for event in events:
+            if event.get("kind") != "metrics":
+                continue
+            self.points += 1
+            value = (event.get("values") or {}).get(self.counter)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if value == 0:
+                    self.zero_based = True
+                self.latest = value if self.latest is None else max(self.latest, value)
+
+    @property
+    def done(self) -> int | None:
+        """Epochs finished, counting from what the model logged (0-based counters +1)."""
+        if self.latest is None:
+            return None
+        return int(self.latest) + (1 if self.zero_based else 0)
+
+    def fraction(self) -> float | None:
+        """0..1 when a total is known and the model logs its counter, else None."""
+        if not self.total or self.done is None:
+            return None
+        return max(0.0, min(1.0, self.done / self.total))
+
+    def text(self) -> str:
+        """'epoch 3 of 10', 'epoch 3', or 'N points logged' (empty before any point)."""
+        done = self.done
+        if done is not None and self.total:
+            return f"{self.counter} {min(done, self.total)} of {self.total}"
+        if done is not None:
+            return f"{self.counter} {done}"
+        if self.points:
+            return f"{self.points} point{'s' if self.points != 1 else ''} logged"
+        return ""
+
+
+def _total(knobs: dict[str, Any]) -> tuple[str | None, int | None]:
+    lowered = {str(name).lower(): value for name, value in knobs.items()}
+    for name in TOTAL_KNOBS:
+        value = lowered.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return name, value
+    return None, None
