@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from . import window_state
+from .finish_notice import FinishNotice
 from .lazy_panel import LazyPanel, PanelTabs
 from .resources import APP_ICON, resource_path
-from .run_status_feed import RunStatusFeed
+from .run_status_feed import RunStatusFeed, run_ending_text
 from .session import RunRefused, Session
 from .status_strip import RunStatusStrip
 
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.session = session or Session(self)
         self.panels_built = False
         self.setWindowTitle(WINDOW_TITLE)
+        self.finish_notice = FinishNotice(self)
         icon_path = resource_path(*APP_ICON)
         if icon_path.exists():
             self.setWindowIcon(QIcon(str(icon_path)))
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
 
     def _run_finished(self, outcome: Any) -> None:
         state = getattr(getattr(outcome, "state", None), "name", "")
+        self.finish_notice.announce(run_ending_text(outcome))
         if state not in ("COMPLETED", "STOPPED"):  # a failure opens the details at once
             self.show_run_details(True)
 

@@ -97,9 +97,10 @@ def install_tuning(window: Any) -> None:
         start_action.setEnabled(False)
         stop_action.setEnabled(True)
 
-    def finished(_result: Any) -> None:
+    def finished(result: Any) -> None:
         start_action.setEnabled(True)
         stop_action.setEnabled(False)
+        window.finish_notice.announce(_tuning_ending_text(result))
         if window._experiments_page.is_built:
             window.experiments_browser.busy_experiment = None
             browser_shown(tabs.currentIndex())
@@ -123,6 +124,19 @@ def install_tuning(window: Any) -> None:
             window.tuning_panel.compare_selected()
 
     compare_action.triggered.connect(compare)
+
+
+def _tuning_ending_text(result: Any) -> str:
+    """"Tuning finished: 12 trials, best score 0.9431" (or stopped, or failed)."""
+    if result is None:
+        return "Tuning failed"
+    ending = "stopped" if getattr(result, "stopped", False) else "finished"
+    trials = getattr(result, "trials", None)
+    count = f": {len(trials)} trials" if isinstance(trials, list) else ""
+    best = getattr(result, "best", None)
+    score = getattr(best, "score", None)
+    tail = f", best score {score:.4f}" if isinstance(score, (int, float)) else ""
+    return f"Tuning {ending}{count}{tail}"
 
 
 def _open_comparison(window: Any, trial_ids: list[int]) -> None:
