@@ -42,10 +42,37 @@ def _key(knobs: dict) -> str:
     return json.dumps(knobs, sort_keys=True)
 
 
-class Advisor:
-    """Proposes knobs for a knob config and learns from each trial's score (higher is better)."""
+def _failed(score: Any) -> bool:
+    """Whether a score means the trial failed (None, not a number, NaN or inf)."""
+    return (score is None or not isinstance(score, numbers.Real) or isinstance(score, bool)
+            or not math.isfinite(score))
 
-    def __init__(self, knob_config: dict[str, BaseKnob], seed: int | None = None):
+
+class Proposal:
+    """Knobs the advisor proposed, tied to their Optuna trial: the tuner reports the trial's
+    intermediate values through it and asks whether the pruner rejects the trial."""
+
+    def __init__(self, knobs: dict[str, Any], trial: Any):
+        self.knobs = knobs
+        self.trial = trial
+
+    def report(self, step: int, value: float) -> bool:
+        """Record the intermediate ``value`` (higher is better) at ``step``; True when the
+        pruner says the trial should stop."""
+        self.trial.report(float(value), int(step))
+        return bool(self.trial.should_prune())
+
+
+class Advisor:
+    """Proposes knobs for a knob config and learns from each trial's score (higher is better).
+
+    ``sampler`` names one of :data:`rafiki.samplers.SAMPLERS` (None: the measured default);
+    ``pruner`` is an Optuna pruner (None: none), consulted through :meth:`Proposal.report`."""
+
+    def __init__(self, knob_config: dict[str, BaseKnob], seed: int | None = None,
+                 sampler: str | None = None, pruner: Any = None):
+        from .samplers import make_sampler
+
         optuna = _optuna()
         self._optuna = optuna
         self.knob_config = dict(knob_config)
@@ -54,8 +81,9 @@ class Advisor:
             for name, knob in self.knob_config.items()
             if not isinstance(knob, FixedKnob)
         }
+        self.sampler_name = sampler
         self._study = optuna.create_study(
-            direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed)
+            direction="maximize", sampler=make_sampler(sampler, seed), pruner=pruner,
         )
         self._pending: dict[str, list[Any]] = {}
 
@@ -84,6 +112,12 @@ class Advisor:
 
     def propose(self) -> dict[str, Any]:
         """Knob values to try next: every knob of the config, fixed knobs at their value."""
+        proposal = self.ask()
+        self._pending.setdefault(_key(proposal.knobs), []).append(proposal.trial)
+        return proposal.knobs
+
+    def ask(self) -> Proposal:
+        """A proposal to run; end it with :meth:`tell` (or :meth:`tell_pruned`)."""
         trial = self._study.ask(self._distributions)
         knobs: dict[str, Any] = {}
         for name, knob in self.knob_config.items():
@@ -91,23 +125,42 @@ class Advisor:
                 knobs[name] = _plain(knob.value, knob.value_type)
             else:
                 knobs[name] = _plain(trial.params[name], self._value_type(name))
-        self._pending.setdefault(_key(knobs), []).append(trial)
-        return knobs
+        return Proposal(knobs, trial)
 
-    def feedback(self, knobs: dict[str, Any], score: float | None) -> None:
+    def tell(self, proposal: Proposal, score: float | None) -> None:
+        """The score ``proposal``'s trial got; None, NaN or inf mean it failed."""
+        state = self._optuna.trial.TrialState
+        if _failed(score):
+            self._study.tell(proposal.trial, state=state.FAIL)
+        else:
+            self._study.tell(proposal.trial, float(score))
+
+    def tell_pruned(self, proposal: Proposal) -> None:
+        """The trial was pruned (Optuna keeps its last intermediate value)."""
+        self._study.tell(proposal.trial, state=self._optuna.trial.TrialState.PRUNED)
+
+    def add_pruned(self, knobs: dict[str, Any], step: int, value: float) -> None:
+        """A pruned trial from the store (resume, warm start): its knobs and the intermediate
+        ``value`` (higher is better) at the ``step`` it reached."""
+        problems = knob_problems(self.knob_config, knobs)
+        if problems:
+            raise ValueError(f"Knobs do not fit the knob config: {'; '.join(problems)}")
+        self._study.add_trial(self._optuna.trial.create_trial(
+            params={name: knobs[name] for name in self._distributions},
+            distributions=self._distributions, intermediate_values={int(step): float(value)},
+            state=self._optuna.trial.TrialState.PRUNED))
+
+    def feedback(self, knobs: dict[str, Any], score: float | None,
+                 intermediate_values: dict[int, float] | None = None) -> None:
         """The score ``knobs`` got (higher is better); None, NaN or inf mean the trial failed.
 
-        Knobs it never proposed (trials resumed from a store) are added as finished trials.
+        Knobs it never proposed (trials resumed from a store) are added as finished trials,
+        with their ``intermediate_values`` (step -> value, higher is better) for the pruner.
         """
         problems = knob_problems(self.knob_config, knobs)
         if problems:
             raise ValueError(f"Knobs do not fit the knob config: {'; '.join(problems)}")
-        failed = (
-            score is None
-            or not isinstance(score, numbers.Real)
-            or isinstance(score, bool)
-            or not math.isfinite(score)
-        )
+        failed = _failed(score)
         state = self._optuna.trial.TrialState
         pending = self._pending.get(_key(knobs))
         if pending:
@@ -124,6 +177,7 @@ class Advisor:
                 distributions=self._distributions,
                 value=None if failed else float(score),
                 state=state.FAIL if failed else state.COMPLETE,
+                intermediate_values=dict(intermediate_values or {}),
             )
         )
 

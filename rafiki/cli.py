@@ -93,6 +93,27 @@ def build_parser() -> argparse.ArgumentParser:
                       help="after each trial's dump parameters, load them and predict the first "
                            "N test samples (default 0: trials are train, evaluate, dump, as "
                            "Rafiki's train workers ran them)")
+    from .pruning import POINT_INDEX, PRUNER_NAMES
+    from .samplers import DEFAULT_SAMPLER, SAMPLERS
+
+    tune.add_argument("--sampler", choices=list(SAMPLERS), metavar="NAME",
+                      help=f"the advisor's sampler (default {DEFAULT_SAMPLER}, chosen by "
+                           f"bench/bench_samplers.py; one of {', '.join(SAMPLERS)})")
+    tune.add_argument("--pruner", choices=list(PRUNER_NAMES), default=None,
+                      help="stop trials whose logged metric falls behind (Optuna's pruners; "
+                           "default median when --prune-metric is given)")
+    tune.add_argument("--prune-metric", metavar="NAME",
+                      help="the logged metric pruning follows, e.g. val_accuracy or loss "
+                           "(loss/error: lower is better, else higher)")
+    tune.add_argument("--prune-step", default="epoch", metavar="NAME",
+                      help=f"the logged metric that counts steps (default epoch), or "
+                           f"'{POINT_INDEX}' for the metric's point number")
+    tune.add_argument("--prune-direction", choices=("auto", "max", "min"), default="auto",
+                      help="whether the metric is better higher (max) or lower (min); auto "
+                           "reads it from the name")
+    tune.add_argument("--warm-start", type=int, nargs="+", metavar="EXPERIMENT_ID",
+                      default=[], help="tell the advisor the stored trials of these earlier "
+                                       "experiments first (knobs that fit this knob config)")
 
     experiments = commands.add_parser("experiments", help="list stored experiments")
     shown = experiments.add_subparsers(dest="action", metavar="ACTION")
@@ -344,6 +365,7 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     trials = args.trials
     if trials is None and args.minutes is None:
         trials = DEFAULT_TUNING_TRIALS
+    pruning = _pruning_settings(parser, args)
 
     from .experiments import Experiments
     from .runner import RunSpec
@@ -360,12 +382,14 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         tuner = experiments.tuner(
             experiment.id, budget_trials=trials, budget_minutes=args.minutes,
             parallel=args.parallel, seed=args.seed, on_trial_event=table, pinned_knobs=pinned,
-            trial_timeout=args.timeout, predict_check=args.predict_check)
+            trial_timeout=args.timeout, predict_check=args.predict_check,
+            sampler=args.sampler, pruning=pruning, warm_start=args.warm_start)
         print(f"Tuning {model_class} ({task}): experiment {experiment.id}, "
               f"{trials or 'unlimited'} trial(s)"
               + (f" within {args.minutes:g} min" if args.minutes else "")
               + f", {tuner.parallel} at once", flush=True)
         tuner.prepare()
+        print(_tuning_how(tuner), flush=True)
     except TuningError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL_ERROR
@@ -397,7 +421,11 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     result = outcome["result"]
     best = result.best
     done = sum(t.status == "completed" for t in result.trials)
-    print(f"{len(result.trials)} trial(s) in {result.elapsed:.1f} s: {done} completed")
+    pruned = sum(t.status == "pruned" for t in result.trials)
+    print(f"{len(result.trials)} trial(s) in {result.elapsed:.1f} s: {done} completed"
+          + (f", {pruned} pruned" if pruned else ""))
+    if result.compute is not None:
+        print(f"Compute: {result.compute.describe()}")
     if best is not None:
         print(f"Best: trial {best.number}, score {best.score:.4f}, knobs "
               f"{json.dumps(best.knobs)}")
@@ -406,6 +434,38 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if done else EXIT_MODEL_ERROR
+
+
+def _pruning_settings(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The pruning asked for on the command line, or None (no --prune-metric, or --pruner
+    off)."""
+    from .pruning import PruningSettings
+
+    if args.pruner not in (None, "off") and not args.prune_metric:
+        parser.error(f"--pruner {args.pruner} needs --prune-metric (a metric the model logs)")
+    if not args.prune_metric or args.pruner == "off":
+        return None
+    try:
+        return PruningSettings(metric=args.prune_metric, pruner=args.pruner or "median",
+                               step=args.prune_step, direction=args.prune_direction)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
+def _tuning_how(tuner) -> str:
+    """One line: the sampler, the pruning and what the warm start told the advisor."""
+    from .samplers import DEFAULT_SAMPLER
+
+    text = f"Sampler {tuner.sampler or DEFAULT_SAMPLER}"
+    pruning = tuner.pruning
+    if pruning is not None:
+        better = "higher" if pruning.higher_is_better else "lower"
+        text += (f"; pruner {pruning.pruner} on {pruning.metric} ({better} is better) "
+                 f"per {pruning.step}")
+    if tuner.warm_start:
+        text += (f"; warm start: {tuner.warm_started} trial(s) of experiment(s) "
+                 f"{', '.join(map(str, tuner.warm_start))} told first")
+    return text
 
 
 def cmd_experiments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

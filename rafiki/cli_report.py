@@ -252,6 +252,10 @@ class TrialTable:
         detail = _short(trial.knobs or {}, 80)
         if trial.error and trial.status != "completed":
             detail = describe_error(trial.error)
+        if trial.status == "pruned":
+            from .pruning import describe_pruned
+
+            detail = f"{describe_pruned(trial.pruned)}  {_short(trial.knobs or {}, 50)}"
         return f"{trial.number:>4}  {trial.status:<11} {score:>8} {duration:>8}  {detail}"
 
     def _clear(self) -> None:

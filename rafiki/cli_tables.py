@@ -9,6 +9,7 @@ from typing import TextIO
 
 from .cli_report import describe_error
 from .experiments import Experiment, Trial
+from .pruning import describe_pruned
 
 
 def _when(timestamp: float) -> str:
@@ -49,6 +50,7 @@ def print_experiment(experiment: Experiment, trials: list[Trial],
         f"  test      {e.test_dataset_uri}",
         f"  python    {e.python or '(the workbench)'}",
         f"  created   {_when(e.created)}  trials {e.trial_count}  best {_score(e.best_score)}",
+        *_tuning_lines(e, trials),
         "",
         f"{'#':>4}  {'status':<11} {'score':>8} {'time':>8}  knobs / error",
     ]
@@ -57,5 +59,26 @@ def print_experiment(experiment: Experiment, trials: list[Trial],
         detail = json.dumps(t.knobs or {})
         if t.error and t.status != "completed":
             detail = describe_error(t.error)
+        if t.status == "pruned":
+            detail = f"{describe_pruned(t.pruned)}  {detail}"
         lines.append(f"{t.number:>4}  {t.status:<11} {_score(t.score):>8} {duration:>8}  {detail}")
     print("\n".join(lines), file=out)
+
+
+def _tuning_lines(experiment: Experiment, trials: list[Trial]) -> list[str]:
+    """A tuning's sampler, pruning and warm start, and where its compute went."""
+    from .compute_accounting import summarize_compute
+
+    settings = experiment.settings
+    if experiment.kind != "tuning":
+        return []
+    from .samplers import DEFAULT_SAMPLER
+
+    pruning = settings.get("pruning")
+    how = f"  tuning    sampler {settings.get('sampler') or DEFAULT_SAMPLER}"
+    if pruning:
+        how += (f", pruner {pruning['pruner']} on {pruning['metric']} "
+                f"(step {pruning['step']})")
+    if settings.get("warm_start"):
+        how += f", warm start from {', '.join(map(str, settings['warm_start']))}"
+    return [how, f"  compute   {summarize_compute(trials).describe()}"]

@@ -44,13 +44,14 @@ _BUSY_TIMEOUT_MS = 30_000
 
 
 class TrialStatus(str, enum.Enum):
-    """Where a trial stands; every trial ends in one of the last four."""
+    """Where a trial stands; every trial ends in one of the last five."""
 
     RUNNING = "running"
     COMPLETED = "completed"
     ERRORED = "errored"
     STOPPED = "stopped"
     INTERRUPTED = "interrupted"
+    PRUNED = "pruned"  # stopped by tuning's pruner on a logged metric (see Trial.pruned)
 
 
 class ParametersNotVerifiedError(ValueError):
@@ -108,6 +109,8 @@ class Trial:
     started: float
     finished: float | None
     extra: dict[str, Any] = field(default_factory=dict)
+    pruned: dict[str, Any] | None = None
+    """A pruned trial's metric, step reached, last value, points and seconds saved."""
 
     @property
     def duration(self) -> float | None:
@@ -124,7 +127,8 @@ _BEST_FIRST_ORDER = ("status != 'completed' OR score IS NULL, score IS NULL, sco
 
 _TRIAL_COLUMNS = (
     "id, experiment_id, number, knobs, status, score, timings, current_stage, error, "
-    "runner_state, exit_code, signal, crash_report, params_path, params_sha256, started, finished"
+    "runner_state, exit_code, signal, crash_report, params_path, params_sha256, started, "
+    "finished, pruned"
 )
 
 
@@ -150,13 +154,13 @@ def _experiment_from_row(row: tuple, trial_count: int = 0, best: float | None = 
 
 def _trial_from_row(row: tuple) -> Trial:
     (id_, exp_id, number, knobs, status, score, timings, current_stage, error, runner_state,
-     exit_code, signal, crash_report, params_path, params_sha, started, finished) = row
+     exit_code, signal, crash_report, params_path, params_sha, started, finished, pruned) = row
     return Trial(
         id=id_, experiment_id=exp_id, number=number, knobs=_loads(knobs), status=status,
         score=score, timings=_loads(timings) or {}, current_stage=current_stage,
         error=_loads(error), runner_state=runner_state, exit_code=exit_code, signal=signal,
         crash_report=crash_report, params_path=params_path, params_sha256=params_sha,
-        started=started, finished=finished,
+        started=started, finished=finished, pruned=_loads(pruned),
     )
 
 
@@ -549,9 +553,11 @@ class Store:
             updates["params_path"] = event["params_path"]
             updates["params_sha256"] = event.get("params_sha256")
 
-    def finish_trial(self, trial_id: int, outcome: Any) -> Trial:
+    def finish_trial(self, trial_id: int, outcome: Any,
+                     pruned: dict[str, Any] | None = None) -> Trial:
         """Close a trial with its run's outcome (a ``rafiki.runner.RunOutcome``): status, score,
-        error, timings, parameters file and how the process ended."""
+        error, timings, parameters file and how the process ended. ``pruned`` (where the
+        pruner stopped it) makes a trial that did not complete *pruned*."""
         state = getattr(outcome, "state", None)
         state_name = str(getattr(state, "name", state) or "").lower()
         result = getattr(outcome, "result", None) or {}
@@ -562,6 +568,8 @@ class Store:
             "crashed": TrialStatus.ERRORED, "timed_out": TrialStatus.ERRORED,
             "stopped": TrialStatus.STOPPED,
         }.get(state_name, TrialStatus.INTERRUPTED)
+        if pruned is not None and status is not TrialStatus.COMPLETED:
+            status, error = TrialStatus.PRUNED, None  # its process was stopped on purpose
         if status is TrialStatus.ERRORED and not error:
             error = _describe_ending(state_name, outcome, current.current_stage)
         updates: dict[str, Any] = {
@@ -572,6 +580,8 @@ class Store:
             "crash_report": getattr(outcome, "crash_report", None),
             "finished": time.time(),
         }
+        if status is TrialStatus.PRUNED:  # the interrupt that stopped it is no error
+            updates["pruned"], updates["error"] = _dumps(pruned), None
         if error:
             updates["error"] = _dumps(error)
         if status is TrialStatus.COMPLETED and result.get("score") is not None:

@@ -103,7 +103,14 @@ def _v3_experiment_kinds(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE experiments SET kind = 'tuning' WHERE settings LIKE '%\"pinned\"%'")
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_names_and_notes, _v3_experiment_kinds]
+def _v4_pruned_trials(conn: sqlite3.Connection) -> None:
+    """A pruned trial keeps where pruning stopped it (JSON: metric, step, value, points,
+    estimated seconds saved); its status is 'pruned'."""
+    conn.execute("ALTER TABLE trials ADD COLUMN pruned TEXT")
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_names_and_notes, _v3_experiment_kinds,
+                               _v4_pruned_trials]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -13,6 +13,13 @@ so a model whose ``predict`` fails still gets every score stored and compared. W
 ``predict_check=N`` each trial then also loads its parameters and predicts the first N test
 samples; a trial whose check fails is *errored* (its parameters cannot serve, so it is never
 the best trial), keeps its score, and the advisor still learns from that score.
+
+With ``pruning`` (:class:`rafiki.pruning.PruningSettings`) the points a trial logs of one
+metric are the intermediate values of its Optuna trial, read from the event batches the
+executor delivers (so it works on any executor); a trial the pruner rejects is stopped through
+its handle and recorded as *pruned*. ``sampler`` names the advisor's sampler
+(:mod:`rafiki.samplers`); ``warm_start`` tells the advisor the stored trials of earlier
+experiments (those whose knobs fit this knob config) before the first proposal.
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import events as ev
-from .advisor import Advisor
+from .advisor import Advisor, Proposal
+from .compute_accounting import ComputeSummary, summarize_compute
 from .executors import LocalProcessExecutor, TrialExecutor, TrialHandle
 from .lifecycle import TRAIN_WORKER_LAST_STAGE, Stage
 from .model.knob import BaseKnob, FixedKnob, deserialize_knob_config, knob_problems
+from .pruning import MetricFollower, PruningSettings, full_length_of, make_pruner, seconds_saved
 from .store import Experiment, Store, Trial, TrialStatus
 
 MAX_LAUNCH_FAILURES_IN_A_ROW = 3
@@ -53,13 +62,15 @@ class TuningEvent:
 
 @dataclass
 class TuningResult:
-    """The trials this tuning ran, the experiment's best trial, and whether it was stopped."""
+    """The trials this tuning ran, the experiment's best trial, whether it was stopped, and
+    where the compute went (trial-seconds, seconds pruning saved, best score over time)."""
 
     experiment_id: int
     trials: list[Trial]
     best: Trial | None
     stopped: bool
     elapsed: float
+    compute: ComputeSummary | None = None
 
 
 def default_parallel() -> int:
@@ -137,6 +148,9 @@ class Tuner:
         trial_timeout: float | None = None,
         memory_limit_mb: int | None = None,
         predict_check: int = 0,
+        sampler: str | None = None,
+        pruning: PruningSettings | None = None,
+        warm_start: list[int] | tuple[int, ...] = (),
     ):
         if budget_trials is None and budget_minutes is None:
             raise TuningError("Give a budget: a number of trials, minutes, or both")
@@ -160,12 +174,25 @@ class Tuner:
         self.trial_timeout = trial_timeout
         self.memory_limit_mb = memory_limit_mb
         self.predict_check = predict_check
+        from .samplers import SAMPLERS
+
+        if sampler is not None and sampler not in SAMPLERS:
+            raise TuningError(f"Unknown sampler {sampler!r}; choose one of "
+                              f"{', '.join(SAMPLERS)}")
+        self.sampler = sampler
+        self.pruning = pruning
+        self.warm_start = [int(experiment_id) for experiment_id in warm_start]
+        self.warm_started = 0  # trials of earlier experiments told to the advisor
         self._on_trial_event = on_trial_event
         self._executor = executor or LocalProcessExecutor()
         self._owns_executor = executor is None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._running: dict[int, tuple[TrialHandle, dict]] = {}
+        self._running: dict[int, tuple[TrialHandle, Proposal]] = {}
+        self._proposals: dict[int, Proposal] = {}
+        self._followers: dict[int, MetricFollower] = {}
+        self._prune_at: dict[int, dict[str, Any]] = {}  # trial id -> where it was pruned
+        self._longest_completed: int | None = None  # most points a completed trial logged
         self._finished: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
         self.advisor: Advisor | None = None
 
@@ -189,26 +216,66 @@ class Tuner:
     # -- the loop --------------------------------------------------------------------------
 
     def prepare(self) -> Advisor:
-        """The advisor over the (pinned) knob config, fed with the experiment's stored trials."""
+        """The advisor over the (pinned) knob config, fed with the trials of the warm-start
+        experiments first, then with this experiment's stored trials (resume)."""
         knob_config = pin_knobs(knob_config_of(self.store, self.experiment), self.pinned_knobs)
-        self.store.update_experiment_settings(self.experiment.id, pinned=self.pinned_knobs,
-                                              seed=self.seed, predict_check=self.predict_check)
-        advisor = Advisor(knob_config, seed=self.seed)
+        earlier = self._warm_start_trials()
+        self.store.update_experiment_settings(
+            self.experiment.id, pinned=self.pinned_knobs, seed=self.seed,
+            predict_check=self.predict_check, sampler=self.sampler,
+            pruning=None if self.pruning is None else self.pruning.as_dict(),
+            warm_start=self.warm_start)
+        pruner = None if self.pruning is None else make_pruner(self.pruning.pruner)
+        advisor = Advisor(knob_config, seed=self.seed, sampler=self.sampler, pruner=pruner)
+        self.warm_started = sum(self._tell_stored(advisor, knob_config, trial)
+                                for trial in earlier)
         for trial in self.store.trials(self.experiment.id):
-            if trial.knobs is None or trial.status not in (TrialStatus.COMPLETED,
-                                                           TrialStatus.ERRORED):
-                continue
-            if knob_problems(knob_config, trial.knobs):
-                continue  # tried with other pinned values or an older knob config
-            advisor.feedback(trial.knobs, trial_score(trial))
+            self._tell_stored(advisor, knob_config, trial)
         self.advisor = advisor
         return advisor
 
+    def _tell_stored(self, advisor: Advisor, knob_config: dict[str, BaseKnob],
+                     trial: Trial) -> bool:
+        """A stored trial to the advisor; with pruning, a completed trial's logged curve too,
+        so the pruner compares new trials with it (a resumed tuning prunes as before)."""
+        curve = None
+        if self.pruning is not None and trial.status == TrialStatus.COMPLETED:
+            follower = MetricFollower(self.pruning)
+            columns = self.store.trial_metrics(trial.id)
+            names = [name for name in columns if name != "time"]
+            points = follower.feed([
+                {"kind": ev.METRICS, "values": {name: columns[name][index] for name in names
+                                                if columns[name][index] is not None}}
+                for index in range(len(columns.get("time", [])))])
+            curve = {step: follower.reported(value) for step, value in points}
+            if curve:
+                self._longest_completed = max(self._longest_completed or 0, follower.points)
+        return _tell_stored(advisor, knob_config, trial, curve)
+
+    def _warm_start_trials(self) -> list[Trial]:
+        """The stored trials of the warm-start experiments (same task and model class)."""
+        trials: list[Trial] = []
+        for experiment_id in self.warm_start:
+            if experiment_id == self.experiment.id:
+                continue  # its own trials are told anyway (resume)
+            try:
+                earlier = self.store.get_experiment(experiment_id)
+            except KeyError:
+                raise TuningError(f"Warm start: no experiment {experiment_id}") from None
+            if (earlier.task, earlier.model_class) != (self.experiment.task,
+                                                       self.experiment.model_class):
+                raise TuningError(
+                    f"Warm start: experiment {experiment_id} tuned {earlier.model_class} "
+                    f"({earlier.task}), not {self.experiment.model_class} "
+                    f"({self.experiment.task})")
+            trials += self.store.trials(experiment_id)
+        return trials
+
     def run(self) -> TuningResult:
         """Tune until the budget is spent or :meth:`stop`; returns this tuning's trials."""
+        advisor = self.advisor or self.prepare()  # before the clock: the budget is for trials
         started = time.monotonic()
         deadline = None if self.budget_minutes is None else started + self.budget_minutes * 60
-        advisor = self.advisor or self.prepare()
         launched: list[int] = []
         launch_failures = 0
         try:
@@ -235,12 +302,14 @@ class Tuner:
                     self._collect_one(advisor, None)
             if self._owns_executor:
                 self._executor.close()
+        trials = [self.store.trial(trial_id) for trial_id in launched]
         return TuningResult(
             experiment_id=self.experiment.id,
-            trials=[self.store.trial(trial_id) for trial_id in launched],
+            trials=trials,
             best=self.store.best_trial(self.experiment.id),
             stopped=self.stopping,
             elapsed=time.monotonic() - started,
+            compute=summarize_compute(trials),
         )
 
     def _may_launch(self, launched: int, deadline: float | None) -> bool:
@@ -254,7 +323,9 @@ class Tuner:
         """Start one trial; one that cannot start is recorded as errored and not fed back."""
         from .runner import RunSpec
 
-        knobs = advisor.propose()
+        with self._lock:  # reports of running trials reach the same study from their threads
+            proposal = advisor.ask()
+        knobs = proposal.knobs
         trial = self.store.start_trial(self.experiment.id, knobs)
         experiment = self.experiment
         spec = RunSpec(
@@ -273,11 +344,16 @@ class Tuner:
         with self._lock:
             if self.stopping:
                 return self._fail_to_start(trial, knobs, None)
+            self._proposals[trial.id] = proposal
+            if self.pruning is not None:
+                self._followers[trial.id] = MetricFollower(self.pruning)
             try:
                 handle = self._executor.submit(spec, self._recorder(trial.id))
             except Exception as exc:
                 return self._fail_to_start(trial, knobs, exc)
-            self._running[trial.id] = (handle, knobs)
+            self._running[trial.id] = (handle, proposal)
+            if trial.id in self._prune_at:  # pruned before submit returned
+                threading.Thread(target=handle.stop, daemon=True).start()
         threading.Thread(target=self._wait_for, args=(trial.id, handle), daemon=True,
                          name=f"rafiki-trial-{trial.id}").start()
         return trial.id
@@ -301,8 +377,32 @@ class Tuner:
         def record(batch: list[dict]) -> None:
             self.store.record_events(trial_id, batch)
             self._emit(TuningEvent("trial_events", trial_id, events=batch))
+            if trial_id in self._followers:
+                self._judge(trial_id, batch)
 
         return record
+
+    def _judge(self, trial_id: int, batch: list[dict]) -> None:
+        """Report the batch's points of the pruning metric; stop the trial if pruned."""
+        follower = self._followers[trial_id]
+        points = follower.feed(batch)
+        if not points or trial_id in self._prune_at:
+            return
+        with self._lock:
+            proposal = self._proposals[trial_id]
+            for step, value in points:
+                if proposal.report(step, follower.reported(value)):
+                    break
+            else:
+                return
+            self._prune_at[trial_id] = {
+                "metric": follower.settings.metric, "step_name": follower.settings.step,
+                "step": step, "value": value, "points": follower.points,
+                "higher_is_better": follower.settings.higher_is_better}
+            running = self._running.get(trial_id)
+        if running is not None:  # never block the executor's events thread on the stop
+            threading.Thread(target=running[0].stop, daemon=True,
+                             name=f"rafiki-prune-{trial_id}").start()
 
     def _wait_for(self, trial_id: int, handle: TrialHandle) -> None:
         try:
@@ -322,17 +422,49 @@ class Tuner:
                     self.stop()
                 deadline = None
         with self._lock:
-            _, knobs = self._running.pop(trial_id)
+            _, proposal = self._running.pop(trial_id)
+            self._proposals.pop(trial_id, None)
+            follower = self._followers.pop(trial_id, None)
+            pruned = self._prune_at.pop(trial_id, None)
         if outcome is None:
             outcome = _Ended("ERRORED", ev.error_info(failure, None))
-        trial = self.store.finish_trial(trial_id, outcome)
-        if trial.status in (TrialStatus.COMPLETED, TrialStatus.ERRORED):
-            advisor.feedback(knobs, trial_score(trial))
+        if pruned is not None and follower is not None:
+            full = full_length_of(follower.settings, proposal.knobs, self._longest_completed)
+            pruned = {**pruned, "full_length": full,
+                      "seconds_saved": round(seconds_saved(follower, full), 3)}
+        trial = self.store.finish_trial(trial_id, outcome, pruned=pruned)
+        with self._lock:
+            if trial.status == TrialStatus.PRUNED:
+                advisor.tell_pruned(proposal)
+            elif trial.status in (TrialStatus.COMPLETED, TrialStatus.ERRORED):
+                advisor.tell(proposal, trial_score(trial))
+            if trial.status == TrialStatus.COMPLETED and follower is not None:
+                self._longest_completed = max(self._longest_completed or 0, follower.points)
         self._emit(TuningEvent("trial_finished", trial_id, trial=trial))
 
     def _emit(self, event: TuningEvent) -> None:
         if self._on_trial_event is not None:
             self._on_trial_event(event)
+
+
+def _tell_stored(advisor: Advisor, knob_config: dict[str, BaseKnob], trial: Trial,
+                 curve: dict[int, float] | None) -> bool:
+    """Tell the advisor a stored trial that ended with a verdict (completed, errored or
+    pruned) and whose knobs fit this config, with its ``curve`` of the pruning metric;
+    returns whether it was told."""
+    if trial.knobs is None or knob_problems(knob_config, trial.knobs):
+        return False  # tried with other pinned values or an older knob config
+    if trial.status in (TrialStatus.COMPLETED, TrialStatus.ERRORED):
+        advisor.feedback(trial.knobs, trial_score(trial), intermediate_values=curve)
+        return True
+    pruned = trial.pruned or {}
+    if trial.status == TrialStatus.PRUNED and pruned.get("step") is not None \
+            and pruned.get("value") is not None:
+        higher_is_better = pruned.get("higher_is_better", True)
+        value = float(pruned["value"]) if higher_is_better else -float(pruned["value"])
+        advisor.add_pruned(trial.knobs, int(pruned["step"]), value)
+        return True
+    return False
 
 
 @dataclass

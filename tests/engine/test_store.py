@@ -284,10 +284,11 @@ def test_upgrade_from_schema_version_1_keeps_rows(tmp_path):
                  "finished) VALUES (1, 1, '{\"lr\": 0.1}', 'completed', 0.8, 1.0, 2.0)")
     conn.close()
     with Store(path) as upgraded:
-        assert upgraded.schema_version == SCHEMA_VERSION == 3
+        assert upgraded.schema_version == SCHEMA_VERSION
         experiment = upgraded.get_experiment(1)
         assert (experiment.name, experiment.note, experiment.best_score) == ("cnn_v2", "", 0.8)
         assert upgraded.trials(1)[0].knobs == {"lr": 0.1}
+        assert upgraded.trials(1)[0].pruned is None  # v4: pruned trials keep where they stopped
         # an old experiment a tuning touched (it recorded pinned knobs) is a tuning
         assert (experiment.kind, upgraded.get_experiment(2).kind) == ("runs", "tuning")
 

@@ -1,0 +1,62 @@
+"""Where a tuning's compute went: trial-seconds, seconds pruning saved, best score over time.
+
+One definition for the tuning summary of ``rafiki tune`` and the window, so both say the same.
+Trial-seconds add every trial's own duration (with K trials at once they exceed the wall
+time); the seconds saved are each pruned trial's estimate, made when it was pruned (its time
+per logged point times the points it did not reach, see :func:`rafiki.pruning.seconds_saved`).
+The best-over-time curve is against wall time since the first trial started, because with
+pruning and parallel trials the trial number no longer measures the time spent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .trial_ranking import best_first_key, is_ranked
+
+PRUNED = "pruned"  # the store's TrialStatus.PRUNED
+
+
+@dataclass
+class ComputeSummary:
+    """Trial-seconds spent, seconds saved by pruning, and the best score against wall time
+    (``best_over_time``: (seconds since the first trial started, best score) at each trial
+    that improved it)."""
+
+    trial_seconds: float = 0.0
+    seconds_saved: float = 0.0
+    pruned: int = 0
+    wall_seconds: float = 0.0
+    best_over_time: list[tuple[float, float]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for the summary: "412.5 trial-s, 9 pruned (saved ~380.2 s)"."""
+        text = f"{self.trial_seconds:.1f} trial-seconds over {self.wall_seconds:.1f} s"
+        if self.pruned:
+            text += (f", {self.pruned} pruned (saved ~{self.seconds_saved:.1f} trial-seconds, "
+                     "estimated)")
+        return text
+
+
+def summarize_compute(trials: Iterable[Any]) -> ComputeSummary:
+    """The compute summary of these trials (any objects with the store's Trial fields);
+    trials still running count up to now only when finished."""
+    trials = [trial for trial in trials if trial.finished is not None]
+    summary = ComputeSummary()
+    if not trials:
+        return summary
+    origin = min(trial.started for trial in trials)
+    summary.wall_seconds = max(trial.finished for trial in trials) - origin
+    for trial in trials:
+        summary.trial_seconds += max(0.0, trial.finished - trial.started)
+        if trial.status == PRUNED:
+            summary.pruned += 1
+            summary.seconds_saved += float((trial.pruned or {}).get("seconds_saved") or 0.0)
+    best = None
+    for trial in sorted(trials, key=lambda t: t.finished):
+        if is_ranked(trial) and (best is None or best_first_key(trial) < best_first_key(best)):
+            best = trial
+            summary.best_over_time.append((trial.finished - origin, float(trial.score)))
+    return summary

@@ -1,0 +1,190 @@
+"""Pruning: stop a trial whose learning curve already looks hopeless, from what it logs.
+
+Rafiki models log their curves through ``logger.log`` (``val_accuracy`` per epoch, ``loss``
+through ``log_loss``); the tuner reads those points from the very event batches it records
+(:class:`MetricFollower`), so pruning needs no change to a model file and works with any
+:class:`rafiki.executors.TrialExecutor` that streams events (local processes or a cluster).
+Each point is an intermediate value of the trial's Optuna trial; Optuna's pruner decides, and
+the tuner stops a rejected trial through the executor, recording it as *pruned* with the step
+it reached and the metric's last value.
+
+The study maximizes the score, and Optuna's pruners compare intermediate values in the study's
+direction, so a lower-is-better metric (a loss) is reported negated.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import events as ev
+
+POINT_INDEX = "point"
+"""The step is the metric's point number (0, 1, 2, ...), for models that log no epoch."""
+
+_LOWER_IS_BETTER_WORDS = ("loss", "error", "err", "mse", "mae", "rmse", "perplexity")
+
+
+def _optuna():
+    import optuna
+
+    return optuna
+
+
+PRUNERS: dict[str, Callable[[], Any]] = {
+    # Median: a trial below the median of earlier trials at the same step is stopped; the
+    # first 3 trials always run to the end, and nobody is judged before its 2nd step.
+    "median": lambda: _optuna().pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
+    "successive-halving": lambda: _optuna().pruners.SuccessiveHalvingPruner(),
+    "hyperband": lambda: _optuna().pruners.HyperbandPruner(),
+}
+"""Pruner name -> factory (Optuna's pruners); "off" is no pruner."""
+
+PRUNER_NAMES = ("off", *PRUNERS)
+
+
+def make_pruner(name: str | None) -> Any:
+    """Optuna's pruner called ``name``; Optuna's NopPruner for None or "off"."""
+    if name in (None, "", "off"):
+        return _optuna().pruners.NopPruner()
+    factory = PRUNERS.get(name)
+    if factory is None:
+        raise ValueError(f"Unknown pruner {name!r}; choose one of {', '.join(PRUNER_NAMES)}")
+    return factory()
+
+
+def lower_is_better(metric: str) -> bool:
+    """Whether a metric's name says lower is better (loss, error, ...)."""
+    words = metric.lower().replace("-", "_").split("_")
+    return any(word in _LOWER_IS_BETTER_WORDS for word in words)
+
+
+@dataclass(frozen=True)
+class PruningSettings:
+    """Which logged metric to follow, against which step, and Optuna's pruner by name.
+
+    ``direction`` is "max", "min" or "auto" (from the metric's name: loss and error are
+    lower-is-better, anything else higher)."""
+
+    metric: str
+    pruner: str = "median"
+    step: str = "epoch"
+    direction: str = "auto"
+
+    def __post_init__(self) -> None:
+        if not self.metric:
+            raise ValueError("Pruning needs the name of a metric the model logs")
+        if self.pruner not in PRUNERS:
+            raise ValueError(f"Unknown pruner {self.pruner!r}; choose one of "
+                             f"{', '.join(PRUNERS)}")
+        if self.direction not in ("auto", "max", "min"):
+            raise ValueError(f"The metric's direction is max, min or auto, not "
+                             f"{self.direction!r}")
+        if not self.step:
+            raise ValueError(f"Pruning needs a step: a logged metric or {POINT_INDEX!r}")
+
+    @property
+    def higher_is_better(self) -> bool:
+        if self.direction == "auto":
+            return not lower_is_better(self.metric)
+        return self.direction == "max"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"metric": self.metric, "pruner": self.pruner, "step": self.step,
+                "direction": self.direction}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+class MetricFollower:
+    """The points of one trial's pruning metric, read from its event batches.
+
+    ``feed`` returns the new (step, value) points in order; a point whose step is missing,
+    negative, not a whole number, or not after the last one is skipped (Optuna keeps one
+    value per step)."""
+
+    def __init__(self, settings: PruningSettings):
+        self.settings = settings
+        self.points = 0
+        self.last_step: int | None = None
+        self.last_value: float | None = None
+        self.last_time: float | None = None
+        self.train_started: float | None = None
+
+    def feed(self, batch: list[dict]) -> list[tuple[int, float]]:
+        found: list[tuple[int, float]] = []
+        metric, step_name = self.settings.metric, self.settings.step
+        for event in batch:
+            kind = event.get("kind")
+            if kind == ev.STAGE and event.get("stage") == "train" \
+                    and event.get("state") == ev.STARTED:
+                self.train_started = event.get("time")
+                continue
+            if kind != ev.METRICS:
+                continue
+            values = event.get("values") or {}
+            value = _number(values.get(metric))
+            if value is None:
+                continue
+            if step_name == POINT_INDEX:
+                step: float | None = float(self.points)
+            else:
+                step = _number(values.get(step_name))
+            if step is None or step < 0 or step != int(step):
+                continue
+            if self.last_step is not None and int(step) <= self.last_step:
+                continue
+            self.points += 1
+            self.last_step, self.last_value = int(step), value
+            self.last_time = event.get("time")
+            found.append((int(step), value))
+        return found
+
+    def reported(self, value: float) -> float:
+        """The value as the study compares it (higher is better)."""
+        return value if self.settings.higher_is_better else -value
+
+
+def full_length_of(settings: PruningSettings, knobs: dict[str, Any] | None,
+                   longest_completed: int | None) -> int | None:
+    """A trial's full length in points, to estimate what pruning saved: an integer knob named
+    after the step (``epochs``, ``num_epochs`` for step ``epoch``) when the trial has one,
+    else the most points a completed trial of this tuning reached."""
+    stem = settings.step.lower()
+    if settings.step != POINT_INDEX:
+        for name, value in (knobs or {}).items():
+            if stem in name.lower() and isinstance(value, int) and not isinstance(value, bool) \
+                    and value > 0:
+                return value
+    return longest_completed
+
+
+def seconds_saved(follower: MetricFollower, full_length: int | None) -> float:
+    """The train time a pruned trial did not spend: its time per point so far times the
+    points it did not reach (0 when the full length is unknown or was reached)."""
+    if not full_length or follower.points == 0 or full_length <= follower.points:
+        return 0.0
+    if follower.train_started is None or follower.last_time is None:
+        return 0.0
+    per_point = max(0.0, follower.last_time - follower.train_started) / follower.points
+    return per_point * (full_length - follower.points)
+
+
+def describe_pruned(pruned: dict[str, Any] | None) -> str:
+    """Where a pruned trial stopped, for tables: "pruned at epoch 4: val_accuracy 0.61"."""
+    if not pruned:
+        return "pruned"
+    step_name = pruned.get("step_name") or "step"
+    where = f"point {pruned.get('step')}" if step_name == POINT_INDEX \
+        else f"{step_name} {pruned.get('step')}"
+    value = pruned.get("value")
+    shown = f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
+    return f"pruned at {where}: {pruned.get('metric')} {shown}"
