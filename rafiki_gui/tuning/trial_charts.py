@@ -479,6 +479,10 @@ class TrialCharts(QTabWidget):
         self.charts: list[ChartView] = [self.score_chart, self.metric_chart,
                                         self.parallel_chart, self.importance_chart,
                                         self.slice_chart]
+        from .compute_chart import ComputeChart  # it builds on this module's ChartView
+
+        self.compute_chart = ComputeChart()
+        self.charts.append(self.compute_chart)
         for chart in self.charts:
             self.addTab(chart, chart.title)
         self._stale: set[int] = set()

@@ -35,7 +35,7 @@ TRIAL_ROLE = Qt.ItemDataRole.UserRole + 2
 FIXED_COLUMNS = ("#", "status", "score", "duration (s)")
 BEST_BACKGROUND = "#c8e6c9"
 STATUS_COLORS = {"errored": "#c62828", "interrupted": "#ef6c00", "stopped": "#757575",
-                 "running": "#1565c0"}
+                 "running": "#1565c0", "pruned": "#8d6e63"}
 _MISSING_SORT = float("inf")  # missing values sort after every number, ascending
 
 
@@ -302,6 +302,8 @@ class TrialsModel(QAbstractTableModel):
             return "" if value is None else f"{value:.1f}"
         if column == 1 and value == "running" and trial.current_stage:
             return f"running: {trial.current_stage.replace('_', ' ')}"
+        if column == 1 and value == "pruned" and getattr(trial, "pruned", None):
+            return f"pruned at {trial.pruned.get('step_name')} {trial.pruned.get('step')}"
         if column >= len(FIXED_COLUMNS):
             return format_knob(value, self.knob_config.get(self.column_name(column)))
         return "" if value is None else str(value)
@@ -330,6 +332,10 @@ class TrialsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if trial.id == self.best_id:
                 return "the best trial (highest score)"
+            if column == 1 and trial.status == "pruned":
+                from rafiki.pruning import describe_pruned
+
+                return describe_pruned(getattr(trial, "pruned", None))
             if column == 1 and trial.error:
                 return f"{trial.error.get('type')}: {trial.error.get('message')}"
         if role == Qt.ItemDataRole.TextAlignmentRole and column != 1:

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from .. import file_dialogs
 from ..session import RunRefused, Session
 from .metrics_reader import ExperimentMetrics, ExperimentMetricsReader
+from .search_options import SearchOptionsBox
 from .trial_charts import TrialCharts
 from .trial_detail import TrialDetail
 from .trials_model import TrialsModel, TrialsProxy, format_knob
@@ -184,6 +185,8 @@ class TuningPanel(QWidget):
         pinned_layout.addWidget(self.pinned_list)
         pinned.setMaximumWidth(380)
         top.addWidget(pinned, 1)
+        self.search_box = SearchOptionsBox()
+        top.addWidget(self.search_box)
 
         actions = QHBoxLayout()
         self.settings_toggle = QToolButton()
@@ -337,6 +340,7 @@ class TuningPanel(QWidget):
 
     def _class_changed(self, _name: str) -> None:
         self._show_pinnable()
+        self._offer_search_choices()
         self._close_other_models()
 
     def _close_other_models(self) -> None:
@@ -409,6 +413,10 @@ class TuningPanel(QWidget):
             # a tuning goes on with the knobs it pinned (they are part of what it is),
             # whatever is ticked in the window now
             pinned = dict(self.experiment.settings.get("pinned") or {})
+        try:
+            search = self.search_box.options()
+        except ValueError as exc:
+            raise TuningRefused(f"Cannot tune: {exc}") from None
         seed = self.seed_spin.value()
         from .tuning_worker import TuningWorker
 
@@ -416,7 +424,8 @@ class TuningPanel(QWidget):
                               knob_config=knob_config, budget_trials=trials,
                               budget_minutes=minutes, parallel=self.parallel_spin.value(),
                               seed=None if seed == RANDOM_SEED else seed, pinned_knobs=pinned,
-                              predict_check=self.predict_check_spin.value())
+                              predict_check=self.predict_check_spin.value(),
+                              search=search.as_tuner_options())
         worker.sig_experiment.connect(self._tuning_experiment_known)
         worker.sig_trial_started.connect(self._trial_started)
         worker.sig_trial_events.connect(self._trial_events)
@@ -484,10 +493,23 @@ class TuningPanel(QWidget):
                              self.x_axis_of)
         self._read_metrics(experiments, experiment_id)
         self.detail.set_experiment(experiments, experiment)
+        self._offer_search_choices()
         self._show_summary()
         if restore:
             self._restore_window(experiment)
         self.sig_experiment_opened.emit(experiment_id)
+
+    def _offer_search_choices(self) -> None:
+        """The search box offers the metrics this experiment logged and earlier tunings of
+        the window's model to warm-start from."""
+        from .chart_data import metric_names
+
+        self.search_box.set_metric_names(metric_names(self.metrics))
+        experiments = self.experiments
+        if experiments is not None:
+            self.search_box.set_earlier_tunings(
+                experiments.list(), self.session.model_path or None,
+                self.session.model_class or None)
 
     def forget_experiment(self) -> None:
         """Show no experiment (the one shown was deleted)."""
@@ -608,9 +630,13 @@ class TuningPanel(QWidget):
         else:
             progress = f"{done} of {len(self.trials)} trials done"
         state = "tuning" if self.worker is not None else f"{experiment.kind} experiment"
+        from rafiki.compute_accounting import summarize_compute
+
+        compute = summarize_compute(self.trials)
+        spent = f"; {compute.describe()}" if compute.trial_seconds else ""
         self.status.setText(f"<b>{experiment.name}</b> ({state} {experiment.id}, "
                             f"{experiment.model_class}): {progress}"
-                            f"{' — ' + statuses if statuses else ''}; {best_text}")
+                            f"{' — ' + statuses if statuses else ''}; {best_text}{spent}")
 
     # -- live ------------------------------------------------------------------------------
 
@@ -715,7 +741,7 @@ class TuningPanel(QWidget):
         self.start_button.setEnabled(not tuning)
         self.stop_button.setEnabled(tuning)
         for widget in (self.trials_spin, self.minutes_spin, self.parallel_spin, self.seed_spin,
-                       self.predict_check_spin, self.pinned_list):
+                       self.predict_check_spin, self.pinned_list, self.search_box):
             widget.setEnabled(not tuning)
 
     # -- selection and export --------------------------------------------------------------

@@ -56,9 +56,10 @@ class TuningWorker(ThreadWorker):
                  setup: RunSpec | None = None, knob_config: str | None = None,
                  budget_trials: int | None, budget_minutes: float | None, parallel: int,
                  seed: int | None, pinned_knobs: dict[str, Any] | None = None,
-                 predict_check: int = 0):
+                 predict_check: int = 0, search: dict[str, Any] | None = None):
         """Tune ``experiment_id``, or the tuning experiment of ``setup`` (the window's
-        model, datasets, app mode and interpreter) with these pinned knobs."""
+        model, datasets, app mode and interpreter) with these pinned knobs. ``search`` holds
+        the Tuner's sampler, pruning and warm_start options."""
         super().__init__("rafiki-tuning-worker")
         if (experiment_id is None) == (setup is None):
             raise ValueError("give an experiment id or a setup to tune, not both")
@@ -68,7 +69,7 @@ class TuningWorker(ThreadWorker):
         self._knob_config = knob_config
         self._options = dict(budget_trials=budget_trials, budget_minutes=budget_minutes,
                              parallel=parallel, seed=seed, pinned_knobs=pinned_knobs or {},
-                             predict_check=predict_check)
+                             predict_check=predict_check, **(search or {}))
         self.tuner: Tuner | None = None
         self._pending: list[TuningEvent] = []
 
