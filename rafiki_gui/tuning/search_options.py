@@ -9,6 +9,7 @@ the panel's layout can change without touching these controls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,10 +44,26 @@ class SearchOptions:
                 "warm_start": list(self.warm_start)}
 
 
-class SearchOptionsBox(QGroupBox):
-    """Sampler, pruner (with its metric and step) and warm start, as combos."""
+class _OpeningCombo(QComboBox):
+    """A combo that calls ``on_open`` just before its list shows (to fill it fresh)."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, on_open: Callable[[], None] | None = None):
+        super().__init__()
+        self._on_open = on_open
+
+    def showPopup(self) -> None:  # noqa: N802 (Qt's name)
+        if self._on_open is not None:
+            self._on_open()
+        super().showPopup()
+
+
+class SearchOptionsBox(QGroupBox):
+    """Sampler, pruner (with its metric and step) and warm start, as combos.
+    ``on_warm_start_opened`` is called as the warm-start list opens, to offer the stored
+    tunings of that moment (:meth:`set_earlier_tunings`)."""
+
+    def __init__(self, parent: QWidget | None = None,
+                 on_warm_start_opened: Callable[[], None] | None = None):
         super().__init__("Search", parent)
         self._earlier_ids: list[int] = []
         form = QFormLayout(self)
@@ -77,7 +94,7 @@ class SearchOptionsBox(QGroupBox):
         self.step_combo.addItems(["epoch", POINT_INDEX])
         self.step_combo.setToolTip(f"The logged metric that counts steps (epoch), or "
                                    f"'{POINT_INDEX}': the metric's point number")
-        self.warm_combo = QComboBox()
+        self.warm_combo = _OpeningCombo(on_warm_start_opened)
         self.warm_combo.setToolTip("Tell the advisor the trials of earlier tunings of this "
                                    "model first (those whose knobs fit its knob config)")
         self.warm_combo.addItem("none", None)

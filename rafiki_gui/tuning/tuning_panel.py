@@ -185,7 +185,7 @@ class TuningPanel(QWidget):
         pinned_layout.addWidget(self.pinned_list)
         pinned.setMaximumWidth(380)
         top.addWidget(pinned, 1)
-        self.search_box = SearchOptionsBox()
+        self.search_box = SearchOptionsBox(on_warm_start_opened=self._offer_earlier_tunings)
         top.addWidget(self.search_box)
 
         actions = QHBoxLayout()
@@ -340,7 +340,6 @@ class TuningPanel(QWidget):
 
     def _class_changed(self, _name: str) -> None:
         self._show_pinnable()
-        self._offer_search_choices()
         self._close_other_models()
 
     def _close_other_models(self) -> None:
@@ -505,11 +504,21 @@ class TuningPanel(QWidget):
         from .chart_data import metric_names
 
         self.search_box.set_metric_names(metric_names(self.metrics))
+        self._offer_earlier_tunings()
+
+    def _offer_earlier_tunings(self) -> None:
+        """Earlier tunings of the window's model (read when the warm-start list opens, so a
+        tuning finished since is there)."""
         experiments = self.experiments
-        if experiments is not None:
-            self.search_box.set_earlier_tunings(
-                experiments.list(), self.session.model_path or None,
-                self.session.model_class or None)
+        if experiments is None:
+            return
+        try:
+            stored = experiments.list()
+        except Exception:  # the store went away (the window is closing): nothing to offer
+            _log.warning("Could not list the experiments for a warm start", exc_info=True)
+            return
+        self.search_box.set_earlier_tunings(stored, self.session.model_path or None,
+                                            self.session.model_class or None)
 
     def forget_experiment(self) -> None:
         """Show no experiment (the one shown was deleted)."""

@@ -1,0 +1,95 @@
+"""What pruning buys on the bundled image example with its full (PROD) knob ranges.
+
+Two tunings in the same run, same seed, same sampler, one trial at a time (so trial-seconds
+are not inflated by two trials sharing the cores): N trials without pruning, then N trials
+pruning on ``val_accuracy`` per ``epoch`` (the median pruner by default). Each is a fresh
+experiment in a temporary store, run through the real tuning loop (child processes, events,
+store). Prints the best score, the trial-seconds and wall time of each, the pruned count, the
+estimated seconds saved, and the ratios. The bar (issue 11): best score within 0.005 at no more
+than 0.6x the trial-seconds.
+
+    python bench/bench_pruning.py               # the full figure: 30 trials each
+    python bench/bench_pruning.py --trials 12   # a shorter look
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def tune(store, trials: int, seed: int, sampler: str | None, pruning, parallel: int):
+    from rafiki.tuning import Tuner
+
+    experiment = store.create_experiment(
+        model_file_path=str(ROOT / "resources" / "examples" / "image_classifier.py"),
+        model_class="ImageClassifier", task="IMAGE_CLASSIFICATION",
+        train_dataset_uri=str(ROOT / "resources" / "datasets" / "image_train.zip"),
+        test_dataset_uri=str(ROOT / "resources" / "datasets" / "image_test.zip"),
+        app_mode="PROD", kind="tuning",
+        name="pruning" if pruning else "no pruning")
+    finished = []
+
+    def show(event) -> None:
+        if event.kind == "trial_finished":
+            trial = event.trial
+            finished.append(trial)
+            detail = trial.pruned and f"at epoch {trial.pruned['step']}" or \
+                (f"{trial.score:.4f}" if trial.score is not None else trial.status)
+            print(f"  {'pruning' if pruning else 'plain  '} #{trial.number:>2} {trial.status:<9} "
+                  f"{detail:<12} {trial.duration:6.1f} s  epochs {trial.knobs.get('epochs')}",
+                  flush=True)
+
+    tuner = Tuner(store, experiment.id, budget_trials=trials, parallel=parallel, seed=seed,
+                  sampler=sampler, pruning=pruning, on_trial_event=show)
+    return tuner.run()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Pruning on the image example, PROD ranges")
+    parser.add_argument("--trials", type=int, default=30, help="trials per tuning (30: the "
+                        "issue's full figure)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pruner", default="median")
+    parser.add_argument("--sampler", default=None, help="default: the advisor's default")
+    parser.add_argument("--parallel", type=int, default=1)
+    args = parser.parse_args()
+    from rafiki.pruning import PruningSettings
+    from rafiki.store import Store
+
+    pruning = PruningSettings(metric="val_accuracy", pruner=args.pruner, step="epoch")
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["RAFIKI_HOME"] = home
+        print(f"image example, PROD knobs: {args.trials} trials without and with pruning "
+              f"({args.pruner} on val_accuracy per epoch), seed {args.seed}, "
+              f"{args.parallel} at once, cpu count {os.cpu_count()}", flush=True)
+        started = time.monotonic()
+        with Store(Path(home) / "store.sqlite3") as store:
+            plain = tune(store, args.trials, args.seed, args.sampler, None, args.parallel)
+            pruned = tune(store, args.trials, args.seed, args.sampler, pruning, args.parallel)
+        print()
+        print("| run | best score | trial-seconds | wall s | pruned | est. seconds saved |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for name, result in (("no pruning", plain), ("pruning", pruned)):
+            c = result.compute
+            best = result.best.score if result.best else float("nan")
+            print(f"| {name} | {best:.4f} | {c.trial_seconds:.1f} | {result.elapsed:.1f} | "
+                  f"{c.pruned} | {c.seconds_saved:.1f} |")
+        gap = (plain.best.score if plain.best else 0) - (pruned.best.score if pruned.best else 0)
+        ratio = pruned.compute.trial_seconds / plain.compute.trial_seconds
+        verdict = "meets" if gap <= 0.005 and ratio <= 0.6 else "misses"
+        print(f"\nbest-score gap (plain - pruning) {gap:+.4f}, trial-seconds ratio {ratio:.2f}: "
+              f"{verdict} the bar (gap <= 0.005 at <= 0.6x); {time.monotonic() - started:.0f} s "
+              "in all")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
