@@ -163,3 +163,42 @@ class _Completed:
 
     def __init__(self, result):
         self.result = result
+
+
+def test_the_command_line_refuses_a_pruner_without_a_metric(datasets, capsys, rafiki_home):
+    from rafiki.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["tune", str(STORE_MODELS / "curve_model.py"), "--train", datasets[0],
+              "--test", datasets[1], "--pruner", "hyperband"])
+    assert exited.value.code == 2
+    assert "--pruner hyperband needs --prune-metric" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_command_line_tunes_with_a_sampler_a_pruner_and_a_warm_start(datasets, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from ..conftest import PROJECT_ROOT
+
+    def rafiki(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "rafiki", *args], capture_output=True, text=True,
+            env={**os.environ, "RAFIKI_HOME": str(tmp_path)}, cwd=PROJECT_ROOT, timeout=300)
+
+    tune = ["tune", str(STORE_MODELS / "curve_model.py"), "--train", datasets[0],
+            "--test", datasets[1], "--trials", "2", "--parallel", "2", "--seed", "1",
+            "--sampler", "random", "--prune-metric", "val_accuracy", "--pruner", "median"]
+    first = rafiki(*tune, "--pin", '{"x": 0.9, "delay": 0.0, "epochs": 3}')
+    assert first.returncode == 0, first.stderr
+    assert "Sampler random; pruner median on val_accuracy (higher is better) per epoch" \
+        in first.stdout
+    assert "Compute: " in first.stdout and "trial-seconds" in first.stdout
+    second = rafiki(*tune, "--pin", '{"delay": 0.0, "epochs": 3}', "--warm-start", "1")
+    assert second.returncode == 0, second.stderr
+    assert "warm start: 2 trial(s) of experiment(s) 1 told first" in second.stdout
+    shown = rafiki("experiments", "show", "2")
+    assert "sampler random, pruner median on val_accuracy (step epoch), warm start from 1" \
+        in shown.stdout
