@@ -280,9 +280,32 @@ def main() -> int:
     parser.add_argument("--samplers", nargs="*", default=list(SAMPLERS))
     parser.add_argument("--objectives", type=int, default=None, help="only the first N")
     parser.add_argument("--json", metavar="PATH", help="write every curve here too")
+    parser.add_argument("--part", metavar="I/N", help="only the I-th of N slices of the "
+                        "objectives (run slices in parallel, then --merge their --save files)")
+    parser.add_argument("--save", metavar="PATH", help="keep the normalized scores here, "
+                        "after every objective")
+    parser.add_argument("--merge", nargs="+", metavar="PATH", help="print the summary of "
+                        "these --save files together, and run nothing")
     args = parser.parse_args()
+    if args.merge:
+        saved = [json.loads(Path(path).read_text()) for path in args.merge]
+        normalized = {s: {b: [] for b in BUDGETS} for s in saved[0]["normalized"]}
+        seconds = dict.fromkeys(normalized, 0.0)
+        for part in saved:
+            for sampler in normalized:
+                for budget in BUDGETS:
+                    normalized[sampler][budget] += part["normalized"][sampler][str(budget)]
+                seconds[sampler] += part["seconds"][sampler]
+        runs = sum(part["runs"] for part in saved)
+        print(f"{sum(len(p['objectives']) for p in saved)} objectives: "
+              + "; ".join(o for p in saved for o in p["objectives"]))
+        print(summary_table(normalized, seconds, runs))
+        return 0
     warnings.simplefilter("ignore")
     objectives = (example_objectives() + synthetic_objectives())[:args.objectives]
+    if args.part:
+        index, count = (int(n) for n in args.part.split("/"))
+        objectives = objectives[index - 1::count]
     if "tpe-multivariate" in args.samplers and _tpe_defaults_are_multivariate():
         args.samplers.remove("tpe-multivariate")
         print("note: this Optuna's TPE defaults are multivariate: tpe-multivariate is "
@@ -315,6 +338,10 @@ def main() -> int:
         print(f"{objective.name}: random median {low:.4g}, best {high:.4g} | 50-trial medians "
               f"{line} ({time.monotonic() - started:.0f} s)", flush=True)
         done = list(curves).index(objective.name) + 1
+        if args.save:
+            Path(args.save).write_text(json.dumps({
+                "objectives": list(curves), "runs": done * args.seeds, "seconds": seconds,
+                "normalized": normalized}))
         if done < len(objectives):  # so far, in case the run is cut short
             print(f"-- after {done} objective(s):\n"
                   + summary_table(normalized, seconds, done * args.seeds), flush=True)
