@@ -54,37 +54,38 @@ def _stored_trial(store: Store, experiment_id: int, knobs: dict, score: float,
 def test_a_trial_behind_the_median_is_pruned_with_its_points_kept(store, datasets):
     experiment_id = _experiment(store, datasets, "curve_model.py", "CurveModel")
     pins = {"x": 0.1, "delay": 0.5, "epochs": 10}
-    for _ in range(3):  # earlier trials of these knobs that, that time, learnt far better
+    for _ in range(5):  # earlier trials of these knobs that, that time, learnt far better
         _stored_trial(store, experiment_id, pins, 0.9, [0.9 * (1 - 0.5 ** (e + 1))
                                                         for e in range(10)])
     pruning = PruningSettings(metric="val_accuracy", pruner="median", step="epoch")
-    # Resumed, the tuning knows the stored curves: the poor ones are stopped at their 2nd
+    # Resumed, the tuning knows the stored curves: the poor ones are stopped at their 4th
     # epoch (the median pruner's warm-up), long before their 10 epochs of 0.5 s.
     poor = Tuner(store, experiment_id, budget_trials=2, parallel=2, seed=0, pruning=pruning,
                  pinned_knobs=pins).run()
     assert [t.status for t in poor.trials] == ["pruned", "pruned"]
     for trial in poor.trials:
         assert trial.pruned["metric"] == "val_accuracy"
-        assert trial.pruned["step"] == 1 and trial.pruned["step_name"] == "epoch"
-        assert trial.pruned["value"] == pytest.approx(0.1 * 0.75)
+        assert trial.pruned["step"] == 3 and trial.pruned["step_name"] == "epoch"
+        assert trial.pruned["value"] == pytest.approx(0.1 * (1 - 0.5 ** 4))
         assert trial.pruned["full_length"] == 10  # the "epochs" knob
         assert trial.score is None and trial.error is None
         points = store.trial_metrics(trial.id)["val_accuracy"]
-        assert points[:2] == pytest.approx([0.05, 0.075])  # its events are kept
+        assert points[:4] == pytest.approx([0.05, 0.075, 0.0875, 0.09375])  # events kept
         assert len(points) < 10
     assert poor.compute.pruned == 2
     assert poor.compute.seconds_saved > 0
-    assert store.best_trial(experiment_id).number <= 3
+    assert store.best_trial(experiment_id).number <= 5
 
 
 @pytest.mark.slow
 def test_a_pruner_that_never_prunes_gives_the_same_trials_as_none(store, datasets):
-    # Every trial logs the same loss curve, so the median pruner never finds one behind.
+    # Every trial logs the same loss curve, so the median pruner never finds one behind (it
+    # judges from the 6th trial on, after its 5 startup trials).
     plain = _experiment(store, datasets, "quick_model.py", "QuickModel")
     followed = _experiment(store, datasets, "quick_model.py", "QuickModel")
     pins = {"delay": 0.0}
-    without = Tuner(store, plain, budget_trials=5, parallel=1, seed=3, pinned_knobs=pins).run()
-    with_pruner = Tuner(store, followed, budget_trials=5, parallel=1, seed=3, pinned_knobs=pins,
+    without = Tuner(store, plain, budget_trials=6, parallel=1, seed=3, pinned_knobs=pins).run()
+    with_pruner = Tuner(store, followed, budget_trials=6, parallel=1, seed=3, pinned_knobs=pins,
                         pruning=PruningSettings(metric="loss", pruner="median")).run()
     assert [(t.knobs, t.status, t.score) for t in with_pruner.trials] == \
         [(t.knobs, t.status, t.score) for t in without.trials]
