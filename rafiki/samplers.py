@@ -1,8 +1,9 @@
 """The advisor's samplers by name: what ``--sampler`` and the tuning tab offer.
 
 Every entry was compared by ``bench/bench_samplers.py`` (a suite of knob-config-like objectives
-at budgets of 10, 20 and 50 trials, many seeds); :data:`DEFAULT_SAMPLER` is the one with the
-best median and worst-case best-of-budget there (bench/README.md has the table). Each factory
+at budgets of 10, 20 and 50 trials, 10 seeds); :data:`DEFAULT_SAMPLER` had the best median
+there at 20 trials and beat TPE's defaults on both the median and the worst case
+(bench/README.md has the table). Each factory
 takes a seed and returns a fresh Optuna sampler; all of them handle every knob kind (CMA-ES
 hands categorical knobs to TPE).
 """
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 DEFAULT_SAMPLER = "tpe-5-startup"
-"""Chosen by measurement (bench/bench_samplers.py): see bench/README.md."""
+"""Chosen by measurement (bench/bench_samplers.py, 2026-12-01): see bench/README.md."""
 
 
 def _optuna():
