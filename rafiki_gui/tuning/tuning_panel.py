@@ -582,6 +582,9 @@ class TuningPanel(QWidget):
         chart.seed_curves(read.reduced, read.points)
         self.charts.metrics_changed(self.x_axis_of)
         self.charts.redraw_now()
+        from .chart_data import metric_names
+
+        self.search_box.set_metric_names(metric_names(self.metrics))  # pruning's choices
         self.sig_metrics_read.emit(read.experiment_id)
 
     def _metrics_failed(self, experiment_id: int, error: dict) -> None:

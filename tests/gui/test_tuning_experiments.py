@@ -78,6 +78,7 @@ def test_opened_experiment_fills_table_charts_and_trial_detail(qtbot, stored_ses
     with qtbot.waitSignals([panel.sig_experiment_opened, panel.sig_metrics_read]):
         panel.open_experiment(experiment_id, restore=False)
     assert panel.model.rowCount() == 12
+    assert panel.search_box.metric_combo.findText("loss") >= 0  # prunable on what it logged
     best = store.best_trial(experiment_id)
     assert panel.model.best_id == best.id
     assert f"{best.score:.4f}" in panel.status.text()
