@@ -52,8 +52,12 @@ def print_experiment(experiment: Experiment, trials: list[Trial],
         f"  created   {_when(e.created)}  trials {e.trial_count}  best {_score(e.best_score)}",
         *_tuning_lines(e, trials),
         "",
-        f"{'#':>4}  {'status':<11} {'score':>8} {'time':>8}  knobs / error",
     ]
+    # the node column appears when some trial ran on a cluster node ("local": this machine)
+    width = max((len(t.node) for t in trials if getattr(t, "node", None)), default=0)
+    node_header = f"{'node':<{width}}  " if width else ""
+    lines.append(f"{'#':>4}  {'status':<11} {'score':>8} {'time':>8}  {node_header}"
+                 "knobs / error")
     for t in trials:
         duration = "" if t.duration is None else f"{t.duration:.1f}s"
         detail = json.dumps(t.knobs or {})
@@ -61,7 +65,9 @@ def print_experiment(experiment: Experiment, trials: list[Trial],
             detail = describe_error(t.error)
         if t.status == "pruned":
             detail = f"{describe_pruned(t.pruned)}  {detail}"
-        lines.append(f"{t.number:>4}  {t.status:<11} {_score(t.score):>8} {duration:>8}  {detail}")
+        node = f"{(t.node or 'local'):<{width}}  " if width else ""
+        lines.append(f"{t.number:>4}  {t.status:<11} {_score(t.score):>8} {duration:>8}  "
+                     f"{node}{detail}")
     print("\n".join(lines), file=out)
 
 

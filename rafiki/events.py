@@ -19,6 +19,7 @@ output     ``stream`` (stdout or stderr), ``text`` (one or more whole lines); ru
 result     ``status``, ``score``, ``knobs``, ``predictions``, ``timings``, ``params_path``,
            ``params_sha256``, ``queries`` (the Predict stage's ``{"count", "source"}``, None
            when the run ended before it); the runner's last word on a run
+node       ``node`` (the cluster node's name); a cluster executor's first word on a trial
 =========  ===============================================================================
 """
 
@@ -34,6 +35,7 @@ METRICS = "metrics"
 MESSAGE = "message"
 OUTPUT = "output"
 RESULT = "result"
+NODE = "node"
 
 STARTED = "started"
 FINISHED = "finished"

@@ -20,6 +20,11 @@ if TYPE_CHECKING:  # the runner is imported on first use: the tuning loop does n
 EventsCallback = Callable[[list[dict]], None]
 
 
+class ExecutorLostError(Exception):
+    """Raised by :meth:`TrialHandle.wait` when the place trials run is gone (a cluster that
+    stopped answering): the tuning ends with this message instead of erroring each trial."""
+
+
 class TrialHandle(abc.ABC):
     """One submitted trial."""
 
@@ -38,6 +43,10 @@ class TrialExecutor(abc.ABC):
     @abc.abstractmethod
     def submit(self, spec: RunSpec, on_events: EventsCallback) -> TrialHandle:
         """Start the trial described by ``spec``; raise when it cannot be started at all."""
+
+    def capacity(self) -> int | None:
+        """How many trials fit at once (a cluster's size), or None: the tuning decides."""
+        return None
 
     def close(self) -> None:  # noqa: B027 (optional hook: most executors hold nothing)
         """Release the executor's resources (worker pools, connections)."""

@@ -111,6 +111,7 @@ class Trial:
     extra: dict[str, Any] = field(default_factory=dict)
     pruned: dict[str, Any] | None = None
     """A pruned trial's metric, step reached, last value, points and seconds saved."""
+    node: str | None = None  # the cluster node that ran it; None: this machine
 
     @property
     def duration(self) -> float | None:
@@ -128,7 +129,7 @@ _BEST_FIRST_ORDER = ("status != 'completed' OR score IS NULL, score IS NULL, sco
 _TRIAL_COLUMNS = (
     "id, experiment_id, number, knobs, status, score, timings, current_stage, error, "
     "runner_state, exit_code, signal, crash_report, params_path, params_sha256, started, "
-    "finished, pruned"
+    "finished, pruned, node"
 )
 
 
@@ -154,13 +155,14 @@ def _experiment_from_row(row: tuple, trial_count: int = 0, best: float | None = 
 
 def _trial_from_row(row: tuple) -> Trial:
     (id_, exp_id, number, knobs, status, score, timings, current_stage, error, runner_state,
-     exit_code, signal, crash_report, params_path, params_sha, started, finished, pruned) = row
+     exit_code, signal, crash_report, params_path, params_sha, started, finished, pruned,
+     node) = row
     return Trial(
         id=id_, experiment_id=exp_id, number=number, knobs=_loads(knobs), status=status,
         score=score, timings=_loads(timings) or {}, current_stage=current_stage,
         error=_loads(error), runner_state=runner_state, exit_code=exit_code, signal=signal,
         crash_report=crash_report, params_path=params_path, params_sha256=params_sha,
-        started=started, finished=finished, pruned=_loads(pruned),
+        started=started, finished=finished, pruned=_loads(pruned), node=node,
     )
 
 
@@ -503,6 +505,8 @@ class Store:
                     self._note_stage(event, trial_updates, timings)
                 elif kind == ev.RESULT:
                     self._note_result(event, trial_updates)
+                elif kind == ev.NODE:
+                    trial_updates["node"] = event.get("node")
                 rows.append((trial_id, kind, event.get("time"), _dumps(event)))
             self._output_bytes[trial_id] = output_bytes
             with self._write() as conn:

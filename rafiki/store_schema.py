@@ -109,8 +109,14 @@ def _v4_pruned_trials(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE trials ADD COLUMN pruned TEXT")
 
 
+def _v5_trial_nodes(conn: sqlite3.Connection) -> None:
+    """Trials record the machine that ran them (a cluster node); NULL for trials run on this
+    machine, old ones included."""
+    conn.execute("ALTER TABLE trials ADD COLUMN node TEXT")
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_names_and_notes, _v3_experiment_kinds,
-                               _v4_pruned_trials]
+                               _v4_pruned_trials, _v5_trial_nodes]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from . import events as ev
 from .advisor import Advisor, Proposal
 from .compute_accounting import ComputeSummary, summarize_compute
-from .executors import LocalProcessExecutor, TrialExecutor, TrialHandle
+from .executors import ExecutorLostError, LocalProcessExecutor, TrialExecutor, TrialHandle
 from .lifecycle import TRAIN_WORKER_LAST_STAGE, Stage
 from .model.knob import BaseKnob, FixedKnob, deserialize_knob_config, knob_problems
 from .pruning import MetricFollower, PruningSettings, full_length_of, make_pruner, seconds_saved
@@ -151,6 +151,7 @@ class Tuner:
         sampler: str | None = None,
         pruning: PruningSettings | None = None,
         warm_start: list[int] | tuple[int, ...] = (),
+        retry_interrupted: bool = False,
     ):
         if budget_trials is None and budget_minutes is None:
             raise TuningError("Give a budget: a number of trials, minutes, or both")
@@ -168,7 +169,8 @@ class Tuner:
         self.experiment = store.get_experiment(experiment_id)
         self.budget_trials = budget_trials
         self.budget_minutes = budget_minutes
-        self.parallel = parallel or default_parallel()
+        # a cluster's executor knows how many trials it holds at once; this machine: cores - 1
+        self.parallel = parallel or (executor and executor.capacity()) or default_parallel()
         self.seed = seed
         self.pinned_knobs = dict(pinned_knobs or {})
         self.trial_timeout = trial_timeout
@@ -195,6 +197,11 @@ class Tuner:
         self._longest_completed: int | None = None  # most points a completed trial logged
         self._finished: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
         self.advisor: Advisor | None = None
+        # a trial whose machine was lost (a cluster node) runs once more with its knobs
+        self.retry_interrupted = retry_interrupted
+        self._retries: list[dict] = []
+        self._retried_trials: set[int] = set()
+        self._lost: str | None = None
 
     # -- control ---------------------------------------------------------------------------
 
@@ -280,7 +287,7 @@ class Tuner:
         launch_failures = 0
         try:
             while True:
-                while self._may_launch(len(launched), deadline):
+                while self._may_launch(len(launched) - len(self._retried_trials), deadline):
                     trial_id = self._launch(advisor)
                     launched.append(trial_id)
                     if trial_id in self._running:
@@ -302,6 +309,8 @@ class Tuner:
                     self._collect_one(advisor, None)
             if self._owns_executor:
                 self._executor.close()
+        if self._lost:
+            raise TuningError(self._lost)
         trials = [self.store.trial(trial_id) for trial_id in launched]
         return TuningResult(
             experiment_id=self.experiment.id,
@@ -315,7 +324,8 @@ class Tuner:
     def _may_launch(self, launched: int, deadline: float | None) -> bool:
         if self.stopping or len(self._running) >= self.parallel:
             return False
-        if self.budget_trials is not None and launched >= self.budget_trials:
+        if self.budget_trials is not None and launched >= self.budget_trials \
+                and not self._retries:
             return False
         return deadline is None or time.monotonic() < deadline
 
@@ -324,9 +334,14 @@ class Tuner:
         from .runner import RunSpec
 
         with self._lock:  # reports of running trials reach the same study from their threads
+            retry = bool(self._retries)
+            if retry:  # the knobs of a trial whose machine was lost, asked again
+                advisor.study.enqueue_trial(self._retries.pop(0))
             proposal = advisor.ask()
         knobs = proposal.knobs
         trial = self.store.start_trial(self.experiment.id, knobs)
+        if retry:
+            self._retried_trials.add(trial.id)
         experiment = self.experiment
         spec = RunSpec(
             model_file_path=experiment.model_file_path, model_class=experiment.model_class,
@@ -426,7 +441,12 @@ class Tuner:
             self._proposals.pop(trial_id, None)
             follower = self._followers.pop(trial_id, None)
             pruned = self._prune_at.pop(trial_id, None)
-        if outcome is None:
+        if isinstance(failure, ExecutorLostError):  # no trial can run there any more
+            self._lost = self._lost or str(failure)
+            self._stopping.set()
+            outcome = _Ended("INTERRUPTED", {"stage": None, "type": type(failure).__name__,
+                                             "message": str(failure), "traceback": ""})
+        elif outcome is None:
             outcome = _Ended("ERRORED", ev.error_info(failure, None))
         if pruned is not None and follower is not None:
             full = full_length_of(follower.settings, proposal.knobs, self._longest_completed)
@@ -438,6 +458,9 @@ class Tuner:
                 advisor.tell_pruned(proposal)
             elif trial.status in (TrialStatus.COMPLETED, TrialStatus.ERRORED):
                 advisor.tell(proposal, trial_score(trial))
+            elif (trial.status == TrialStatus.INTERRUPTED and self.retry_interrupted
+                  and trial_id not in self._retried_trials and not self.stopping):
+                self._retries.append(proposal.knobs)
             if trial.status == TrialStatus.COMPLETED and follower is not None:
                 self._longest_completed = max(self._longest_completed or 0, follower.points)
         self._emit(TuningEvent("trial_finished", trial_id, trial=trial))

@@ -32,6 +32,7 @@ class RunnerState(enum.Enum):
     STOPPED = "stopped"
     CRASHED = "crashed"
     TIMED_OUT = "timed_out"
+    INTERRUPTED = "interrupted"  # the machine running it was lost (a cluster node)
 
     @property
     def is_final(self) -> bool:

@@ -1,0 +1,109 @@
+"""A real Ray cluster of `ray start --block` processes on 127.0.0.1, for the cluster tests.
+
+Each node is one `ray start ... --block` process: terminating it ends that node's raylet and
+workers (and, for the head, the GCS), so a test kills a node, or the whole cluster, by the
+process id it started and nothing else. Every node and the driver are bound to 127.0.0.1.
+Start-up is slow (12-16 s a node on a loaded 2-core machine), so the tests share one cluster.
+Ray 2.60 resolves ``--node-ip-address 127.0.0.1`` to the machine's own address for a
+multi-node cluster (``resolve_ip_for_localhost``); the option it offers against that
+(``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``) refuses worker nodes. So the nodes are started with
+127.0.0.1 as asked, and Ray listens on the machine's address: the tests reach nothing beyond
+this machine, but its ports are open on that address while they run.
+Ray's token authentication
+is turned off for the nodes and the driver (``RAY_AUTH_MODE``): a
+token file left in the user's home by another Ray would otherwise decide whether nodes can
+join.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RAY = str(Path(sys.executable).with_name("ray"))
+STARTED_LINE = "Ray runtime started"
+TEST_ENVIRONMENT = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
+START_TIMEOUT = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Node:
+    name: str
+    process: subprocess.Popen
+    log: Path
+    cache: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Terminate this node's `ray start --block` (it ends the node's processes)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class LocalRayCluster:
+    """A head and worker nodes on 127.0.0.1 under a private temporary folder."""
+
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="rr-", dir="/tmp")))
+    port: int = field(default_factory=free_port)
+    nodes: list[Node] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start_head(self, cpus: int, resources: dict[str, float]) -> Node:
+        return self._start("head", ["--head", "--port", str(self.port), "--temp-dir",
+                                    str(self.root / "ray"), "--include-dashboard", "false"],
+                           cpus, resources)
+
+    def add_worker(self, name: str, cpus: int, resources: dict[str, float]) -> Node:
+        return self._start(name, ["--address", self.address], cpus, resources)
+
+    def _start(self, name: str, role: list[str], cpus: int,
+               resources: dict[str, float]) -> Node:
+        log = self.root / f"{name}.log"
+        cache = self.root / f"{name}-cache"
+        env = {**os.environ, **TEST_ENVIRONMENT, "RAFIKI_NODE_CACHE": str(cache)}
+        command = [RAY, "start", *role, "--node-ip-address", "127.0.0.1", "--num-cpus",
+                   str(cpus), "--resources", json.dumps(resources), "--object-store-memory",
+                   str(100 * 1024 * 1024), "--disable-usage-stats", "--block"]
+        with open(log, "w") as out:
+            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                       stdin=subprocess.DEVNULL)
+        node = Node(name, process, log, cache)
+        self.nodes.append(node)
+        deadline = time.monotonic() + START_TIMEOUT
+        while STARTED_LINE not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"ray node {name} did not start:\n"
+                                   f"{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.3)
+        return node
+
+    def stop(self) -> None:
+        """Workers first, then the head; each by the process id this object started."""
+        for node in reversed(self.nodes):
+            node.stop()

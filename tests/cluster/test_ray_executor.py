@@ -1,0 +1,270 @@
+"""Trials on a real two-node Ray cluster on 127.0.0.1: shipping, live events, stop, node loss.
+
+One cluster (a head and a worker, `ray start --block` processes) serves the module, since a
+node takes 12-16 s to start here; the node-loss test kills the worker and so runs last. The
+model waits at a gate (a file the test creates) so that each test acts while a trial is
+really running on its node, never after a guessed delay.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
+
+from rafiki.cli_tables import print_experiment  # noqa: E402
+from rafiki.cluster.connection import describe_cluster, disconnect  # noqa: E402
+from rafiki.cluster.ray_executor import RayExecutor  # noqa: E402
+from rafiki.store import Store, file_sha256  # noqa: E402
+from rafiki.tuning import Tuner  # noqa: E402
+
+from ..sdk.model_files.datasets import write_image_zip  # noqa: E402
+from .ray_cluster import TEST_ENVIRONMENT, LocalRayCluster  # noqa: E402
+
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
+GATED_MODEL = '''"""Trains until the test opens its gate; its score comes from a sibling module."""
+import os
+import time
+from pathlib import Path
+
+from gate_helper import SCALE
+
+from rafiki.model import BaseModel, FloatKnob, logger
+
+GATES = Path({gates!r})
+
+
+class GatedModel(BaseModel):
+    @staticmethod
+    def get_knob_config():
+        return {{"x": FloatKnob(0.0, 1.0)}}
+
+    def __init__(self, **knobs):
+        super().__init__(**knobs)
+        self.x = knobs["x"]
+
+    def train(self, dataset_uri):
+        logger.define_loss_plot()
+        logger.log_loss(loss=0.5, epoch=0)
+        print("model file:", __file__, flush=True)
+        (GATES / f"started-{{os.getpid()}}").write_text(str(os.getpid()))
+        logger.log("waiting for the gate")
+        deadline = time.time() + 120
+        while not (GATES / "go").exists() and time.time() < deadline:
+            time.sleep(0.05)
+        logger.log_loss(loss=0.25, epoch=1)
+
+    def evaluate(self, dataset_uri):
+        return SCALE * (1.0 - (self.x - 0.3) ** 2)
+
+    def predict(self, queries):
+        return [[0.5, 0.5] for _ in queries]
+
+    def dump_parameters(self):
+        return {{"x": self.x}}
+
+    def load_parameters(self, params):
+        self.x = params["x"]
+
+    def destroy(self):
+        pass
+'''
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    saved = {name: os.environ.get(name) for name in TEST_ENVIRONMENT}
+    os.environ.update(TEST_ENVIRONMENT)  # the driver's side, as the nodes'
+    started = LocalRayCluster()
+    try:
+        started.start_head(cpus=1, resources={"slot": 1})
+        started.add_worker("worker", cpus=2, resources={"slot": 1, "worker_node": 2})
+        yield started
+    finally:
+        disconnect()
+        started.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def gated(tmp_path):
+    """A model folder (model + sibling module) and dataset zips away from the repository."""
+    folder = tmp_path / "model"
+    gates = tmp_path / "gates"
+    folder.mkdir()
+    gates.mkdir()
+    (folder / "gated_model.py").write_text(GATED_MODEL.format(gates=str(gates)))
+    (folder / "gate_helper.py").write_text("SCALE = 0.5\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    train = write_image_zip(data / "train.zip", [0, 1, 0, 1])
+    test = write_image_zip(data / "test.zip", [0, 1])
+    return folder, gates, train, test
+
+
+@pytest.fixture
+def store(rafiki_home):
+    with Store() as opened:
+        yield opened
+
+
+def _experiment(store, gated) -> int:
+    folder, _, train, test = gated
+    return store.create_experiment(
+        model_file_path=str(folder / "gated_model.py"), model_class="GatedModel",
+        task="IMAGE_CLASSIFICATION", train_dataset_uri=str(train), test_dataset_uri=str(test),
+    ).id
+
+
+def _worker_name() -> str:
+    return next(node.name for node in describe_cluster().alive
+                if "worker_node" in node.resources)
+
+
+def _messages(store, trial_id) -> list[str]:
+    return [event["msg"] for event in store.trial_events(trial_id, kinds=["message"])]
+
+
+def _run_in_thread(tuner):
+    done: dict = {}
+
+    def run():
+        try:
+            done["result"] = tuner.run()
+        except BaseException as exc:
+            done["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, done
+
+
+def test_trials_ship_stream_and_return_parameters(cluster, store, gated):
+    folder, gates, train, test = gated
+    executor = RayExecutor(cluster.address, node_ip_address="127.0.0.1",
+                           resources={"worker_node": 1})
+    live: list[tuple[str, int]] = []
+
+    def watch(event) -> None:  # the gate opens on an event streamed while a trial waits at it
+        live.append((event.kind, event.trial_id))
+        for item in event.events:
+            if item.get("msg") == "waiting for the gate":
+                (gates / "go").touch()
+
+    experiment_id = _experiment(store, gated)
+    result = Tuner(store, experiment_id, budget_trials=3, parallel=2, seed=4,
+                   executor=executor, on_trial_event=watch).run()
+
+    worker = _worker_name()
+    assert [t.status for t in result.trials] == ["completed"] * 3, [t.error for t in result.trials]
+    for trial in result.trials:
+        assert trial.node == worker  # the trials table's and `experiments show`'s node
+        assert trial.score == pytest.approx(0.5 * (1.0 - (trial.knobs["x"] - 0.3) ** 2))
+        assert trial.params_path == store.params_path_for(trial.id)
+        assert store.load_parameters(trial.id) == {"x": trial.knobs["x"]}
+        assert store.trial_metrics(trial.id)["loss"] == [0.5, 0.25]
+        outputs = "".join(e["text"] for e in store.trial_events(trial.id, kinds=["output"]))
+        assert f"model file: {cluster.nodes[1].cache}" in outputs  # the node's copy ran
+        assert any(kind == "trial_events" for kind, trial_id in live if trial_id == trial.id)
+
+    # each file is kept once on the node, by digest; the third trial fetched nothing
+    shipped = {file_sha256(path) for path in (folder / "gated_model.py",
+                                              folder / "gate_helper.py", train, test)}
+    assert {p.name for p in (cluster.nodes[1].cache / "blobs").iterdir()} == shipped
+    assert not (cluster.nodes[0].cache / "blobs").exists()
+    fetched = [_messages(store, t.id) for t in result.trials]
+    assert "(0 bytes fetched" in " ".join(fetched[2]), fetched
+
+    shown = io.StringIO()
+    print_experiment(store.get_experiment(experiment_id), store.trials(experiment_id), shown)
+    assert worker in shown.getvalue()
+
+
+def test_stop_ends_a_cluster_trial_as_stopped_and_its_process(cluster, store, gated):
+    _, gates, _, _ = gated
+    executor = RayExecutor(cluster.address, node_ip_address="127.0.0.1",
+                           resources={"worker_node": 1})
+    waiting = threading.Event()
+
+    def watch(event) -> None:
+        if any(item.get("msg") == "waiting for the gate" for item in event.events):
+            waiting.set()
+
+    tuner = Tuner(store, _experiment(store, gated), budget_trials=1, parallel=1,
+                  executor=executor, on_trial_event=watch)
+    thread, done = _run_in_thread(tuner)
+    assert waiting.wait(120), "the trial never reached its gate"
+    child_pid = int(next(gates.glob("started-*")).read_text())
+    began = time.monotonic()
+    tuner.stop()
+    thread.join(60)
+    print(f"stop took {time.monotonic() - began:.2f} s")  # the figure in bench/README.md
+    assert not thread.is_alive() and "error" not in done
+    trial = done["result"].trials[0]
+    assert done["result"].stopped
+    assert trial.status == "stopped" and trial.error["type"] == "Stopped"
+    assert store.trial_metrics(trial.id)["loss"] == [0.5]  # its events so far are kept
+    for _ in range(200):  # the node ends the child's process group (not a speed check)
+        if not _pid_alive(child_pid):
+            break
+        time.sleep(0.05)
+    assert not _pid_alive(child_pid)
+
+
+def test_a_trial_whose_node_dies_is_interrupted_and_retried(cluster, store, gated):
+    """Runs last: it kills the worker node. One trial per node (a `slot` each)."""
+    _, gates, _, _ = gated
+    executor = RayExecutor(cluster.address, node_ip_address="127.0.0.1",
+                           resources={"slot": 1})
+    worker = _worker_name()
+    tuner = Tuner(store, _experiment(store, gated), budget_trials=2, parallel=2, seed=7,
+                  executor=executor, retry_interrupted=True)
+    thread, done = _run_in_thread(tuner)
+    for _ in range(2400):  # both trials at their gates, one on each node
+        if len(list(gates.glob("started-*"))) >= 2:
+            break
+        time.sleep(0.05)
+    assert len(list(gates.glob("started-*"))) == 2, "the trials never reached their gates"
+    cluster.nodes[1].stop()  # the worker node dies mid-trial
+    for _ in range(1200):
+        if any(t.status == "interrupted" for t in store.trials(tuner.experiment.id)):
+            break
+        time.sleep(0.05)
+    (gates / "go").touch()
+    thread.join(120)
+    assert not thread.is_alive() and "error" not in done, done.get("error")
+
+    trials = done["result"].trials
+    statuses = [t.status for t in trials]
+    assert sorted(statuses) == ["completed", "completed", "interrupted"], statuses
+    lost = next(t for t in trials if t.status == "interrupted")
+    assert lost.node == worker and worker in lost.error["message"]
+    retry = trials[-1]
+    assert retry.number == 3 and retry.knobs == lost.knobs and retry.status == "completed"
+    assert retry.node != worker
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in _status(pid)
+
+
+def _status(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return ""
