@@ -114,6 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--warm-start", type=int, nargs="+", metavar="EXPERIMENT_ID",
                       default=[], help="tell the advisor the stored trials of these earlier "
                                        "experiments first (knobs that fit this knob config)")
+    tune.add_argument("--ray", metavar="ADDRESS",
+                      help="run the trials on a Ray cluster: auto, HOST:PORT or "
+                           "ray://HOST:10001 (needs the ray extra; see docs/CLUSTER.md)")
+    tune.add_argument("--trial-cpus", type=float, metavar="N",
+                      help="CPUs per trial on the Ray cluster (default 1)")
+    tune.add_argument("--trial-memory-mb", type=int, metavar="MB",
+                      help="memory per trial: the child's limit, and on a Ray cluster what "
+                           "the scheduler reserves")
+    tune.add_argument("--retry-interrupted", action="store_true",
+                      help="run a trial whose cluster node was lost once more, same knobs")
 
     experiments = commands.add_parser("experiments", help="list stored experiments")
     shown = experiments.add_subparsers(dest="action", metavar="ACTION")
@@ -353,8 +363,14 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     model_class, task = _model_inputs(parser, args)
     pinned = _json_dict(parser, args.pin, "--pin") or {}
-    if args.python is not None:
+    if args.python is not None and not args.ray:  # on a cluster it names the nodes' Python
         _check_file(parser, args.python, "interpreter")
+    if args.trial_cpus is not None and not args.ray:
+        parser.error("--trial-cpus is for trials on a Ray cluster (--ray ADDRESS)")
+    if args.trial_cpus is not None and args.trial_cpus <= 0:
+        parser.error(f"--trial-cpus must be positive, not {args.trial_cpus}")
+    if args.trial_memory_mb is not None and args.trial_memory_mb < 1:
+        parser.error(f"--trial-memory-mb must be at least 1, not {args.trial_memory_mb}")
     for option, value in (("--trials", args.trials), ("--parallel", args.parallel)):
         if value is not None and value < 1:
             parser.error(f"{option} must be at least 1, not {value}")
@@ -373,8 +389,10 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     setup = RunSpec(
         model_file_path=str(Path(args.model).resolve()), model_class=model_class, task=task,
         train_dataset_uri=args.train, test_dataset_uri=args.test,
-        dependencies=declared_dependencies(args.model), python=args.python,
+        dependencies=declared_dependencies(args.model),
+        python=None if args.ray else args.python,  # on a cluster: the nodes' Python
     )
+    executor = _cluster_executor(args) if args.ray else None
     experiments = Experiments()
     experiment = experiments.tuning_experiment(setup, pinned=pinned)
     table = TrialTable()
@@ -383,11 +401,14 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             experiment.id, budget_trials=trials, budget_minutes=args.minutes,
             parallel=args.parallel, seed=args.seed, on_trial_event=table, pinned_knobs=pinned,
             trial_timeout=args.timeout, predict_check=args.predict_check,
-            sampler=args.sampler, pruning=pruning, warm_start=args.warm_start)
+            sampler=args.sampler, pruning=pruning, warm_start=args.warm_start,
+            executor=executor, memory_limit_mb=args.trial_memory_mb,
+            retry_interrupted=args.retry_interrupted)
+        where = f" on the Ray cluster at {args.ray}" if executor else ""
         print(f"Tuning {model_class} ({task}): experiment {experiment.id}, "
               f"{trials or 'unlimited'} trial(s)"
               + (f" within {args.minutes:g} min" if args.minutes else "")
-              + f", {tuner.parallel} at once", flush=True)
+              + f", {tuner.parallel} at once{where}", flush=True)
         tuner.prepare()
         print(_tuning_how(tuner), flush=True)
     except TuningError as exc:
@@ -466,6 +487,26 @@ def _tuning_how(tuner) -> str:
         text += (f"; warm start: {tuner.warm_started} trial(s) of experiment(s) "
                  f"{', '.join(map(str, tuner.warm_start))} told first")
     return text
+
+
+def _cluster_executor(args: argparse.Namespace):
+    """The Ray executor ``--ray`` asks for, or exit with the reason (no ray, no cluster)."""
+    try:
+        from .cluster.ray_executor import RayExecutor
+    except ImportError as exc:
+        print(f"error: --ray needs Ray: pip install \"rafiki-workbench[ray]\" ({exc})",
+              file=sys.stderr)
+        raise SystemExit(EXIT_MODEL_ERROR) from exc
+    from .cluster.connection import ClusterConnectionError
+
+    try:
+        executor = RayExecutor(args.ray, trial_cpus=args.trial_cpus or 1.0,
+                               trial_memory_mb=args.trial_memory_mb, python=args.python)
+        print(f"Ray cluster at {args.ray}: {executor.describe()}", flush=True)
+    except (ClusterConnectionError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_MODEL_ERROR) from exc
+    return executor
 
 
 def cmd_experiments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -220,6 +222,42 @@ def test_stop_ends_a_cluster_trial_as_stopped_and_its_process(cluster, store, ga
             break
         time.sleep(0.05)
     assert not _pid_alive(child_pid)
+
+
+def test_a_package_missing_on_the_node_is_reported_with_the_node_and_pip(cluster, store,
+                                                                        gated):
+    folder, _, train, test = gated
+    experiment_id = store.create_experiment(
+        model_file_path=str(folder / "gated_model.py"), model_class="GatedModel",
+        task="IMAGE_CLASSIFICATION", train_dataset_uri=str(train), test_dataset_uri=str(test),
+        dependencies={"rafiki_absent_package": "1.0"},
+    ).id
+    executor = RayExecutor(cluster.address, node_ip_address="127.0.0.1",
+                           resources={"worker_node": 1})
+    result = Tuner(store, experiment_id, budget_trials=1, parallel=1, executor=executor).run()
+    trial = result.trials[0]
+    assert trial.status == "errored" and trial.error["stage"] == "check_dependencies"
+    assert trial.error["message"].startswith(f"on node {_worker_name()}: ")
+    assert "pip install" in trial.error["message"]
+
+
+def test_cli_tunes_on_the_cluster_and_shows_each_trial_s_node(cluster, gated):
+    folder, gates, train, test = gated
+    (gates / "go").touch()
+    command = [sys.executable, "-m", "rafiki", "tune", str(folder / "gated_model.py"),
+               "--train", str(train), "--test", str(test), "--trials", "2", "--seed", "5",
+               "--ray", cluster.address, "--trial-cpus", "1", "--trial-memory-mb", "300"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Ray cluster at" in done.stdout and "2 nodes" in done.stdout
+    assert "2 trial(s)" in done.stdout
+    shown = subprocess.run([sys.executable, "-m", "rafiki", "experiments", "show",
+                            done.stdout.split("experiments show ")[1].split()[0]],
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    nodes = {node.name for node in describe_cluster().alive}
+    assert "node" in shown.stdout.splitlines()[-3]  # the header of the trials
+    assert sum(any(name in line for name in nodes) for line in shown.stdout.splitlines()) == 2
 
 
 def test_a_trial_whose_node_dies_is_interrupted_and_retried(cluster, store, gated):

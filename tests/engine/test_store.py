@@ -284,13 +284,14 @@ def test_upgrade_from_schema_version_1_keeps_rows(tmp_path):
                  "finished) VALUES (1, 1, '{\"lr\": 0.1}', 'completed', 0.8, 1.0, 2.0)")
     conn.close()
     with Store(path) as upgraded:
-        assert upgraded.schema_version == SCHEMA_VERSION
+        assert upgraded.schema_version == SCHEMA_VERSION == 5
         experiment = upgraded.get_experiment(1)
         assert (experiment.name, experiment.note, experiment.best_score) == ("cnn_v2", "", 0.8)
         assert upgraded.trials(1)[0].knobs == {"lr": 0.1}
         assert upgraded.trials(1)[0].pruned is None  # v4: pruned trials keep where they stopped
         # an old experiment a tuning touched (it recorded pinned knobs) is a tuning
         assert (experiment.kind, upgraded.get_experiment(2).kind) == ("runs", "tuning")
+        assert upgraded.trials(1)[0].node is None  # run on this machine, before nodes existed
 
 
 def test_a_newer_store_is_refused(tmp_path):
@@ -383,3 +384,12 @@ def test_metric_columns_read_back_with_nan_and_infinity(tmp_path):
     both = store.experiment_metrics(experiment.id)[trial.id]
     assert both["acc"] == columns["acc"] and math.isnan(both["loss"][1])
     store.close()
+
+
+def test_a_node_event_records_the_trial_s_node(store, model_file, datasets):
+    trial = store.start_trial(_experiment(store, model_file, datasets), {"x": 1})
+    assert trial.node is None  # this machine
+    store.record_events(trial.id, [{"kind": "node", "time": 1.0,
+                                    "node": "gpu-3 (10.0.0.3, node 1a2b3c4d)"}])
+    assert store.trial(trial.id).node == "gpu-3 (10.0.0.3, node 1a2b3c4d)"
+    assert store.trial_events(trial.id, kinds=["node"])[0]["node"].startswith("gpu-3")
