@@ -33,6 +33,7 @@ from ..knob_editors import format_float
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 TRIAL_ROLE = Qt.ItemDataRole.UserRole + 2
 FIXED_COLUMNS = ("#", "status", "score", "duration (s)")
+NODE_COLUMN = "node"  # the last column, once some trial ran on a cluster node
 BEST_BACKGROUND = "#c8e6c9"
 STATUS_COLORS = {"errored": "#c62828", "interrupted": "#ef6c00", "stopped": "#757575",
                  "running": "#1565c0", "pruned": "#8d6e63"}
@@ -108,6 +109,7 @@ class TrialsModel(QAbstractTableModel):
         self.knob_names: list[str] = [name for name, knob in self.knob_config.items()
                                       if not isinstance(knob, FixedKnob)]
         self.trials: list[Any] = []
+        self.shows_nodes = False
         self._row_of: dict[int, int] = {}
         self.best_id: int | None = None
         self._bold = QFont()
@@ -134,6 +136,7 @@ class TrialsModel(QAbstractTableModel):
                     names.append(name)
         self.knob_names = names
         self.trials = list(trials)
+        self.shows_nodes = any(getattr(trial, "node", None) for trial in trials)
         self._order_rows()
         self.best_id = best_trial_id(self.trials)
         self.endResetModel()
@@ -218,6 +221,11 @@ class TrialsModel(QAbstractTableModel):
 
     def upsert(self, trial: Any) -> None:
         """Add a new trial or replace the row of a known one; the best mark follows."""
+        if getattr(trial, "node", None) and not self.shows_nodes:
+            column = self.columnCount()
+            self.beginInsertColumns(QModelIndex(), column, column)
+            self.shows_nodes = True
+            self.endInsertColumns()
         row = self._row_of.get(trial.id)
         if row is None:
             self._insert_row(trial)
@@ -263,7 +271,8 @@ class TrialsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.trials)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(FIXED_COLUMNS) + len(self.knob_names)
+        return 0 if parent.isValid() else (len(FIXED_COLUMNS) + len(self.knob_names)
+                                           + int(self.shows_nodes))
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -271,14 +280,20 @@ class TrialsModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self.column_name(section)
-        if role == Qt.ItemDataRole.ToolTipRole and section >= len(FIXED_COLUMNS):
+        if role == Qt.ItemDataRole.ToolTipRole and section >= len(FIXED_COLUMNS) \
+                and not self.is_node_column(section):
             knob = self.knob_config.get(self.knob_names[section - len(FIXED_COLUMNS)])
             return repr(knob) if knob is not None else None
         return None
 
+    def is_node_column(self, column: int) -> bool:
+        return self.shows_nodes and column == len(FIXED_COLUMNS) + len(self.knob_names)
+
     def column_name(self, column: int) -> str:
         if column < len(FIXED_COLUMNS):
             return FIXED_COLUMNS[column]
+        if self.is_node_column(column):
+            return NODE_COLUMN
         return self.knob_names[column - len(FIXED_COLUMNS)]
 
     def raw_value(self, trial: Any, column: int) -> Any:
@@ -290,6 +305,8 @@ class TrialsModel(QAbstractTableModel):
             return trial.score
         if column == 3:
             return trial.duration
+        if self.is_node_column(column):
+            return getattr(trial, "node", None) or "this machine"
         return (trial.knobs or {}).get(self.knob_names[column - len(FIXED_COLUMNS)])
 
     def display_text(self, trial: Any, column: int) -> str:
@@ -304,6 +321,8 @@ class TrialsModel(QAbstractTableModel):
             return f"running: {trial.current_stage.replace('_', ' ')}"
         if column == 1 and value == "pruned" and getattr(trial, "pruned", None):
             return f"pruned at {trial.pruned.get('step_name')} {trial.pruned.get('step')}"
+        if self.is_node_column(column):
+            return str(value)
         if column >= len(FIXED_COLUMNS):
             return format_knob(value, self.knob_config.get(self.column_name(column)))
         return "" if value is None else str(value)

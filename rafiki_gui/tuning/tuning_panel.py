@@ -175,6 +175,11 @@ class TuningPanel(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow("Predict check", self.predict_check_spin)
         top.addWidget(budget)
+        from .cluster_choice import ClusterChoice
+
+        self.cluster_choice = ClusterChoice()
+        self.cluster_choice.sig_capacity.connect(self.parallel_spin.setValue)
+        top.addWidget(self.cluster_choice)
 
         pinned = QGroupBox("Pinned knobs")
         pinned_layout = QVBoxLayout(pinned)
@@ -424,7 +429,8 @@ class TuningPanel(QWidget):
                               budget_minutes=minutes, parallel=self.parallel_spin.value(),
                               seed=None if seed == RANDOM_SEED else seed, pinned_knobs=pinned,
                               predict_check=self.predict_check_spin.value(),
-                              search=search.as_tuner_options())
+                              search=search.as_tuner_options(),
+                              executor_factory=self.cluster_choice.executor_factory())
         worker.sig_experiment.connect(self._tuning_experiment_known)
         worker.sig_trial_started.connect(self._trial_started)
         worker.sig_trial_events.connect(self._trial_events)
@@ -445,6 +451,7 @@ class TuningPanel(QWidget):
             f"{trials} trials" if trials else "", f"{minutes:g} minutes" if minutes else "")
             if part)
         self.status.setText(f"Tuning: {budget}, {self.parallel_spin.value()} at once"
+                            f"{self.cluster_choice.describe()}"
                             f"{', pinned: ' + ', '.join(pinned) if pinned else ''}…")
         self._update_controls()
         worker.start()
@@ -755,6 +762,7 @@ class TuningPanel(QWidget):
         for widget in (self.trials_spin, self.minutes_spin, self.parallel_spin, self.seed_spin,
                        self.predict_check_spin, self.pinned_list, self.search_box):
             widget.setEnabled(not tuning)
+        self.cluster_choice.set_editable(not tuning)
 
     # -- selection and export --------------------------------------------------------------
 

@@ -56,10 +56,13 @@ class TuningWorker(ThreadWorker):
                  setup: RunSpec | None = None, knob_config: str | None = None,
                  budget_trials: int | None, budget_minutes: float | None, parallel: int,
                  seed: int | None, pinned_knobs: dict[str, Any] | None = None,
-                 predict_check: int = 0, search: dict[str, Any] | None = None):
+                 predict_check: int = 0, search: dict[str, Any] | None = None,
+                 executor_factory: Any = None):
         """Tune ``experiment_id``, or the tuning experiment of ``setup`` (the window's
         model, datasets, app mode and interpreter) with these pinned knobs. ``search`` holds
-        the Tuner's sampler, pruning and warm_start options."""
+        the Tuner's sampler, pruning and warm_start options. ``executor_factory``: None for
+        this machine, else called here, off the UI thread, for the executor the trials run
+        on (a cluster's connects)."""
         super().__init__("rafiki-tuning-worker")
         if (experiment_id is None) == (setup is None):
             raise ValueError("give an experiment id or a setup to tune, not both")
@@ -70,6 +73,7 @@ class TuningWorker(ThreadWorker):
         self._options = dict(budget_trials=budget_trials, budget_minutes=budget_minutes,
                              parallel=parallel, seed=seed, pinned_knobs=pinned_knobs or {},
                              predict_check=predict_check, **(search or {}))
+        self._executor_factory = executor_factory
         self.tuner: Tuner | None = None
         self._pending: list[TuningEvent] = []
 
@@ -115,8 +119,11 @@ class TuningWorker(ThreadWorker):
                 self._setup, pinned=self._options["pinned_knobs"],
                 knob_config=self._knob_config).id
         self.sig_experiment.emit(experiment_id)
+        options = dict(self._options)
+        if self._executor_factory is not None:
+            options["executor"] = self._executor_factory()
         tuner = self._experiments.tuner(experiment_id, on_trial_event=self._on_tuning_event,
-                                        **self._options)
+                                        **options)
         tuner.prepare()
         self.tuner = tuner
         if self._stop_requested.is_set():

@@ -30,8 +30,9 @@ from pathlib import Path
 
 RAY = str(Path(sys.executable).with_name("ray"))
 STARTED_LINE = "Ray runtime started"
-TEST_ENVIRONMENT = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
-START_TIMEOUT = 120.0
+TEST_ENVIRONMENT = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
+                    "RAY_raylet_start_wait_time_s": "120"}  # a loaded machine: 60 s failed
+START_TIMEOUT = 180.0
 
 
 def free_port() -> int:

@@ -260,6 +260,21 @@ def test_cli_tunes_on_the_cluster_and_shows_each_trial_s_node(cluster, gated):
     assert sum(any(name in line for name in nodes) for line in shown.stdout.splitlines()) == 2
 
 
+def test_the_window_s_connect_check_shows_nodes_cpus_and_memory(cluster, qtbot):
+    from rafiki_gui.tuning.cluster_choice import ClusterChoice
+
+    choice = ClusterChoice()
+    qtbot.addWidget(choice)
+    choice.address_edit.setText(cluster.address)
+    with qtbot.waitSignal(choice.sig_capacity, timeout=120_000) as capacity:
+        choice.check()
+    assert choice.on_cluster
+    assert choice.result_label.text().startswith("Connected: 2 nodes, 3 CPUs, ")
+    assert "GB memory" in choice.result_label.text()
+    assert capacity.args == [3]  # one-CPU trials: "At once" offered
+    assert choice.result_label.toolTip().count("CPUs") == 2  # one line per node
+
+
 def test_a_trial_whose_node_dies_is_interrupted_and_retried(cluster, store, gated):
     """Runs last: it kills the worker node. One trial per node (a `slot` each)."""
     _, gates, _, _ = gated
