@@ -2,7 +2,8 @@
 
 12 trials of the bundled image example, 2 at once, seed 7, through the real Tuner: once with
 the local executor, once with :class:`rafiki.cluster.ray_executor.RayExecutor` on a Ray
-cluster started on this machine (``ray.init(num_cpus=2)``, not counted). Alternating rounds;
+cluster started on this machine (``ray.init(address="local", num_cpus=2)``, not
+counted). Alternating rounds;
 the first Ray round includes starting Ray's worker processes. Same seed, so both must try the
 same knobs. Target: Ray's wall time at most 1.3x the local one.
 
@@ -47,8 +48,7 @@ def main() -> None:
     print(f"{trials} trials of {MODEL.name}, 2 at once, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
     began = time.monotonic()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             _node_ip_address="127.0.0.1")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     print(f"Ray started in {time.monotonic() - began:.1f} s (not counted)")
     walls: dict[str, list[float]] = {"local": [], "ray": []}
     knobs: dict[str, list] = {}

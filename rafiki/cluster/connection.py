@@ -77,12 +77,13 @@ class ClusterInfo:
 
 def connect(address: str, node_ip_address: str | None = None) -> None:
     """Connect this process to the cluster at ``address`` (``auto``, ``HOST:PORT`` or
-    ``ray://HOST:10001``); already connected there, nothing happens."""
+    ``ray://HOST:10001``); already connected there, or by the program's own ``ray.init``,
+    nothing happens."""
     global _connected_to
     address = address.strip() or "auto"
     with _lock:
-        if ray.is_initialized() and _connected_to == address:
-            return
+        if ray.is_initialized() and _connected_to in (None, address):
+            return  # connected there already, or by the program itself (ray.init): use it
         if ray.is_initialized():
             ray.shutdown()
         os.environ.setdefault(_RECONNECT_VARIABLE, _RECONNECT_SECONDS)
