@@ -321,3 +321,42 @@ def _status(pid: int) -> str:
         return Path(f"/proc/{pid}/status").read_text().lower()
     except OSError:
         return ""
+
+
+def test_losing_the_cluster_ends_the_tuning_clearly_and_keeps_finished_trials(cluster, gated):
+    """Runs after the node-loss test, last of all: it ends the head. The tuning runs in a
+    `rafiki tune --ray` process, as a user's would: the first trial passes its gate, the
+    second waits at it while the head goes away."""
+    folder, gates, train, test = gated
+    (gates / "pass-once").touch()  # the model's gate lets the first trial through
+    source = (folder / "gated_model.py").read_text()
+    (folder / "gated_model.py").write_text(source.replace(
+        "        deadline = time.time() + 120\n",
+        "        deadline = time.time() + 120\n"
+        "        if (GATES / 'pass-once').exists():\n"
+        "            (GATES / 'pass-once').unlink()\n"
+        "            deadline = 0\n"))
+    command = [sys.executable, "-m", "rafiki", "tune", str(folder / "gated_model.py"),
+               "--train", str(train), "--test", str(test), "--trials", "3", "--parallel", "1",
+               "--ray", cluster.address]
+    tuning = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        for _ in range(2400):  # the second trial waits at its gate
+            if len(list(gates.glob("started-*"))) >= 2 or tuning.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert len(list(gates.glob("started-*"))) >= 2, tuning.communicate(timeout=60)
+        cluster.nodes[0].stop()  # the head: the whole cluster is gone
+        out, err = tuning.communicate(timeout=180)
+    finally:
+        if tuning.poll() is None:
+            tuning.kill()
+    assert "lost the connection to the Ray cluster" in err, out + err
+    assert "every finished trial is kept" in err
+    assert tuning.returncode != 0
+    with Store() as store:
+        experiment = store.list_experiments()[0]
+        statuses = [t.status for t in store.trials(experiment.id)]
+    assert statuses[0] == "completed" and "running" not in statuses, statuses
+

@@ -12,7 +12,7 @@ import sys
 import rafiki.cli, rafiki.cli_tables, rafiki.tuning, rafiki.executors, rafiki.experiments
 import rafiki.runner, rafiki.store, rafiki.cluster, rafiki.cluster.shipping
 import rafiki.cluster.node_trial
-import rafiki_gui.session
+import rafiki_gui.session, rafiki_gui.tuning.cluster_choice, rafiki_gui.tuning.tuning_worker
 from rafiki.cli import build_parser
 build_parser().parse_args(["tune", "m.py", "--train", "a", "--test", "b", "--ray", "auto"])
 print(sorted(name for name in sys.modules if name == "ray" or name.startswith("ray.")))
