@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -105,6 +106,8 @@ class LocalRayCluster:
         return node
 
     def stop(self) -> None:
-        """Workers first, then the head; each by the process id this object started."""
+        """Workers first, then the head; each by the process id this object started; then
+        the cluster's folder (Ray's session logs and the nodes' caches)."""
         for node in reversed(self.nodes):
             node.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
