@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true",
                         help="run the bundled example through the window and a real child "
                              "process, check score, plots and predictions; exit 0 or 1")
+    desktop = parser.add_mutually_exclusive_group()
+    desktop.add_argument("--install-desktop", action="store_true",
+                         help="(Linux) add this app to your desktop's application menu "
+                              "(entry and icon under $XDG_DATA_HOME or ~/.local/share), exit")
+    desktop.add_argument("--uninstall-desktop", action="store_true",
+                         help="(Linux) remove what --install-desktop added, exit")
     return parser
 
 
@@ -315,6 +321,10 @@ def run_failure(outcome: Any) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # a frozen binary re-invokes itself for child processes
     args = build_parser().parse_args(argv)
+    if args.install_desktop or args.uninstall_desktop:  # needs no display, nor Qt
+        from .desktop_entry import main as desktop_main
+
+        return desktop_main("install" if args.install_desktop else "uninstall")
     problem = problem_before_qt()  # Qt would abort on it, naming no library
     if problem:
         print(problem, file=sys.stderr)
