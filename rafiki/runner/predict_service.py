@@ -43,8 +43,13 @@ class PredictService:
 
     def start(self, timeout: float = 120) -> None:
         """Start the child and wait until the model is loaded (PredictError if it cannot be)."""
+        from .interpreter import sdk_environment
+
+        # another Python without rafiki of its own imports the workbench's, as runs and
+        # inspections do (without it, predictions of a run in such a Python could not start)
+        env = {**sdk_environment(self._python), "RAFIKI_APP_MODE": self._job["app_mode"]}
         self._child = ChildProcess(self._job, self._python, self._receive, with_requests=True,
-                                   extra_env={"RAFIKI_APP_MODE": self._job["app_mode"]})
+                                   extra_env=env)
         self._child.start()
         threading.Thread(target=self._watch_exit, daemon=True, name="rafiki-predict-watch").start()
         with self._condition:
