@@ -35,8 +35,8 @@ MAC_APP = "Rafiki Workbench.app"
 # alone is 89 MB, numpy 39 MB, Pillow 18 MB); what users download is the archive.
 FOLDER_BAR_MB = 200
 ARCHIVE_BAR_MB = 60
-# xz's preset 9 ("-9"): 64 MB dictionary, so Qt's and numpy's libraries compress against each
-# other; measured 49.6 MB against 53.7 MB with the default preset 6, for ~1.3x its time.
+# xz's preset 9 ("-9"): a 64 MB dictionary (8 MB at the default 6), so the large libraries
+# compress against more of the folder; see docs/PACKAGING.md for the sizes measured.
 XZ_PRESET = 9
 
 # Where the folder's bytes go, first match wins (paths relative to the folder, "/"-separated).

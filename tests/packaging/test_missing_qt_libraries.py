@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from rafiki_gui.platform_libraries import EXIT_QT_LIBRARIES_MISSING, plugin_path
 
@@ -18,12 +19,19 @@ from .hidden_library import without_library
 HIDDEN = "libxcb.so.1"
 
 
+def _unserved_display() -> str:
+    """A display number no X server here listens on (Qt fails at once to connect to it)."""
+    number = next(n for n in range(917, 1017) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    return f":{number}"
+
+
 def _x11_env(tmp_path) -> dict[str, str]:
-    """An X11 session as far as Qt can tell (no server at :99: the check must answer first)."""
+    """An X11 session as far as Qt can tell, on a display nobody serves (the check must answer
+    before Qt connects)."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE",
                         "QT_QPA_PLATFORM_PLUGIN_PATH", "PYTHONPATH")}
-    return dict(env, DISPLAY=":99", RAFIKI_HOME=str(tmp_path / "home"))
+    return dict(env, DISPLAY=_unserved_display(), RAFIKI_HOME=str(tmp_path / "home"))
 
 
 def _assert_named_and_exited(done: subprocess.CompletedProcess) -> None:
