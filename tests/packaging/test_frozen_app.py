@@ -42,15 +42,14 @@ def test_frozen_runner_mode_has_what_model_files_import(tmp_path, binary):
     assert list(found["classes"]) == ["BundledModulesModel"]
 
 
-# Recorded by the other Python at exit: its command line and where its `rafiki` came from.
+# Recorded by the other Python as it starts (a runner child ends with os._exit, so not at
+# exit): its command line and where `import rafiki` will come from.
 _RECORD_RUN = """
-import atexit, json, os, sys
-def _record():
-    rafiki = sys.modules.get("rafiki")
-    with open(os.environ["RUN_LOG"], "a") as out:
-        out.write(json.dumps({"argv": sys.argv, "rafiki": getattr(rafiki, "__file__", None),
-                              "ld_library_path": os.environ.get("LD_LIBRARY_PATH", "")}) + "\\n")
-atexit.register(_record)
+import importlib.util, json, os, sys
+spec = importlib.util.find_spec("rafiki")
+with open(os.environ["RUN_LOG"], "a") as out:
+    out.write(json.dumps({"argv": sys.orig_argv, "rafiki": spec and spec.origin,
+                          "ld_library_path": os.environ.get("LD_LIBRARY_PATH", "")}) + "\\n")
 """
 
 
@@ -98,9 +97,7 @@ def test_frozen_app_runs_a_model_in_another_python_with_its_sdk_copy(tmp_path, b
     import json
 
     runs = [json.loads(line) for line in (tmp_path / "runs.log").read_text().splitlines()]
-    # `python -m rafiki.runner.child` has the module's file as argv[0]
-    children = [r for r in runs if Path(r["argv"][0]).parts[-3:] == ("rafiki", "runner",
-                                                                     "child.py")]
+    children = [r for r in runs if r["argv"][1:3] == ["-m", "rafiki.runner.child"]]
     assert children, runs
     bundle = binary.resolve().parent
     for child in children:
