@@ -51,13 +51,22 @@ def test_archive_names_say_version_system_and_machine(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("tar") is None, reason="no tar here")
-def test_the_tar_xz_unpacks_with_tar_into_the_app_folder_with_links_kept(tmp_path):
+@pytest.mark.parametrize("xz_tool", [True, False], ids=["xz-tool", "python-lzma"])
+def test_the_tar_xz_unpacks_with_tar_into_the_app_folder_with_links_kept(tmp_path, xz_tool,
+                                                                       monkeypatch):
+    """Packed by the xz tool when installed, else by Python's lzma (xz off the PATH)."""
+    if xz_tool and shutil.which("xz") is None:
+        pytest.skip("no xz tool here")
+    tar = shutil.which("tar")
     folder = _small_app(tmp_path)
     target = tmp_path / "app.tar.xz"
+    if not xz_tool:
+        monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     build_app.write_archive(folder, target)
+    monkeypatch.undo()
     out = tmp_path / "out"
     out.mkdir()
-    subprocess.run(["tar", "-xJf", str(target), "-C", str(out)], check=True, timeout=60)
+    subprocess.run([tar, "-xJf", str(target), "-C", str(out)], check=True, timeout=60)
     link = out / "rafiki-gui" / "_internal" / "libQt6Core.so.6"
     assert link.is_symlink() and link.read_bytes() == b"Q" * 4000
     assert os.access(out / "rafiki-gui" / "rafiki-gui", os.X_OK)
