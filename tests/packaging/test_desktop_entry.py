@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from rafiki_gui.desktop_entry import data_home, entry_text, exec_argument
 
 from ..conftest import PROJECT_ROOT
@@ -55,6 +57,7 @@ def _install_then_uninstall(command: list[str], tmp_path: Path) -> configparser.
     return entry
 
 
+@pytest.mark.slow  # six launches of the app: ~20 s on a loaded machine
 def test_from_source_the_entry_starts_this_python_s_workbench(tmp_path):
     entry = _install_then_uninstall([sys.executable, "-m", "rafiki_gui"], tmp_path)
     exec_words = shlex.split(entry["Exec"])
@@ -65,6 +68,7 @@ def test_from_source_the_entry_starts_this_python_s_workbench(tmp_path):
     assert Path(entry["TryExec"]).is_file()
 
 
+@pytest.mark.slow
 def test_the_packaged_app_s_entry_starts_that_binary(tmp_path, binary):
     entry = _install_then_uninstall([str(binary)], tmp_path)
     assert shlex.split(entry["Exec"]) == [str(binary.absolute()), "%f"]
