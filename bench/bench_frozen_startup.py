@@ -8,6 +8,11 @@ events and exits. So each figure is launch to painted window, plus one child pro
 same fixed wait on both sides. Medians of alternating samples; the issue's bar is a frozen
 time at most 2x the source time. Build the binary first (``python scripts/build_app.py``).
 
+With ``--archive`` built as well (``python scripts/build_app.py --archive``) it also times the
+first thing a user does: unpacking the downloaded archive (``tar -xf``, or ``unzip`` for a
+.zip, as a user would; Python's own readers where those tools are absent), median of 3 into a
+fresh folder each.
+
     python bench/bench_frozen_startup.py [--samples 7]
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,6 +53,35 @@ def launch_to_painted(command: list[str], home: Path, png: Path,
     return elapsed
 
 
+def newest_archive() -> Path | None:
+    """The newest dist/rafiki-gui-*.tar.xz or .zip (scripts/build_app.py --archive)."""
+    found = [*ROOT.glob("dist/rafiki-gui-*.tar.xz"), *ROOT.glob("dist/rafiki-gui-*.zip")]
+    return max(found, key=lambda path: path.stat().st_mtime) if found else None
+
+
+def unpack_seconds(archive: Path, into: Path) -> float:
+    """Seconds to unpack ``archive`` into the empty folder ``into``."""
+    into.mkdir(parents=True)
+    zipped = archive.suffix == ".zip"
+    tool = shutil.which("unzip" if zipped else "tar")
+    start = time.perf_counter()
+    if tool:
+        command = [tool, "-q", str(archive), "-d", str(into)] if zipped else \
+            [tool, "-xf", str(archive), "-C", str(into)]
+        subprocess.run(command, check=True)
+    elif zipped:
+        import zipfile
+
+        with zipfile.ZipFile(archive) as opened:
+            opened.extractall(into)
+    else:
+        import tarfile
+
+        with tarfile.open(archive) as opened:
+            opened.extractall(into)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=7)
@@ -77,6 +112,14 @@ def main() -> None:
     print(f"packaged ({BINARY.relative_to(ROOT)}) : median {frozen_median * 1000:7.1f} ms")
     print(f"ratio frozen / source                : {ratio:.2f}x  (bar: <= {BAR}x) "
           f"{'OK' if ratio <= BAR else 'OVER'}")
+    archive = newest_archive()
+    if archive is None:
+        print("no dist/rafiki-gui-*.tar.xz or .zip: build with --archive to time its unpacking")
+        return
+    unpack = statistics.median(unpack_seconds(archive, work / f"unpack-{i}") for i in range(3))
+    print(f"unpack {archive.name} ({archive.stat().st_size / 1e6:.1f} MB): median "
+          f"{unpack * 1000:7.1f} ms")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
