@@ -2,9 +2,10 @@
 
 Exit codes scripts can rely on: 0 success, 1 the model failed (the message names the stage
 and the cause), 2 bad input (argparse style: missing files, bad JSON, unknown task), 124 the
-run's time limit was hit, 130 interrupted with Ctrl-C (the child is stopped first), 141 the
-reader of the output went away (``rafiki experiments | head -1``), quietly, as a program
-ended by SIGPIPE.
+run's time limit was hit, 130 interrupted with Ctrl-C (the child is stopped first), 137 the
+model went over its memory limit (``--memory-mb``; 137 is what a shell shows for a process the
+kernel's OOM killer ended), 141 the reader of the output went away (``rafiki experiments |
+head -1``), quietly, as a program ended by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ EXIT_MODEL_ERROR = 1
 EXIT_USAGE = 2
 EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
+EXIT_OUT_OF_MEMORY = 137
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 141
 DEFAULT_TUNING_TRIALS = 10
 
@@ -58,6 +60,15 @@ def _add_query_arguments(parser: argparse.ArgumentParser) -> None:
                               f"(default {DEFAULT_QUERY_COUNT}, when --queries is not given)")
 
 
+def _add_memory_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    from .memory_limit import DEFAULT_SHARE
+
+    parser.add_argument(
+        "--memory-mb", metavar="MB", dest="memory_mb",
+        help=f"memory limit of {what} in MB, or 'off' (default: "
+             f"{DEFAULT_SHARE:.0%} of physical memory, shared by the processes running at once)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar (one subparser per command)."""
     parser = argparse.ArgumentParser(
@@ -69,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_arguments(test_model, class_required=True)
     test_model.add_argument("--knobs", metavar="JSON", help="knob values (default: advisor)")
     _add_query_arguments(test_model)
+    _add_memory_argument(test_model, "this process")
 
     run = commands.add_parser("run", help="one isolated run in a child process, stored")
     _add_model_arguments(run, class_required=False)
@@ -77,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--python", metavar="PATH", help="interpreter to run the model with")
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit of the run")
     run.add_argument("--json", action="store_true", help="print events as JSON lines")
+    _add_memory_argument(run, "the model's process")
 
     tune = commands.add_parser("tune", help="tune knobs over many trials, stored")
     _add_model_arguments(tune, class_required=False)
@@ -89,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--python", metavar="PATH", help="interpreter to run the model with")
     tune.add_argument("--pin", metavar="JSON", help="knob values fixed for this tuning")
     tune.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit per trial")
+    _add_memory_argument(tune, "each trial's process")
     tune.add_argument("--predict-check", type=int, default=0, metavar="N",
                       help="after each trial's dump parameters, load them and predict the first "
                            "N test samples (default 0: trials are train, evaluate, dump, as "
@@ -184,6 +198,18 @@ def _query_choice(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             "queries_from_test": args.queries_from_test}
 
 
+def _memory_limit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int | None:
+    """``--memory-mb`` in MB (0: no limit), or None for the default."""
+    from .memory_limit import MemoryLimitError, parse_memory_limit
+
+    if args.memory_mb is None:
+        return None
+    try:
+        return parse_memory_limit(args.memory_mb)
+    except MemoryLimitError as exc:
+        parser.error(f"--memory-mb: {exc}")
+
+
 def _check_task(parser: argparse.ArgumentParser, task: str) -> None:
     from .tasks import TASKS
 
@@ -213,11 +239,14 @@ def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .cli_inference import declared_dependencies
     from .lifecycle import LifecycleError
+    from .memory_limit import apply_rlimit, resolve_memory_limit
     from .model.dev import test_model_class
 
     model_class, task = _model_inputs(parser, args)
     knobs = _json_dict(parser, args.knobs, "--knobs")
     query_choice = _query_choice(parser, args)
+    limit_mb = resolve_memory_limit(_memory_limit(parser, args))
+    apply_rlimit(limit_mb)  # in-process by design: the limit is this process's own
     try:
         test_model_class(
             model_file_path=args.model, model_class=model_class, task=task,
@@ -225,6 +254,10 @@ def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             test_dataset_uri=args.test, knobs=knobs, **query_choice,
         )
     except LifecycleError as exc:
+        if limit_mb and (exc.error or {}).get("type") == "MemoryError":
+            print(f"error: out of memory during stage '{exc.error.get('stage')}' (limit "
+                  f"{limit_mb} MB)", file=sys.stderr)
+            return EXIT_OUT_OF_MEMORY
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL_ERROR
     except KeyboardInterrupt:
@@ -298,6 +331,7 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         _check_file(parser, args.python, "interpreter")
     if args.timeout is not None and args.timeout <= 0:
         parser.error(f"--timeout must be positive, not {args.timeout}")
+    memory_limit_mb = _memory_limit(parser, args)
     from .experiments import Experiments
     from .runner import Run, RunSpec
 
@@ -305,7 +339,7 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         model_file_path=str(Path(args.model).resolve()), model_class=model_class, task=task,
         train_dataset_uri=args.train, test_dataset_uri=args.test, knobs=knobs, **query_choice,
         dependencies=declared_dependencies(args.model), python=args.python,
-        timeout=args.timeout,
+        timeout=args.timeout, memory_limit_mb=memory_limit_mb,
     )
     experiments = Experiments()
     opened = experiments.open_run(spec)
@@ -324,7 +358,8 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if interrupted:
         code = EXIT_INTERRUPTED
     else:
-        code = {"completed": EXIT_OK, "timed_out": EXIT_TIMEOUT}.get(state, EXIT_MODEL_ERROR)
+        code = {"completed": EXIT_OK, "timed_out": EXIT_TIMEOUT,
+                "out_of_memory": EXIT_OUT_OF_MEMORY}.get(state, EXIT_MODEL_ERROR)
     if args.json:
         printer.final({"kind": "outcome", "state": state, "exit_code": code,
                        "experiment_id": experiment.id, "trial_id": trial.id,
@@ -353,6 +388,10 @@ def _print_failure(outcome, trial, model_file: str, describe_error) -> None:
         print(fold_traceback(traceback_text, model_file).rstrip(), file=sys.stderr)
     for line in (getattr(outcome, "last_output", None) or [])[-10:]:
         print(f"    | {line.rstrip()}", file=sys.stderr)
+    if error.get("type") == "OutOfMemory":  # the limit, not the model's code, ended it
+        print(f"error: {model_file}: {error.get('message')}; give it more with --memory-mb MB "
+              "(or --memory-mb off)", file=sys.stderr)
+        return
     print(f"error: {describe_error(error, model_file)}", file=sys.stderr)
 
 
@@ -374,6 +413,7 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     for option, value in (("--trials", args.trials), ("--parallel", args.parallel)):
         if value is not None and value < 1:
             parser.error(f"{option} must be at least 1, not {value}")
+    memory_limit_mb = _memory_limit(parser, args)
     if args.predict_check < 0:
         parser.error(f"--predict-check must be 0 (off) or more, not {args.predict_check}")
     if args.minutes is not None and args.minutes <= 0:
@@ -402,8 +442,9 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             parallel=args.parallel, seed=args.seed, on_trial_event=table, pinned_knobs=pinned,
             trial_timeout=args.timeout, predict_check=args.predict_check,
             sampler=args.sampler, pruning=pruning, warm_start=args.warm_start,
-            executor=executor, memory_limit_mb=args.trial_memory_mb,
-            retry_interrupted=args.retry_interrupted)
+            executor=executor, retry_interrupted=args.retry_interrupted,
+            # --trial-memory-mb (a cluster's reservation) is also the child's limit
+            memory_limit_mb=args.trial_memory_mb or memory_limit_mb)
         where = f" on the Ray cluster at {args.ray}" if executor else ""
         print(f"Tuning {model_class} ({task}): experiment {experiment.id}, "
               f"{trials or 'unlimited'} trial(s)"

@@ -21,6 +21,9 @@ result     ``status``, ``score``, ``knobs``, ``predictions``, ``timings``, ``par
            when the run ended before it); the runner's last word on a run
 node       ``node`` (the cluster node's name); a cluster executor's first word on a trial
 =========  ===============================================================================
+
+Every event a child sends is checked against :mod:`rafiki.event_schema` where it enters the
+parent; an event that does not fit is a protocol error of its run and goes no further.
 """
 
 from __future__ import annotations
@@ -36,6 +39,12 @@ MESSAGE = "message"
 OUTPUT = "output"
 RESULT = "result"
 NODE = "node"
+# the inspection and predict-service jobs' own words (see rafiki.runner.child)
+INSPECTION = "inspection"
+READY = "ready"
+SERVICE_ERROR = "service_error"
+PREDICTIONS = "predictions"
+PREDICT_ERROR = "predict_error"
 
 STARTED = "started"
 FINISHED = "finished"

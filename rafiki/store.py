@@ -570,7 +570,7 @@ class Store:
         status = {
             "completed": TrialStatus.COMPLETED, "errored": TrialStatus.ERRORED,
             "crashed": TrialStatus.ERRORED, "timed_out": TrialStatus.ERRORED,
-            "stopped": TrialStatus.STOPPED,
+            "stopped": TrialStatus.STOPPED, "out_of_memory": TrialStatus.ERRORED,
         }.get(state_name, TrialStatus.INTERRUPTED)
         if pruned is not None and status is not TrialStatus.COMPLETED:
             status, error = TrialStatus.PRUNED, None  # its process was stopped on purpose

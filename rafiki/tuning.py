@@ -37,6 +37,7 @@ from .advisor import Advisor, Proposal
 from .compute_accounting import ComputeSummary, summarize_compute
 from .executors import ExecutorLostError, LocalProcessExecutor, TrialExecutor, TrialHandle
 from .lifecycle import TRAIN_WORKER_LAST_STAGE, Stage
+from .memory_limit import default_memory_limit_mb
 from .model.knob import BaseKnob, FixedKnob, deserialize_knob_config, knob_problems
 from .pruning import MetricFollower, PruningSettings, full_length_of, make_pruner, seconds_saved
 from .store import Experiment, Store, Trial, TrialStatus
@@ -174,7 +175,9 @@ class Tuner:
         self.seed = seed
         self.pinned_knobs = dict(pinned_knobs or {})
         self.trial_timeout = trial_timeout
-        self.memory_limit_mb = memory_limit_mb
+        # each of the K trials at once gets its share: together they stay under the default
+        self.memory_limit_mb = (memory_limit_mb if memory_limit_mb is not None
+                                else default_memory_limit_mb(self.parallel) or 0)
         self.predict_check = predict_check
         from .samplers import SAMPLERS
 

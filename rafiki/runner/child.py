@@ -4,6 +4,10 @@ Started by :mod:`rafiki.runner.process` as ``python -m rafiki.runner.child JOB C
 [REQUEST_FD]``. Events go out on the private channel fd; the model's own prints land on
 stdout/stderr, which the parent reads as output. A native crash leaves a faulthandler
 traceback in the job's crash file for the parent to show.
+
+Before any model code runs the child caps its memory (:mod:`rafiki.runner.memory_limit`) and,
+on Linux, becomes the subreaper of whatever the model starts; it records those descendants for
+the parent as it goes and kills them before it exits (:mod:`rafiki.runner.descendants`).
 """
 
 from __future__ import annotations
@@ -19,11 +23,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..memory_limit import MemoryCgroup, apply_rlimit
+from . import descendants
 from .channel import BatchingChannel
 
 EXIT_OK = 0
 EXIT_MODEL_ERROR = 1
+EXIT_OUT_OF_MEMORY = 12  # ENOMEM: a MemoryError escaped the job (the parent names the stage)
 EXIT_INTERRUPTED = 130
+DESCENDANTS_POLL_S = 0.25
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,52 +40,60 @@ def main(argv: list[str] | None = None) -> None:
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     channel_fd = int(args[1])
     request_fd = int(args[2]) if len(args) > 2 else None
-    _exit_when_parent_dies(job.get("parent_pid"))
+    if job.get("cgroup"):
+        MemoryCgroup.join(job["cgroup"])
+    descendants.become_subreaper()
+    _watch_parent_and_descendants(job.get("parent_pid"), job.get("pids_path"))
     with open(job["crash_path"], "w", encoding="utf-8") as crash_file:
         faulthandler.enable(crash_file, all_threads=True)
-        _limit_memory(job.get("memory_limit_mb"))
+        apply_rlimit(job.get("memory_limit_mb"))
         _set_app_mode(job.get("app_mode") or "DEV")
         channel = BatchingChannel(channel_fd)
         code = EXIT_MODEL_ERROR
         try:
             jobs = {"run": _run_lifecycle, "inspect": _inspect, "predict_service": _serve}
             code = jobs[job["kind"]](job, channel, request_fd)
+        except MemoryError:
+            code = EXIT_OUT_OF_MEMORY
         finally:
-            channel.close()
+            _end_descendants()
+            try:
+                channel.close()
+            except MemoryError:
+                code = EXIT_OUT_OF_MEMORY
             for stream in (sys.stdout, sys.stderr):
                 try:
                     stream.flush()
-                except (OSError, ValueError):
+                except (OSError, ValueError, MemoryError):
                     pass
     os._exit(code)
 
 
-def _exit_when_parent_dies(parent_pid: int | None) -> None:
-    """Poll the parent: a child orphaned by a killed workbench ends itself."""
-    if not parent_pid:
-        return
+def _watch_parent_and_descendants(parent_pid: int | None, pids_path: str | None) -> None:
+    """Poll the parent: a child orphaned by a killed workbench ends itself (and what it
+    started). Meanwhile record the model's descendants, so that the parent can end them even
+    if this process dies first."""
 
     def watch() -> None:
+        recorded: list = []
         while True:
-            time.sleep(0.25)
-            if os.getppid() != parent_pid:
+            time.sleep(DESCENDANTS_POLL_S)
+            if parent_pid and os.getppid() != parent_pid:
+                _end_descendants()
                 os._exit(EXIT_INTERRUPTED)
+            if pids_path:
+                found = descendants.descendants() if descendants.has_children() else []
+                if found != recorded:
+                    descendants.write_pids(pids_path, found)
+                    recorded = found
 
     threading.Thread(target=watch, daemon=True, name="rafiki-parent-watch").start()
 
 
-def _limit_memory(limit_mb: int | None) -> None:
-    if not limit_mb:
-        return
-    try:
-        import resource
-    except ImportError:  # Windows: no rlimits
-        return
-    limit = int(limit_mb) * 1024 * 1024
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+def _end_descendants() -> None:
+    """Kill every process the model started and left running (re-parented here on Linux)."""
+    if descendants.has_children():
+        descendants.kill_processes(descendants.descendants())
 
 
 def _set_app_mode(app_mode: str) -> None:

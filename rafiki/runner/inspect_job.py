@@ -32,12 +32,13 @@ class ModelInspection:
 def inspect_model_file(path: str, app_mode: str = "DEV", python: str | None = None,
                        timeout: float = 60, extra_env: dict[str, str] | None = None,
                        on_started: Callable[[ChildProcess], None] | None = None,
-                       ) -> ModelInspection:
+                       memory_limit_mb: int | None = None) -> ModelInspection:
     """Load ``path`` in a child (under ``app_mode``) and report its classes and knob configs.
 
     Another Python without a ``rafiki`` of its own gets the workbench's source on its path,
     unless ``extra_env`` (added to the child's environment) says where it is. ``on_started``
-    receives the child once it runs, so that its owner can stop it."""
+    receives the child once it runs, so that its owner can stop it. ``memory_limit_mb``: None
+    gives the default share of physical memory, 0 no limit."""
     found: dict[str, Any] = {}
     output: list[str] = []
 
@@ -56,7 +57,7 @@ def inspect_model_file(path: str, app_mode: str = "DEV", python: str | None = No
         env.update(sdk_environment(python))
     env["RAFIKI_APP_MODE"] = app_mode
     child = ChildProcess({"kind": "inspect", "model_file_path": path, "app_mode": app_mode},
-                         python, receive, extra_env=env)
+                         python, receive, extra_env=env, memory_limit_mb=memory_limit_mb)
     started = time.monotonic()
     try:
         child.start()

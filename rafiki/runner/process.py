@@ -1,9 +1,12 @@
 """One child process on the parent's side: start it, read its channel and output, stop it.
 
 Three reader threads per child: the private event channel and the child's stdout and stderr
-(read in chunks, whole lines kept together, a flood capped rather than held in memory). All
-deliveries go through one lock, so the callback sees one batch at a time. Stopping escalates
-over the child's whole process group: interrupt, then terminate, then kill.
+(read in chunks, whole lines kept together, a flood capped rather than held in memory). Every
+event on the channel is checked against :mod:`rafiki.event_schema` before delivery; one that
+does not fit, or a line longer than ``CHANNEL_LINE_CAP_BYTES``, is a protocol error of the run.
+All deliveries go through one lock, so the callback sees one batch at a time. Stopping escalates
+over the child's whole process group: interrupt, then terminate, then kill; then whatever the
+model started is killed too, wherever it went (see :mod:`rafiki.runner.descendants`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -21,13 +25,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..event_schema import EventRules, event_problem
+from ..memory_limit import MemoryCgroup, resolve_memory_limit
 from .child_command import child_command, child_environment
+from .descendants import kill_processes, read_pids
 from .protocol import ProtocolError, decode_batch
 
 EventsCallback = Callable[[list[dict[str, Any]]], None]
 
 OUTPUT_CAP_BYTES = 32 * 1024 * 1024  # per stream; beyond it output is counted, not kept
 TAIL_LINES = 40
+# A batch line of 200,000 metrics points is ~9 MB; one longer than this is no batch of ours.
+# Without a cap one endless line grew the window to 6 GB in 8 s.
+CHANNEL_LINE_CAP_BYTES = 16 * 1024 * 1024
+READ_CHUNK = 65536
+# Once the child has exited, its readers drain what it wrote and stop, even while a descendant
+# holds a copy of the pipe open (each such descendant used to add a 10 s join timeout).
+DRAIN_AFTER_EXIT_S = 1.0
+MAX_KEPT_PROTOCOL_ERRORS = 20
 _POSIX = os.name == "posix"
 
 
@@ -35,8 +50,14 @@ class ChildProcess:
     """A runner child running ``job``; events and output reach ``on_events`` in batches."""
 
     def __init__(self, job: dict[str, Any], python: str | None, on_events: EventsCallback,
-                 with_requests: bool = False, extra_env: dict[str, str] | None = None):
+                 with_requests: bool = False, extra_env: dict[str, str] | None = None,
+                 memory_limit_mb: int | None = None):
+        """``memory_limit_mb``: None gives the default share of physical memory, 0 none."""
         self._job = dict(job)
+        self.memory_limit_mb = resolve_memory_limit(memory_limit_mb)
+        self._rules = EventRules.for_job(self._job)
+        self._exited = threading.Event()
+        self._cgroup: MemoryCgroup | None = None
         self._python = python
         self._on_events = on_events
         self._with_requests = with_requests
@@ -44,12 +65,15 @@ class ChildProcess:
         self._deliver_lock = threading.Lock()
         self._readers: list[threading.Thread] = []
         self.output_tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
-        self.protocol_errors: list[str] = []
+        self.protocol_errors: list[str] = []  # the first few, for the outcome
+        self.protocol_error_count = 0
+        self.channel_overflow: str | None = None  # why the channel was closed early
         self.dropped_output_bytes = 0
         self.process: subprocess.Popen | None = None
         self.request_stream = None
         self._folder = Path(tempfile.mkdtemp(prefix="rafiki-child-"))
         self.crash_path = self._folder / "crash.txt"
+        self.pids_path = self._folder / "descendants.txt"
 
     @property
     def pid(self) -> int | None:
@@ -58,6 +82,12 @@ class ChildProcess:
     def start(self) -> None:
         self._job["crash_path"] = str(self.crash_path)
         self._job["parent_pid"] = os.getpid()
+        self._job["pids_path"] = str(self.pids_path)
+        self._job["memory_limit_mb"] = self.memory_limit_mb
+        if self.memory_limit_mb:
+            self._cgroup = MemoryCgroup.create(self.memory_limit_mb, self._folder.name)
+            if self._cgroup is not None:
+                self._job["cgroup"] = str(self._cgroup.path)
         job_path = self._folder / "job.json"
         job_path.write_text(json.dumps(self._job), encoding="utf-8")
         channel_read, channel_write = os.pipe()
@@ -93,11 +123,17 @@ class ChildProcess:
         """Wait for the exit (TimeoutExpired past ``timeout``), then for every event."""
         assert self.process is not None
         code = self.process.wait(timeout)
-        # a grandchild the model left running holds the output pipes open: end it first
+        self._exited.set()
+        # a grandchild the model left running may hold the output pipes open: end it first
         self.kill_leftovers()
         for reader in self._readers:
             reader.join(timeout=10)
         return code
+
+    @property
+    def oom_killed(self) -> bool:
+        """Whether the kernel's OOM killer ended a process of this child's cgroup."""
+        return self._cgroup is not None and self._cgroup.oom_killed()
 
     def stop(self, grace: float = 2.0) -> None:
         """Interrupt, then terminate, then kill the child's process group, within ``grace``."""
@@ -112,15 +148,22 @@ class ChildProcess:
                 self.process.wait(grace * share)
             except subprocess.TimeoutExpired:
                 continue
+        if self.process.poll() is not None:
+            self._exited.set()
         self.kill_leftovers()
 
     def kill_leftovers(self) -> None:
-        """Kill whatever is left of the child's group (grandchildren a model spawned)."""
-        if self.process is not None and _POSIX:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        """Kill whatever is left of what the child started: its process group, the
+        descendants it recorded (escaped with setsid or a double fork; Linux) and its cgroup."""
+        if self.process is None or not _POSIX:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        kill_processes(read_pids(self.pids_path))
+        if self._cgroup is not None:
+            self._cgroup.kill_all()
 
     def send(self, message: dict[str, Any]) -> None:
         """One request line to a serving child."""
@@ -144,6 +187,8 @@ class ChildProcess:
         return current_thread_first(text) or None
 
     def cleanup(self) -> None:
+        if self._cgroup is not None:
+            self._cgroup.remove()
         shutil.rmtree(self._folder, ignore_errors=True)
 
     # -- readers --------------------------------------------------------------------------
@@ -152,27 +197,91 @@ class ChildProcess:
         with self._deliver_lock:
             self._on_events(events)
 
+    def _chunks(self, fd: int):
+        """What arrives on ``fd`` until end of file, or, once the child has exited, until what
+        it wrote is drained: a descendant's copy of the pipe never keeps a reader waiting."""
+        if not _POSIX:  # no poll on Windows pipes: blocking reads, joined with a timeout
+            while chunk := os.read(fd, READ_CHUNK):
+                yield chunk
+            return
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        drain_until = None
+        while True:
+            if self._exited.is_set():
+                drain_until = drain_until or time.monotonic() + DRAIN_AFTER_EXIT_S
+                if not poller.poll(0) or time.monotonic() > drain_until:
+                    return
+            elif not poller.poll(100):
+                continue
+            chunk = os.read(fd, READ_CHUNK)
+            if not chunk:
+                return
+            yield chunk
+
     def _read_channel(self, fd: int) -> None:
-        with os.fdopen(fd, "rb") as channel:
-            for line in channel:
-                try:
-                    events = decode_batch(line)
-                except ProtocolError as exc:
-                    self.protocol_errors.append(str(exc))
-                    continue
-                self._deliver(events)
+        pending: list[bytes] = []
+        pending_size = 0
+        try:
+            for chunk in self._chunks(fd):
+                *complete, rest = chunk.split(b"\n")
+                for piece in complete:
+                    pending.append(piece)
+                    self._take_line(b"".join(pending))
+                    pending, pending_size = [], 0
+                if rest:
+                    pending.append(rest)
+                    pending_size += len(rest)
+                if pending_size > CHANNEL_LINE_CAP_BYTES:
+                    self._overflow()
+                    return
+            if pending:
+                self._take_line(b"".join(pending))
+        finally:
+            os.close(fd)
+
+    def _take_line(self, line: bytes) -> None:
+        """One batch: its valid events delivered, the others counted as protocol errors."""
+        try:
+            events = decode_batch(line)
+        except ProtocolError as exc:
+            self._protocol_error(str(exc))
+            return
+        valid = []
+        for event in events:
+            problem = event_problem(event, self._rules)
+            if problem is None:
+                valid.append(event)
+            else:
+                self._protocol_error(problem)
+        if valid:
+            self._deliver(valid)
+
+    def _protocol_error(self, problem: str) -> None:
+        self.protocol_error_count += 1
+        if len(self.protocol_errors) < MAX_KEPT_PROTOCOL_ERRORS:
+            self.protocol_errors.append(problem)
+
+    def _overflow(self) -> None:
+        """A line past the cap: the child is killed rather than the parent grown."""
+        self.channel_overflow = (
+            f"the model process wrote a line of more than {CHANNEL_LINE_CAP_BYTES // 2**20} "
+            "MiB on the runner's event channel; the run was ended")
+        if self.process is not None:
+            self._signal_group(_KILL)
+            try:
+                self.process.kill()
+            except OSError:
+                pass
 
     def _read_output(self, stream, name: str) -> None:
         kept = dropped = 0
         partial = b""
         fd = stream.fileno()
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
+        for chunk in self._chunks(fd):
             data = partial + chunk
             cut = data.rfind(b"\n") + 1
-            if cut == 0 and len(data) < 65536:
+            if cut == 0 and len(data) < READ_CHUNK:
                 partial = data
                 continue
             whole, partial = (data[:cut], data[cut:]) if cut else (data, b"")

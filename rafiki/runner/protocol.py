@@ -35,6 +35,8 @@ def decode_batch(line: bytes | str) -> list[dict[str, Any]]:
             f"runner protocol version {message.get('v')!r} is not {PROTOCOL_VERSION}: the child "
             "runs a different rafiki than the workbench"
         )
+    if not isinstance(message["events"], list):
+        raise ProtocolError("a runner channel line whose events are not a list")
     return message["events"]
 
 

@@ -1,9 +1,9 @@
 """One isolated run of the lifecycle: what to run (RunSpec), how it ended (RunOutcome), Run.
 
 The child process is the isolation boundary: a model that hangs, crashes the interpreter,
-calls ``os._exit`` or floods its output ends as an outcome with a state, never as a problem
-of the caller. Events reach ``on_events`` on a reader thread, in order, before ``wait``
-returns.
+calls ``os._exit``, floods its output, runs out of its memory limit or forges events ends as
+an outcome with a state, never as a problem of the caller. Events reach ``on_events`` on a
+reader thread, in order, before ``wait`` returns.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class RunnerState(enum.Enum):
     CRASHED = "crashed"
     TIMED_OUT = "timed_out"
     INTERRUPTED = "interrupted"  # the machine running it was lost (a cluster node)
+    OUT_OF_MEMORY = "out_of_memory"  # went over its memory limit: not a crash of the model
 
     @property
     def is_final(self) -> bool:
@@ -58,7 +59,7 @@ class RunSpec:
     app_mode: str = "DEV"
     python: str | None = None
     timeout: float | None = None
-    memory_limit_mb: int | None = None
+    memory_limit_mb: int | None = None  # None: the default share of physical memory; 0: none
     cpu_threads: int | None = None  # cap on numeric libraries' threads (several runs at once)
 
 
@@ -147,7 +148,8 @@ class Run:
             "kind": "run", "app_mode": self.spec.app_mode,
             "memory_limit_mb": self.spec.memory_limit_mb, "request": request,
         }
-        self._child = ChildProcess(job, self.spec.python, self._receive, extra_env=extra_env)
+        self._child = ChildProcess(job, self.spec.python, self._receive, extra_env=extra_env,
+                                   memory_limit_mb=self.spec.memory_limit_mb)
         try:
             self._child.start()
         except OSError as exc:
@@ -174,7 +176,8 @@ class Run:
                                                                       spec.timeout)
         inspection = inspect_model_file(
             spec.model_file_path, spec.app_mode, spec.python, timeout=timeout,
-            extra_env=extra_env, on_started=self._inspecting)
+            extra_env=extra_env, on_started=self._inspecting,
+            memory_limit_mb=spec.memory_limit_mb)
         self._inspection = None
         serialized = inspection.classes.get(spec.model_class)
         if inspection.error is not None or serialized is None or self._stop_requested:
@@ -256,6 +259,17 @@ class Run:
         elif self._stop_requested or status == "stopped":
             state = RunnerState.STOPPED
             error = self._error("Stopped", "the run was stopped")
+        elif self._child.channel_overflow:
+            state = RunnerState.ERRORED
+            error = self._error("ProtocolError", self._child.channel_overflow)
+        elif self._out_of_memory(code, error):
+            state = RunnerState.OUT_OF_MEMORY
+            stage = (error or {}).get("stage") or self._current_stage
+            error = {"stage": stage, "type": "OutOfMemory", "limit_mb": self._child.memory_limit_mb,
+                     "message": f"out of memory during stage '{stage}' (limit "
+                                f"{self._child.memory_limit_mb} MB)",
+                     "traceback": (error or {}).get("traceback") or self._child.crash_report()
+                     or ""}
         elif status == "errored":
             state = RunnerState.ERRORED
         else:
@@ -263,8 +277,15 @@ class Run:
             crash_report = self._child.crash_report()
             how = f"was killed by {signal_name}" if signal_name else f"exited with code {code}"
             error = self._error("Crash", f"the model process {how}", crash_report)
-        for problem in self._child.protocol_errors[:1]:
-            error = error or self._error("ProtocolError", problem)
+        if self._child.protocol_error_count and state in (RunnerState.COMPLETED,
+                                                         RunnerState.ERRORED):
+            # forged or broken events: the run's own word cannot be trusted, whatever it says
+            count = self._child.protocol_error_count
+            state = RunnerState.ERRORED
+            error = self._error(
+                "ProtocolError", f"the model process sent {count} invalid event(s) on the "
+                f"runner's channel, not used (first: {self._child.protocol_errors[0]})",
+                stage=(error or {}).get("stage") or self._current_stage)
         if error is not None and not error.get("message"):  # MemoryError() says nothing
             error = {**error, "message": f"{error.get('type')} during stage "
                                         f"'{error.get('stage')}'"}
@@ -274,8 +295,23 @@ class Run:
             duration=time.monotonic() - self._started,
         )
 
-    def _error(self, error_type: str, message: str, traceback_text: str | None = None) -> dict:
-        stage = self._current_stage
+    def _out_of_memory(self, code: int, error: dict | None) -> bool:
+        """Whether the run ended for its memory limit: a MemoryError (or ENOMEM) under a
+        limit, a MemoryError that escaped the child, or the cgroup's OOM killer."""
+        from .child import EXIT_OUT_OF_MEMORY
+
+        if not self._child or not self._child.memory_limit_mb:
+            return False
+        if self._child.oom_killed or code == EXIT_OUT_OF_MEMORY:
+            return True
+        error = error or {}
+        return error.get("type") == "MemoryError" or (
+            "[Errno 12]" in str(error.get("message")) and "Cannot allocate memory"
+            in str(error.get("message")))
+
+    def _error(self, error_type: str, message: str, traceback_text: str | None = None,
+               stage: str | None = None) -> dict:
+        stage = stage or self._current_stage
         where = f" during stage '{stage}'" if stage else ""
         recent = list(self._messages)[-3:]
         details = f"; last messages: {' | '.join(recent)}" if recent and error_type == "Crash" \

@@ -162,12 +162,13 @@ def test_a_child_killed_from_outside_is_reported_as_crashed(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="RLIMIT_AS is a POSIX limit")
-def test_a_memory_limit_turns_a_huge_allocation_into_a_memory_error(tmp_path):
+def test_a_memory_limit_turns_a_huge_allocation_into_out_of_memory(tmp_path):
     outcome = start_run(misbehaving_spec(tmp_path, "memory", memory_limit_mb=2048))[0].wait(60)
-    assert outcome.state is RunnerState.ERRORED
+    assert outcome.state is RunnerState.OUT_OF_MEMORY
     assert outcome.error["stage"] == "train"
-    assert outcome.error["type"] == "MemoryError"
-    assert outcome.error["message"] == "MemoryError during stage 'train'"
+    assert outcome.error["type"] == "OutOfMemory"
+    assert outcome.error["message"] == "out of memory during stage 'train' (limit 2048 MB)"
+    assert "MemoryError" in outcome.error["traceback"]
 
 
 @pytest.mark.skipif(not POSIX, reason="orphan detection is tested on POSIX")
