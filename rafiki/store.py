@@ -35,7 +35,20 @@ import orjson
 
 from . import events as ev
 from .paths import data_dir, local_path_of
+from .store_quotas import TrialQuota
 from .store_schema import migrate
+from .stored_rows import (
+    clean_error,
+    clean_event,
+    clean_int,
+    clean_metric_columns,
+    clean_number,
+    clean_score,
+    clean_text,
+    clean_timings,
+    loads_or,
+    numeric_score_sql,
+)
 from .trial_ranking import is_ranked
 
 STORE_FILE_NAME = "store.sqlite3"
@@ -123,8 +136,9 @@ _EXPERIMENT_COLUMNS = (
     "train_sha256, test_dataset_uri, test_sha256, app_mode, python, dependencies, knob_config, "
     "settings, created, kind"
 )
-_BEST_FIRST_ORDER = ("status != 'completed' OR score IS NULL, score IS NULL, score DESC, "
-                     "number")  # trial_ranking.best_first_key, in SQL
+_SCORE = numeric_score_sql("score")  # a value older versions stored as "abc" reads as NULL
+_BEST_FIRST_ORDER = (f"status != 'completed' OR {_SCORE} IS NULL, {_SCORE} IS NULL, "
+                     f"{_SCORE} DESC, number")  # trial_ranking.best_first_key, in SQL
 
 _TRIAL_COLUMNS = (
     "id, experiment_id, number, knobs, status, score, timings, current_stage, error, "
@@ -142,27 +156,38 @@ def _dumps(value: Any) -> str:
 
 
 def _experiment_from_row(row: tuple, trial_count: int = 0, best: float | None = None) -> Experiment:
+    """Any stored row as an Experiment: values older versions wrote badly read as unknown
+    (:mod:`rafiki.stored_rows`)."""
     (id_, name, note, model_path, model_sha, model_class, task, train, train_sha, test, test_sha,
      app_mode, python, deps, knob_config, settings, created, kind) = row
     return Experiment(
-        id=id_, name=name, note=note, model_file_path=model_path, model_sha256=model_sha,
-        model_class=model_class, task=task, train_dataset_uri=train, train_sha256=train_sha,
-        test_dataset_uri=test, test_sha256=test_sha, app_mode=app_mode, python=python,
-        dependencies=_loads(deps) or {}, knob_config=knob_config, settings=_loads(settings) or {},
-        created=created, trial_count=trial_count, best_score=best, kind=kind or "runs",
+        id=id_, name=clean_text(name) or "", note=clean_text(note) or "",
+        model_file_path=clean_text(model_path) or "", model_sha256=clean_text(model_sha),
+        model_class=clean_text(model_class) or "", task=clean_text(task) or "",
+        train_dataset_uri=clean_text(train) or "", train_sha256=clean_text(train_sha),
+        test_dataset_uri=clean_text(test) or "", test_sha256=clean_text(test_sha),
+        app_mode=clean_text(app_mode) or "DEV", python=clean_text(python),
+        dependencies=loads_or(deps, dict, {}), knob_config=clean_text(knob_config),
+        settings=loads_or(settings, dict, {}), created=clean_number(created) or 0.0,
+        trial_count=trial_count, best_score=clean_score(best), kind=clean_text(kind) or "runs",
     )
 
 
 def _trial_from_row(row: tuple) -> Trial:
+    """Any stored row as a Trial (a score "abc" reads as None, never raises)."""
     (id_, exp_id, number, knobs, status, score, timings, current_stage, error, runner_state,
      exit_code, signal, crash_report, params_path, params_sha, started, finished, pruned,
      node) = row
     return Trial(
-        id=id_, experiment_id=exp_id, number=number, knobs=_loads(knobs), status=status,
-        score=score, timings=_loads(timings) or {}, current_stage=current_stage,
-        error=_loads(error), runner_state=runner_state, exit_code=exit_code, signal=signal,
-        crash_report=crash_report, params_path=params_path, params_sha256=params_sha,
-        started=started, finished=finished, pruned=_loads(pruned), node=node,
+        id=id_, experiment_id=exp_id, number=clean_int(number) or 0,
+        knobs=loads_or(knobs, dict, None), status=clean_text(status) or "interrupted",
+        score=clean_score(score), timings=clean_timings(timings),
+        current_stage=clean_text(current_stage), error=clean_error(error),
+        runner_state=clean_text(runner_state), exit_code=clean_int(exit_code),
+        signal=clean_text(signal), crash_report=clean_text(crash_report),
+        params_path=clean_text(params_path), params_sha256=clean_text(params_sha),
+        started=clean_number(started) or 0.0, finished=clean_number(finished),
+        pruned=loads_or(pruned, dict, None), node=clean_text(node),
     )
 
 
@@ -250,6 +275,7 @@ class Store:
         self.params_dir = self.path.parent / "params"
         self._lock = threading.RLock()
         self._output_bytes: dict[int, int] = {}
+        self._quotas: dict[int, TrialQuota] = {}  # per running trial: store_quotas
         self._host = socket.gethostname()
         self._conn = sqlite3.connect(
             str(self.path), isolation_level=None, check_same_thread=False,
@@ -360,7 +386,7 @@ class Store:
         if not rows:
             raise KeyError(f"No experiment {experiment_id} in {self.path}")
         count, best = self._query(
-            "SELECT COUNT(*), MAX(CASE WHEN status = 'completed' THEN score END) FROM trials "
+            f"SELECT COUNT(*), MAX(CASE WHEN status = 'completed' THEN {_SCORE} END) FROM trials "
             "WHERE experiment_id = ?", (experiment_id,)
         )[0]
         return _experiment_from_row(rows[0], count, best)
@@ -369,7 +395,8 @@ class Store:
         """Every experiment, newest first, with its trial count and best completed score."""
         rows = self._query(
             f"SELECT {', '.join('e.' + c.strip() for c in _EXPERIMENT_COLUMNS.split(','))}, "
-            "COUNT(t.id), MAX(CASE WHEN t.status = 'completed' THEN t.score END) "
+            f"COUNT(t.id), MAX(CASE WHEN t.status = 'completed' THEN "
+            f"{numeric_score_sql('t.score')} END) "
             "FROM experiments e LEFT JOIN trials t ON t.experiment_id = e.id "
             "GROUP BY e.id ORDER BY e.id DESC"
         )
@@ -479,12 +506,19 @@ class Store:
                 if not found:
                     raise KeyError(f"No trial {trial_id} in {self.path}")
                 output_bytes = found[0][0]
+            quota = self._quotas.get(trial_id) or self._stored_quota(trial_id)
             for event in events:
                 kind = event.get("kind")
                 if kind == ev.METRICS:
+                    values = event.get("values") or {}
+                    if not quota.admit_metrics(values):
+                        note = quota.metrics_note()
+                        if note is not None:
+                            rows.append((trial_id, note["kind"], note["time"], _dumps(note)))
+                        continue
                     position = len(metrics_times)
                     metrics_times.append(event.get("time"))
-                    for name, value in (event.get("values") or {}).items():
+                    for name, value in values.items():
                         column = metrics_columns.get(name)
                         if column is None:  # a metric first seen here: earlier points lack it
                             column = metrics_columns[name] = [None] * position
@@ -507,8 +541,13 @@ class Store:
                     self._note_result(event, trial_updates)
                 elif kind == ev.NODE:
                     trial_updates["node"] = event.get("node")
+                elif kind in (ev.MESSAGE, ev.PLOT):
+                    for kept in quota.admit_log(event):
+                        rows.append((trial_id, kept["kind"], kept.get("time"), _dumps(kept)))
+                    continue
                 rows.append((trial_id, kind, event.get("time"), _dumps(event)))
             self._output_bytes[trial_id] = output_bytes
+            self._quotas[trial_id] = quota
             with self._write() as conn:
                 conn.executemany(
                     "INSERT INTO trial_events (trial_id, kind, time, body) VALUES (?, ?, ?, ?)",
@@ -602,7 +641,24 @@ class Store:
             conn.execute(f"UPDATE trials SET {assignments} WHERE id = ?",
                          (*updates.values(), trial_id))
         self._output_bytes.pop(trial_id, None)
+        self._quotas.pop(trial_id, None)
         return self.trial(trial_id)
+
+    def _stored_quota(self, trial_id: int) -> TrialQuota:
+        """What a trial already holds (a store reopened while its run goes on)."""
+        records, size = self._query(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM trial_events "
+            "WHERE trial_id = ? AND kind IN (?, ?)", (trial_id, ev.MESSAGE, ev.PLOT))[0]
+        points = self._query("SELECT COALESCE(SUM(count), 0) FROM trial_metrics "
+                             "WHERE trial_id = ?", (trial_id,))[0][0]
+        try:
+            names = {name for (name,) in self._query(
+                "SELECT DISTINCT key FROM trial_metrics, json_each(trial_metrics.columns) "
+                "WHERE trial_id = ?", (trial_id,)) if name != "time"}
+        except sqlite3.Error:  # an SQLite without JSON functions: names counted from now on
+            names = set()
+        return TrialQuota(log_records=records, log_bytes=size, metric_points=points,
+                          metric_values=points * max(1, len(names)), metric_names=names)
 
     # -- reading events back ---------------------------------------------------------------
 
@@ -617,12 +673,15 @@ class Store:
             sql += f" AND kind IN ({', '.join('?' * len(others))})"
             params += others
         found = [] if others == [] else [
-            json.loads(body) for (body,) in self._query(sql + " ORDER BY id", params)
+            event for (body,) in self._query(sql + " ORDER BY id", params)
+            if (event := clean_event(body)) is not None
         ]
         if wanted is None or ev.METRICS in wanted:
             columns = self.trial_metrics(trial_id)
             times = columns.pop("time", [])
             for index, when in enumerate(times):
+                if when is None:  # a point older versions stored without a time
+                    continue
                 values = {name: column[index] for name, column in columns.items()
                           if column[index] is not None}
                 found.append({"kind": ev.METRICS, "time": when, "values": values})
@@ -670,21 +729,26 @@ class Store:
         return load_parameters_file(path, sha256, trust_unverified)
 
 
-def _decode_columns(text: str) -> dict[str, list]:
+def _decode_columns(text: str) -> Any:
     """A batch's metric columns. orjson reads them 3x faster than json (5,000 trials of 1,000
     points: the Tuning tab's biggest wait); json.dumps wrote NaN/Infinity as bare words,
     which only json reads, so such batches fall back to it."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError):
+            return None  # not JSON at all: the batch is skipped
 
 
 def _merge_metric_batches(batches: Iterable[tuple[int, str]]) -> dict[str, list]:
     merged: dict[str, list] = {"time": []}
     total = 0
     for count, text in batches:
-        columns = _decode_columns(text)
+        columns = clean_metric_columns(_decode_columns(text), count)
+        if columns is None:  # a batch older versions stored badly: skipped, not raised
+            continue
         for name, column in columns.items():
             target = merged.get(name)
             if target is None:
