@@ -66,7 +66,8 @@ def _add_memory_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--memory-mb", metavar="MB", dest="memory_mb",
         help=f"memory limit of {what} in MB, or 'off' (default: "
-             f"{DEFAULT_SHARE:.0%} of physical memory, shared by the processes running at once)")
+             f"{DEFAULT_SHARE * 100:.0f}%% of physical memory, shared by the processes running "
+             "at once)")
 
 
 def build_parser() -> argparse.ArgumentParser:
