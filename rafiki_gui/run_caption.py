@@ -17,7 +17,8 @@ from .session import Session
 
 ARCHIVED_COLOR = "#9e9e9e"
 STATE_WORDS = {"RUNNING": "running", "COMPLETED": "completed", "ERRORED": "failed",
-               "STOPPED": "stopped", "CRASHED": "crashed", "TIMED_OUT": "timed out"}
+               "STOPPED": "stopped", "CRASHED": "crashed", "TIMED_OUT": "timed out",
+               "OUT_OF_MEMORY": "out of memory"}
 
 
 def run_caption_text(run: RunRecord | None, model_path: str = "") -> str:

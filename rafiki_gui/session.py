@@ -118,6 +118,7 @@ class Session(QObject):
         """The names file beside a chosen dataset, when there is one."""
         self.app_mode: str = "DEV"
         self.knobs: dict[str, Any] = {}
+        self.memory_limit_mb: int | None = None  # the next run's; None: the engine's default
         self.queries_choice = QueriesChoice()
         self.dependencies: dict[str, str] = {}
         self.last_outcome: RunOutcome | None = None
@@ -506,6 +507,7 @@ class Session(QObject):
             dependencies=dict(self.dependencies),
             app_mode=self.app_mode,
             python=chosen_interpreter(),
+            memory_limit_mb=self.memory_limit_mb,
         )
 
     def start_run(self) -> None:

@@ -68,6 +68,8 @@ class ChildProcess:
         self.protocol_errors: list[str] = []  # the first few, for the outcome
         self.protocol_error_count = 0
         self.channel_overflow: str | None = None  # why the channel was closed early
+        self.stage: str | None = None  # the stage last started: where a protocol error was
+        self.protocol_error_stage: str | None = None
         self.dropped_output_bytes = 0
         self.process: subprocess.Popen | None = None
         self.request_stream = None
@@ -252,12 +254,16 @@ class ChildProcess:
             problem = event_problem(event, self._rules)
             if problem is None:
                 valid.append(event)
+                if event["kind"] == "stage" and event["state"] == "started":
+                    self.stage = event["stage"]
             else:
                 self._protocol_error(problem)
         if valid:
             self._deliver(valid)
 
     def _protocol_error(self, problem: str) -> None:
+        if not self.protocol_error_count:
+            self.protocol_error_stage = self.stage
         self.protocol_error_count += 1
         if len(self.protocol_errors) < MAX_KEPT_PROTOCOL_ERRORS:
             self.protocol_errors.append(problem)

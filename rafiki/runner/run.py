@@ -285,7 +285,7 @@ class Run:
             error = self._error(
                 "ProtocolError", f"the model process sent {count} invalid event(s) on the "
                 f"runner's channel, not used (first: {self._child.protocol_errors[0]})",
-                stage=(error or {}).get("stage") or self._current_stage)
+                stage=self._child.protocol_error_stage or (error or {}).get("stage"))
         if error is not None and not error.get("message"):  # MemoryError() says nothing
             error = {**error, "message": f"{error.get('type')} during stage "
                                         f"'{error.get('stage')}'"}

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..knob_editors import KnobEditor, describe_range, editor_for
+from ..memory_limit_field import RunMemoryLimit
 from ..session import Session
 
 _log = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ class KnobsPanel(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self._form_host)
         outer.addWidget(scroll, 1)
+        self.memory_limit = RunMemoryLimit(session)  # not a knob, but a setting of the next run
+        outer.addWidget(self.memory_limit)
 
         self.propose_button.clicked.connect(self.propose)
         self.reset_button.clicked.connect(self.reset)

@@ -40,7 +40,8 @@ STOP_ERROR_TYPES = ("KeyboardInterrupt",)  # how a stage ends when Stop interrup
 MAX_OUTPUT_LINES = 20_000
 OUTCOME_TEXT = {
     "COMPLETED": "Completed", "ERRORED": "Failed", "STOPPED": "Stopped",
-    "CRASHED": "Crashed", "TIMED_OUT": "Timed out", "STARTING": "Starting",
+    "CRASHED": "Crashed", "TIMED_OUT": "Timed out", "OUT_OF_MEMORY": "Out of memory",
+    "STARTING": "Starting",
     "RUNNING": "Running",
 }
 def lifecycle_stages() -> tuple[str, ...]:
@@ -330,7 +331,7 @@ class RunPanel(QWidget):
         state = getattr(getattr(outcome, "state", None), "name", str(getattr(outcome, "state", "")))
         self.state_label.setText(OUTCOME_TEXT.get(state, state.title()))
         if self.current_stage and self._stage_states.get(self.current_stage) == RUNNING:
-            failed = state in ("ERRORED", "CRASHED", "TIMED_OUT")
+            failed = state in ("ERRORED", "CRASHED", "TIMED_OUT", "OUT_OF_MEMORY")
             self._set_stage(self.current_stage, STOPPED if state == "STOPPED"
                             else FAILED if failed else DONE)
         for stage, shown in list(self._stage_states.items()):
@@ -356,7 +357,7 @@ class RunPanel(QWidget):
                 details = f"{details}\n\nLast output:\n{tail}".strip()
             self.error_view.show_problem(
                 f"The model process crashed ({how}) in stage {stage_label(stage)}", details)
-        elif state == "ERRORED" and error:
+        elif state in ("ERRORED", "OUT_OF_MEMORY") and error:
             self._show_error(stage, error)
         elif state == "TIMED_OUT":
             self.error_view.show_problem(f"The run timed out in stage {stage_label(stage)}")

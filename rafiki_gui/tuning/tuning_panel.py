@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import file_dialogs
+from ..memory_limit_field import MemoryLimitField
 from ..session import RunRefused, Session
 from .metrics_reader import ExperimentMetrics, ExperimentMetricsReader
 from .search_options import SearchOptionsBox
@@ -171,7 +172,9 @@ class TuningPanel(QWidget):
             "trial whose predict fails is marked errored and keeps its score).")
         form.addRow("Trials", self.trials_spin)
         form.addRow("Minutes", self.minutes_spin)
-        form.addRow("At once", self.parallel_spin)
+        self.memory_field = MemoryLimitField(self.parallel_spin.value())
+        self.parallel_spin.valueChanged.connect(self.memory_field.set_at_once)
+        form.addRow("At once", self.memory_field.beside(self.parallel_spin, "each with"))
         form.addRow("Seed", self.seed_spin)
         form.addRow("Predict check", self.predict_check_spin)
         top.addWidget(budget)
@@ -430,7 +433,8 @@ class TuningPanel(QWidget):
                               seed=None if seed == RANDOM_SEED else seed, pinned_knobs=pinned,
                               predict_check=self.predict_check_spin.value(),
                               search=search.as_tuner_options(),
-                              executor_factory=self.cluster_choice.executor_factory())
+                              executor_factory=self.cluster_choice.executor_factory(),
+                              memory_limit_mb=self.memory_field.limit_mb())
         worker.sig_experiment.connect(self._tuning_experiment_known)
         worker.sig_trial_started.connect(self._trial_started)
         worker.sig_trial_events.connect(self._trial_events)

@@ -57,7 +57,7 @@ class TuningWorker(ThreadWorker):
                  budget_trials: int | None, budget_minutes: float | None, parallel: int,
                  seed: int | None, pinned_knobs: dict[str, Any] | None = None,
                  predict_check: int = 0, search: dict[str, Any] | None = None,
-                 executor_factory: Any = None):
+                 executor_factory: Any = None, memory_limit_mb: int | None = None):
         """Tune ``experiment_id``, or the tuning experiment of ``setup`` (the window's
         model, datasets, app mode and interpreter) with these pinned knobs. ``search`` holds
         the Tuner's sampler, pruning and warm_start options. ``executor_factory``: None for
@@ -72,7 +72,8 @@ class TuningWorker(ThreadWorker):
         self._knob_config = knob_config
         self._options = dict(budget_trials=budget_trials, budget_minutes=budget_minutes,
                              parallel=parallel, seed=seed, pinned_knobs=pinned_knobs or {},
-                             predict_check=predict_check, **(search or {}))
+                             predict_check=predict_check, memory_limit_mb=memory_limit_mb,
+                             **(search or {}))
         self._executor_factory = executor_factory
         self.tuner: Tuner | None = None
         self._pending: list[TuningEvent] = []

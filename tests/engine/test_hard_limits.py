@@ -134,6 +134,7 @@ def test_a_forged_event_is_a_protocol_error_and_goes_no_further(tmp_path, behavi
     outcome = run.wait(60)
     assert outcome.state is RunnerState.ERRORED
     assert outcome.error["type"] == "ProtocolError"
+    assert outcome.error["stage"] == "train"  # where the model forged it
     assert problem in outcome.error["message"]
     results = collected.of_kind("result")
     assert len(results) == 1 and results[0]["score"] == 0.75  # only the real one
