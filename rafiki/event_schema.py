@@ -57,6 +57,39 @@ def event_problem(event: Any, rules: EventRules) -> str | None:
     return None
 
 
+_NUMBER_TYPES = (int, float)
+_INFINITY = float("inf")
+
+
+def valid_events(events: list[Any], rules: EventRules) -> tuple[list[dict], list[str]]:
+    """The events of one batch that fit, and the problems of those that do not.
+
+    A flood is 200,000 metrics points: each takes the inlined check below (~0.5 µs) instead of
+    :func:`event_problem`'s general one (~17 µs, 3.4 s a flood, ten times the parent's whole
+    budget for receiving it; bench/bench_metrics_flood.py)."""
+    valid: list[dict] = []
+    problems: list[str] = []
+    metrics_allowed = ev.METRICS in rules.kinds
+    for event in events:
+        if metrics_allowed and type(event) is dict and event.get("kind") == ev.METRICS:
+            values = event.get("values")
+            when = event.get("time")
+            if type(values) is dict and type(when) in _NUMBER_TYPES \
+                    and -_INFINITY < when < _INFINITY:
+                for value in values.values():
+                    if type(value) not in _NUMBER_TYPES:
+                        break
+                else:
+                    valid.append(event)
+                    continue
+        problem = event_problem(event, rules)
+        if problem is None:
+            valid.append(event)
+        else:
+            problems.append(problem)
+    return valid, problems
+
+
 def _check(event: Any, rules: EventRules) -> None:
     _require(isinstance(event, dict), f"an event is a JSON object, not {_shown(event)}")
     kind = event.get("kind")

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..event_schema import EventRules, event_problem
+from ..event_schema import EventRules, valid_events
 from ..memory_limit import MemoryCgroup, resolve_memory_limit
 from .child_command import child_command, child_environment
 from .descendants import kill_processes, read_pids
@@ -249,15 +249,12 @@ class ChildProcess:
         except ProtocolError as exc:
             self._protocol_error(str(exc))
             return
-        valid = []
-        for event in events:
-            problem = event_problem(event, self._rules)
-            if problem is None:
-                valid.append(event)
-                if event["kind"] == "stage" and event["state"] == "started":
-                    self.stage = event["stage"]
-            else:
-                self._protocol_error(problem)
+        valid, problems = valid_events(events, self._rules)
+        for problem in problems:
+            self._protocol_error(problem)
+        for event in valid:
+            if event["kind"] == "stage" and event["state"] == "started":
+                self.stage = event["stage"]
         if valid:
             self._deliver(valid)
 
