@@ -240,14 +240,14 @@ def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .cli_inference import declared_dependencies
     from .lifecycle import LifecycleError
-    from .memory_limit import apply_rlimit, resolve_memory_limit
+    from .memory_limit import apply_rlimit, resolve_memory_limit, restore_rlimit
     from .model.dev import test_model_class
 
     model_class, task = _model_inputs(parser, args)
     knobs = _json_dict(parser, args.knobs, "--knobs")
     query_choice = _query_choice(parser, args)
     limit_mb = resolve_memory_limit(_memory_limit(parser, args))
-    apply_rlimit(limit_mb)  # in-process by design: the limit is this process's own
+    previous_limit = apply_rlimit(limit_mb)  # in-process by design: the limit is its own
     try:
         test_model_class(
             model_file_path=args.model, model_class=model_class, task=task,
@@ -264,6 +264,8 @@ def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        restore_rlimit(previous_limit)
     return EXIT_OK
 
 

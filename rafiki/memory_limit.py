@@ -94,22 +94,36 @@ def enforced_by_rlimit() -> str | None:
     return None
 
 
-def apply_rlimit(limit_mb: int | None) -> None:
-    """In the child, before model code: cap this process (kept under an existing hard cap)."""
+def apply_rlimit(limit_mb: int | None) -> int | None:
+    """In the child, before model code: cap this process (kept under an existing hard cap).
+    Returns the soft limit it replaced, for :func:`restore_rlimit` (None: nothing changed)."""
     name = enforced_by_rlimit()
     if not limit_mb or name is None:
-        return
+        return None
     import resource
 
     which = getattr(resource, name)
     limit = int(limit_mb) * 2**20
-    _soft, hard = resource.getrlimit(which)
+    soft, hard = resource.getrlimit(which)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     try:
         resource.setrlimit(which, (limit, hard))
     except (ValueError, OSError):  # a limit below what is mapped already: keep going unlimited
-        pass
+        return None
+    return soft
+
+
+def restore_rlimit(previous_soft: int | None) -> None:
+    """Undo :func:`apply_rlimit` in a process that goes on (``rafiki test-model`` called
+    in-process: the soft limit may rise again up to the unchanged hard one)."""
+    name = enforced_by_rlimit()
+    if previous_soft is None or name is None:
+        return
+    import resource
+
+    which = getattr(resource, name)
+    resource.setrlimit(which, (previous_soft, resource.getrlimit(which)[1]))
 
 
 # -- cgroup v2 -----------------------------------------------------------------------------

@@ -209,3 +209,20 @@ def test_the_event_schema_accepts_what_the_workbench_itself_sends(tmp_path):
                          rules) is not None  # output is the parent's word, never the child's
     assert event_problem(json.loads('{"kind": "metrics", "time": 1.0, "values": '
                                     '{"loss": NaN}}'), rules) is None
+
+
+@pytest.mark.skipif(not LINUX, reason="RLIMIT_DATA is enforced on Linux")
+def test_test_model_limits_itself_and_lifts_the_limit_after(tmp_path, capsys):
+    """`rafiki test-model` runs in-process by design: the limit is its own, ended when the
+    command returns (a caller such as a test session goes on unlimited)."""
+    from rafiki.cli import main
+
+    train = write_image_zip(tmp_path / "train.zip", [0, 1, 0, 1])
+    test = write_image_zip(tmp_path / "test.zip", [0, 1])
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    code = main(["test-model", HOSTILE, "--class", "Hostile", "--task", "IMAGE_CLASSIFICATION",
+                 "--train", str(train), "--test", str(test), "--knobs",
+                 '{"behaviour": "allocate"}', "--memory-mb", "300"])
+    assert code == 137
+    assert "error: out of memory during stage 'train' (limit 300 MB)" in capsys.readouterr().err
+    assert resource.getrlimit(resource.RLIMIT_DATA) == before
