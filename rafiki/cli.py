@@ -1,11 +1,15 @@
-"""The ``rafiki`` command: test-model, run, tune and experiments, headless, for people and CI.
+"""The ``rafiki`` command: test-model, run, tune, experiments and store, headless, for people
+and CI.
 
-Exit codes scripts can rely on: 0 success, 1 the model failed (the message names the stage
-and the cause), 2 bad input (argparse style: missing files, bad JSON, unknown task), 124 the
-run's time limit was hit, 130 interrupted with Ctrl-C (the child is stopped first), 137 the
-model went over its memory limit (``--memory-mb``; 137 is what a shell shows for a process the
-kernel's OOM killer ended), 141 the reader of the output went away (``rafiki experiments |
-head -1``), quietly, as a program ended by SIGPIPE.
+Exit codes scripts can rely on (``EXIT_CODES_HELP``, shown by ``rafiki --help``): 0 success,
+1 the model failed (the message names the stage and the cause), 2 bad input (argparse style:
+missing files, bad JSON, unknown task), 65/73/74/75 the experiment store cannot be used
+(damaged, not writable, disk full, locked by another program: one line names the file and
+what to do; numbers from ``sysexits.h``), 124 the run's time limit was hit, 130 interrupted
+with Ctrl-C (the child is stopped first), 137 the model went over its memory limit
+(``--memory-mb``; 137 is what a shell shows for a process the kernel's OOM killer ended), 141
+the reader of the output went away (``rafiki experiments | head -1``), quietly, as a program
+ended by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -27,6 +31,18 @@ EXIT_INTERRUPTED = 130
 EXIT_OUT_OF_MEMORY = 137
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 141
 DEFAULT_TUNING_TRIALS = 10
+EXIT_CODES_HELP = """exit codes:
+  0    success
+  1    the model failed (the message names the stage and the cause)
+  2    bad input (missing files, bad JSON, unknown task)
+  65   the experiment store is damaged: run `rafiki store check --repair`
+  73   the experiment store cannot be written (read-only folder or file)
+  74   the disk of the experiment store is full (or failing)
+  75   the experiment store is locked by another program: try again later
+  124  the run's time limit was hit
+  130  interrupted with Ctrl-C (the run is stopped and recorded as stopped)
+  137  the model went over its memory limit (--memory-mb)
+  141  the reader of the output went away (`rafiki experiments | head -1`)"""
 
 
 # -- arguments ---------------------------------------------------------------------------------
@@ -73,7 +89,8 @@ def _add_memory_argument(parser: argparse.ArgumentParser, what: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar (one subparser per command)."""
     parser = argparse.ArgumentParser(
-        prog="rafiki", description="Run, tune and review Rafiki models headless.")
+        prog="rafiki", description="Run, tune and review Rafiki models headless.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     test_model = commands.add_parser(
@@ -144,6 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
     shown = experiments.add_subparsers(dest="action", metavar="ACTION")
     show = shown.add_parser("show", help="an experiment's trials, best first")
     show.add_argument("id", type=int, metavar="ID")
+
+    store = commands.add_parser("store", help="check or repair the experiment store file")
+    store_actions = store.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = store_actions.add_parser(
+        "check", help="SQLite's integrity check of the store (exit 65 when damaged)")
+    check.add_argument("--repair", action="store_true",
+                       help="recover a damaged store into a new file (the sqlite3 program's "
+                            ".recover when it works, else a row-by-row copy); the damaged "
+                            "file is kept beside it")
     return parser
 
 
@@ -269,10 +295,11 @@ def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     return EXIT_OK
 
 
-def _recording(experiments, trial_id: int, show):
-    """An events callback that stores each batch, then shows it (a store failure is said once
-    and does not stop the run)."""
-    failed = []
+def _recording(experiments, trial_id: int, show, failed: list[Exception]):
+    """An events callback that stores each batch, then shows it. A store failure does not stop
+    the run: it is kept in ``failed`` (said at the end, once, as the run's error); any other
+    failure is warned about at once."""
+    from .experiments import StoreError
 
     def on_events(batch: list[dict]) -> None:
         if not failed:
@@ -280,7 +307,8 @@ def _recording(experiments, trial_id: int, show):
                 experiments.record(trial_id, batch)
             except Exception as exc:
                 failed.append(exc)
-                print(f"warning: events are no longer stored: {exc}", file=sys.stderr)
+                if not isinstance(exc, StoreError):
+                    print(f"warning: events are no longer stored: {exc}", file=sys.stderr)
         show(batch)
 
     return on_events
@@ -335,7 +363,7 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.timeout is not None and args.timeout <= 0:
         parser.error(f"--timeout must be positive, not {args.timeout}")
     memory_limit_mb = _memory_limit(parser, args)
-    from .experiments import Experiments
+    from .experiments import Experiments, StoreError
     from .runner import Run, RunSpec
 
     spec = RunSpec(
@@ -351,11 +379,16 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not args.json:
         printer.finish(f"{args.model}: {model_class} ({task}), experiment {experiment.id}, "
                        f"trial {trial.number}")
-    run = Run(spec, on_events=_recording(experiments, trial.id, printer))
+    store_failures: list[Exception] = []
+    run = Run(spec, on_events=_recording(experiments, trial.id, printer, store_failures))
     run.start()
     outcome, interrupted = _wait_stopping_on_ctrl_c(run)
-    trial = experiments.finish_trial(trial.id, outcome)
-    experiments.close()
+    try:
+        if store_failures and isinstance(store_failures[0], StoreError):
+            raise store_failures[0]
+        trial = experiments.finish_trial(trial.id, outcome)
+    finally:
+        experiments.close()
 
     state = outcome.state.name.lower()
     if interrupted:
@@ -481,7 +514,11 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         worker.join()
     print()
     if "error" in outcome:
+        from .experiments import StoreError
+
         print(f"error: {outcome['error']}", file=sys.stderr)
+        if isinstance(outcome["error"], StoreError):
+            return outcome["error"].exit_code
         return EXIT_MODEL_ERROR
     result = outcome["result"]
     best = result.best
@@ -569,8 +606,39 @@ def cmd_experiments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     return EXIT_OK
 
 
+def cmd_store(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .experiments import StoreProblem, check_store, repair_store, store_path
+
+    path = store_path()
+    if not path.is_file():
+        print(f"{path}: no experiment store yet (nothing to check)")
+        return EXIT_OK
+    checked = check_store(path)
+    if checked.ok:
+        print(f"{path}: sound (SQLite's integrity check found no problem)")
+        return EXIT_OK
+    shown = "; ".join(checked.problems[:3])
+    more = len(checked.problems) - 3
+    print(f"{path}: damaged: {shown}" + (f" (and {more} more)" if more > 0 else ""))
+    if not args.repair:
+        print("repair it with: rafiki store check --repair (the damaged file is kept)")
+        return StoreProblem.CORRUPT.exit_code
+    repaired = repair_store(path)
+    for note in repaired.notes:
+        print(f"note: {note}")
+    rows = ", ".join(f"{count} {table}" for table, count in repaired.rows.items())
+    print(f"Recovered with {repaired.method}: {rows}")
+    if repaired.unreadable:
+        print(f"Some rows of {', '.join(repaired.unreadable)} could not be read and are lost")
+    if repaired.dropped:
+        dropped = ", ".join(f"{count} {table}" for table, count in repaired.dropped.items())
+        print(f"Dropped rows whose experiment or trial was lost: {dropped}")
+    print(f"The damaged file is kept as {repaired.damaged_copy}")
+    return EXIT_OK
+
+
 COMMANDS = {"test-model": cmd_test_model, "run": cmd_run, "tune": cmd_tune,
-            "experiments": cmd_experiments}
+            "experiments": cmd_experiments, "store": cmd_store}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -587,6 +655,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except Exception as exc:
+        from .store_errors import StoreError
+
+        if not isinstance(exc, StoreError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 def _discard_stdout() -> None:

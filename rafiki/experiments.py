@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .paths import local_path_of
+from .paths import data_dir, local_path_of
 from .store import (
+    STORE_FILE_NAME,
     Experiment,
     ParametersNotVerifiedError,
     Store,
@@ -31,12 +32,15 @@ from .store import (
     file_sha256,
     uri_sha256,
 )
+from .store_errors import StoreError, StoreProblem
+from .store_repair import CheckResult, RepairResult, check_store_file, repair_store_file
 
 if TYPE_CHECKING:
     from .runner import RunSpec
     from .tuning import Tuner
 
 __all__ = [
+    "CheckResult",
     "Experiment",
     "ExperimentIdentity",
     "ExperimentKind",
@@ -44,6 +48,9 @@ __all__ = [
     "OpenedTrial",
     "ParametersNotVerifiedError",
     "PastKnobs",
+    "RepairResult",
+    "StoreError",
+    "StoreProblem",
     "Trial",
     "TrialStatus",
 ]
@@ -354,3 +361,22 @@ class Experiments:
         """The experiment, its trials, events and parameters files."""
         self._store.delete_experiment(experiment_id)
 
+
+
+# -- the store file itself ---------------------------------------------------------------------
+
+def store_path() -> Path:
+    """Where the store is (``RAFIKI_HOME`` moves it); the folder is not created."""
+    return data_dir(create=False) / STORE_FILE_NAME
+
+
+def check_store(path: str | Path | None = None) -> CheckResult:
+    """SQLite's integrity check of the store file (FileNotFoundError when there is none)."""
+    return check_store_file(path or store_path())
+
+
+def repair_store(path: str | Path | None = None, use_sqlite3_program: bool = True
+                 ) -> RepairResult:
+    """Recover a damaged store into a new file, keeping the damaged one beside it (see
+    :mod:`rafiki.store_repair`)."""
+    return repair_store_file(path or store_path(), use_sqlite3_program=use_sqlite3_program)

@@ -15,8 +15,9 @@ APP_NAME = "rafiki-workbench"
 CACHE_DIR_VARIABLE = "RAFIKI_CACHE_DIR"
 
 
-def data_dir() -> Path:
-    """The folder of the experiment store and its parameters files (created on demand)."""
+def data_dir(create: bool = True) -> Path:
+    """The folder of the experiment store and its parameters files (created on demand, unless
+    ``create`` is False: where it is, to name it in a message when it cannot be made)."""
     home = os.environ.get("RAFIKI_HOME")
     if home:
         path = Path(home)
@@ -24,7 +25,8 @@ def data_dir() -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -35,6 +35,7 @@ import orjson
 
 from . import events as ev
 from .paths import data_dir, local_path_of
+from .store_errors import StoreError, as_store_error
 from .store_quotas import TrialQuota
 from .store_schema import migrate
 from .stored_rows import (
@@ -270,23 +271,32 @@ class Store:
     ``path`` defaults to ``data_dir()/store.sqlite3`` (``RAFIKI_HOME`` moves it)."""
 
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path is not None else data_dir() / STORE_FILE_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.params_dir = self.path.parent / "params"
         self._lock = threading.RLock()
         self._output_bytes: dict[int, int] = {}
         self._quotas: dict[int, TrialQuota] = {}  # per running trial: store_quotas
         self._host = socket.gethostname()
-        self._conn = sqlite3.connect(
-            str(self.path), isolation_level=None, check_same_thread=False,
-            timeout=_BUSY_TIMEOUT_MS / 1000,
-        )
-        self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives process kills
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self.schema_version = migrate(self._conn)
-        self.interrupted_on_open = self._interrupt_orphaned_trials()
+        self._conn: sqlite3.Connection | None = None
+        self.path = Path(path) if path is not None else data_dir(create=False) / STORE_FILE_NAME
+        self.params_dir = self.path.parent / "params"
+        try:  # every way a store can fail to open becomes one StoreError naming the file
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                str(self.path), isolation_level=None, check_same_thread=False,
+                timeout=_BUSY_TIMEOUT_MS / 1000,
+            )
+            self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives kills
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self.schema_version = migrate(self._conn)
+            self.interrupted_on_open = self._interrupt_orphaned_trials()
+        except (sqlite3.Error, OSError, StoreError) as exc:
+            if self._conn is not None:
+                self._conn.close()
+            error = as_store_error(exc, self.path)
+            if error is None:
+                raise
+            raise error from exc
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -302,11 +312,14 @@ class Store:
 
     def _write(self):
         """A write transaction (``with self._write() as conn:``), serialised across threads."""
-        return _WriteTransaction(self._conn, self._lock)
+        return _WriteTransaction(self._conn, self._lock, self.path)
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         with self._lock:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+            try:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as exc:
+                raise _translated(exc, self.path) from exc
 
     def _interrupt_orphaned_trials(self) -> list[int]:
         """Mark running trials whose process is gone as interrupted; returns their ids."""
@@ -489,7 +502,10 @@ class Store:
         """Where the trial's parameters file belongs: beside the database."""
         experiment_id = self.trial(trial_id).experiment_id
         folder = self.params_dir / str(experiment_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _translated(exc, self.path) from exc
         return str(folder / f"{trial_id}.pkl")
 
     def record_events(self, trial_id: int, events: list[dict]) -> None:
@@ -773,24 +789,46 @@ def _describe_ending(state_name: str, outcome: Any, stage: str | None) -> dict[s
             "traceback": getattr(outcome, "crash_report", None) or ""}
 
 
-class _WriteTransaction:
-    """BEGIN IMMEDIATE … COMMIT under the store's lock; rolled back on any error."""
+def _translated(exc: BaseException, path: Path) -> BaseException:
+    """A storage failure as a StoreError about ``path``; anything else as it was."""
+    return as_store_error(exc, path) or exc
 
-    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock):
+
+class _WriteTransaction:
+    """BEGIN IMMEDIATE … COMMIT under the store's lock; rolled back on any error, and a
+    storage failure (here or in the statements) raised as a StoreError naming the store."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock, path: Path):
         self._conn = conn
         self._lock = lock
+        self._path = path
 
     def __enter__(self) -> sqlite3.Connection:
         self._lock.acquire()
         try:
             self._conn.execute("BEGIN IMMEDIATE")
-        except BaseException:
+        except BaseException as exc:
             self._lock.release()
+            if isinstance(exc, sqlite3.Error):
+                raise _translated(exc, self._path) from exc
             raise
         return self._conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            try:
+                self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            except sqlite3.Error as failure:
+                if exc_type is None:  # a failed COMMIT (the disk filled up): roll back too
+                    if self._conn.in_transaction:
+                        try:
+                            self._conn.execute("ROLLBACK")
+                        except sqlite3.Error:
+                            pass  # the COMMIT's error is the one to report
+                    raise _translated(failure, self._path) from failure
+            if exc_type is not None and issubclass(exc_type, (sqlite3.Error, OSError)):
+                translated = as_store_error(exc, self._path)
+                if translated is not None:
+                    raise translated from exc
         finally:
             self._lock.release()

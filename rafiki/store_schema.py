@@ -146,5 +146,6 @@ def migrate(conn: sqlite3.Connection, up_to: int = SCHEMA_VERSION) -> int:
         conn.execute("COMMIT")
         return max(version, up_to)
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite already rolled back after e.g. SQLITE_FULL
+            conn.execute("ROLLBACK")
         raise

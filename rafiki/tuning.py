@@ -41,6 +41,7 @@ from .memory_limit import default_memory_limit_mb
 from .model.knob import BaseKnob, FixedKnob, deserialize_knob_config, knob_problems
 from .pruning import MetricFollower, PruningSettings, full_length_of, make_pruner, seconds_saved
 from .store import Experiment, Store, Trial, TrialStatus
+from .store_errors import StoreError
 
 MAX_LAUNCH_FAILURES_IN_A_ROW = 3
 
@@ -205,6 +206,7 @@ class Tuner:
         self._retries: list[dict] = []
         self._retried_trials: set[int] = set()
         self._lost: str | None = None
+        self.store_error: StoreError | None = None  # the store failed: tuning ends with it
 
     # -- control ---------------------------------------------------------------------------
 
@@ -291,7 +293,11 @@ class Tuner:
         try:
             while True:
                 while self._may_launch(len(launched) - len(self._retried_trials), deadline):
-                    trial_id = self._launch(advisor)
+                    try:
+                        trial_id = self._launch(advisor)
+                    except StoreError as exc:
+                        self._store_failed(exc)
+                        break
                     launched.append(trial_id)
                     if trial_id in self._running:
                         launch_failures = 0
@@ -312,6 +318,8 @@ class Tuner:
                     self._collect_one(advisor, None)
             if self._owns_executor:
                 self._executor.close()
+        if self.store_error is not None:
+            raise self.store_error
         if self._lost:
             raise TuningError(self._lost)
         trials = [self.store.trial(trial_id) for trial_id in launched]
@@ -393,7 +401,10 @@ class Tuner:
 
     def _recorder(self, trial_id: int) -> Callable[[list[dict]], None]:
         def record(batch: list[dict]) -> None:
-            self.store.record_events(trial_id, batch)
+            try:
+                self.store.record_events(trial_id, batch)
+            except StoreError as exc:
+                self._store_failed(exc)
             self._emit(TuningEvent("trial_events", trial_id, events=batch))
             if trial_id in self._followers:
                 self._judge(trial_id, batch)
@@ -421,6 +432,18 @@ class Tuner:
         if running is not None:  # never block the executor's events thread on the stop
             threading.Thread(target=running[0].stop, daemon=True,
                              name=f"rafiki-prune-{trial_id}").start()
+
+    def _store_failed(self, exc: StoreError) -> None:
+        """The store cannot keep what trials do (a full disk, say): end the tuning, whose
+        trials would otherwise run unrecorded, and report it as the store's failure, not the
+        model's. Called from a reader thread, which must go on draining its pipe, so the
+        stopping happens on a thread of its own."""
+        with self._lock:
+            first = self.store_error is None
+            if first:
+                self.store_error = exc
+        if first:
+            threading.Thread(target=self.stop, daemon=True, name="rafiki-store-failed").start()
 
     def _wait_for(self, trial_id: int, handle: TrialHandle) -> None:
         try:
@@ -455,7 +478,11 @@ class Tuner:
             full = full_length_of(follower.settings, proposal.knobs, self._longest_completed)
             pruned = {**pruned, "full_length": full,
                       "seconds_saved": round(seconds_saved(follower, full), 3)}
-        trial = self.store.finish_trial(trial_id, outcome, pruned=pruned)
+        try:
+            trial = self.store.finish_trial(trial_id, outcome, pruned=pruned)
+        except StoreError as exc:  # the trial is marked interrupted when the store next opens
+            self._store_failed(exc)
+            return
         with self._lock:
             if trial.status == TrialStatus.PRUNED:
                 advisor.tell_pruned(proposal)
