@@ -189,34 +189,43 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
     while True:
         try:
             for row in source.execute(select, (last,)):
+                if row[0] <= last:  # a damaged page's keys out of order: already passed
+                    continue
                 target.execute(insert, row[1:])
                 last = row[0]
                 copied += 1
             return copied, lost
         except sqlite3.DatabaseError:
             lost = True
-            resume = _next_readable_rowid(source, table, last)
-            if resume is None:
+            found = _next_readable_row(source, table, names, last)
+            if found is None:
                 return copied, lost
-            last = resume - 1
+            # copied here, by its key: a scan from just before it can still stumble into the
+            # damaged page, and each pass must get further than the last
+            target.execute(insert, found[1:])
+            last = found[0]
+            copied += 1
 
 
-def _next_readable_rowid(source: sqlite3.Connection, table: str, after: int) -> int | None:
-    """The first rowid past the damage after ``after`` that can be read (jumps of 1, 2, 4,
-    ...), or None when nothing further can be."""
+def _next_readable_row(source: sqlite3.Connection, table: str, names: str,
+                       after: int) -> tuple | None:
+    """The first row past the damage after rowid ``after`` that can be read (looking 1, 2,
+    4, ... rowids further), or None when nothing further can be."""
     step = 1
-    while after + step <= _MAX_ROWID and step < 2**62:
-        start = after + step
+    while after + step <= _MAX_ROWID:
         try:
-            row = source.execute(f"SELECT rowid FROM {table} WHERE rowid >= ? ORDER BY rowid "
-                                 "LIMIT 1", (start,)).fetchone()
-            if row is None:
+            key = source.execute(f"SELECT rowid FROM {table} WHERE rowid >= ? ORDER BY rowid "
+                                 "LIMIT 1", (after + step,)).fetchone()
+            if key is None:
                 return None
-            # the row itself must be readable, not only its key
-            source.execute(f"SELECT * FROM {table} WHERE rowid = ?", (row[0],)).fetchall()
-            return row[0]
+            if key[0] > after:  # a damaged page can yield keys out of order
+                row = source.execute(f"SELECT rowid, {names} FROM {table} WHERE rowid = ?",
+                                     (key[0],)).fetchone()
+                if row is not None:
+                    return row
         except sqlite3.DatabaseError:
-            step *= 2
+            pass
+        step *= 2
     return None
 
 
