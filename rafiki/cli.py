@@ -265,6 +265,7 @@ def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
 def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .cli_inference import declared_dependencies
+    from .crash_watch import CrashWatch
     from .lifecycle import LifecycleError
     from .memory_limit import apply_rlimit, resolve_memory_limit, restore_rlimit
     from .model.dev import test_model_class
@@ -274,12 +275,20 @@ def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     query_choice = _query_choice(parser, args)
     limit_mb = resolve_memory_limit(_memory_limit(parser, args))
     previous_limit = apply_rlimit(limit_mb)  # in-process by design: the limit is its own
+
+    def note_stage(event: dict) -> None:
+        if event.get("kind") == "stage" and event.get("state") == "started":
+            watch.stage(str(event.get("stage")))
+
     try:
-        test_model_class(
-            model_file_path=args.model, model_class=model_class, task=task,
-            dependencies=declared_dependencies(args.model), train_dataset_uri=args.train,
-            test_dataset_uri=args.test, knobs=knobs, **query_choice,
-        )
+        # in-process by design: a native crash kills this process, so faulthandler prints
+        # the stack and a watcher process names the stage it happened in
+        with CrashWatch(f"{args.model} ({model_class})") as watch:
+            test_model_class(
+                model_file_path=args.model, model_class=model_class, task=task,
+                dependencies=declared_dependencies(args.model), train_dataset_uri=args.train,
+                test_dataset_uri=args.test, knobs=knobs, on_event=note_stage, **query_choice,
+            )
     except LifecycleError as exc:
         if limit_mb and (exc.error or {}).get("type") == "MemoryError":
             print(f"error: out of memory during stage '{exc.error.get('stage')}' (limit "

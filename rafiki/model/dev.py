@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import reprlib
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from ..console_colors import palette_for
@@ -116,6 +117,7 @@ def test_model_class(
     enable_gpu: bool = False,
     seed: int | None = None,
     out: TextIO | None = None,
+    on_event: Callable[[dict], None] | None = None,
 ) -> BaseModel:
     """Test a model class by running its full train-inference flow, as Rafiki would.
 
@@ -124,7 +126,8 @@ def test_model_class(
     ``queries_from_test`` samples of the test dataset are (``predict([])`` is never called).
     Returns the trained model (reloaded from its dumped parameters). Raises
     ``InvalidModelClassException`` (a ``LifecycleError``) naming the failed stage and chained
-    to its cause. ``enable_gpu`` is accepted for Rafiki's callers and ignored.
+    to its cause. ``enable_gpu`` is accepted for Rafiki's callers and ignored. ``on_event``
+    (not Rafiki's) also sees every lifecycle event, before it is printed.
     """
     from ..lifecycle import LifecycleRequest, run_lifecycle
 
@@ -136,11 +139,21 @@ def test_model_class(
         queries_from_test=queries_from_test, knobs=knobs, seed=seed,
     )
     report = _ConsoleReport(queries, test_dataset_uri, dependencies, stream)
-    result = run_lifecycle(request, report)
+    sink = report if on_event is None else _both(on_event, report)
+    result = run_lifecycle(request, sink)
     print(f"Predictions: {_short.repr(result.predictions)}", file=stream)
     colors = palette_for(stream)
     print(f"{colors.blue}The model definition is valid!{colors.end}", file=stream)
     return result.model
+
+
+def _both(first: Callable[[dict], None], then: Callable[[dict], None]
+          ) -> Callable[[dict], None]:
+    def sink(event: dict) -> None:
+        first(event)
+        then(event)
+
+    return sink
 
 
 test_model_class.__test__ = False  # not a pytest test, despite its name
