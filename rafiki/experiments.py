@@ -173,11 +173,37 @@ class PastKnobs:
     trial_id: int
 
 
+_cleaned: list[bool] = []
+
+
+def _clean_leftovers_once() -> None:
+    """Temp folders of workbench processes that were killed go at the first opening of the
+    store in a process: every front end starts by opening it (see :mod:`rafiki.leftovers`)."""
+    if not _cleaned:
+        _cleaned.append(True)
+        from .leftovers import clean_leftover_folders
+
+        clean_leftover_folders()
+
+
 class Experiments:
     """Experiments and trials as every front end sees them (one store underneath)."""
 
     def __init__(self, store: Store | str | Path | None = None):
+        _clean_leftovers_once()
         self._store = store if isinstance(store, Store) else Store(store)
+
+    @classmethod
+    def in_memory(cls) -> Experiments:
+        """A gateway over a store in memory, for a window whose store on disk cannot be used
+        (damaged, read-only, locked, full): runs and tunings work and are kept until the
+        window closes; parameters files go to a temp folder."""
+        import tempfile
+
+        from .leftovers import owned_temp_folder
+
+        folder = owned_temp_folder(tempfile.gettempdir(), "rafiki-memory-store-")
+        return cls(Store(":memory:", params_dir=folder / "params"))
 
     @property
     def store(self) -> Store:

@@ -35,6 +35,7 @@ import orjson
 
 from . import events as ev
 from .paths import data_dir, local_path_of
+from .process_alive import process_alive as _process_alive
 from .store_errors import StoreError, as_store_error
 from .store_quotas import TrialQuota
 from .store_schema import migrate
@@ -240,44 +241,22 @@ def load_parameters_file(
     return pickle.loads(blob)
 
 
-# -- whether a trial's owner still lives -------------------------------------------------------
-
-def _process_alive(pid: int) -> bool:
-    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        kernel32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 # -- the store ---------------------------------------------------------------------------------
 
 class Store:
     """Experiments and trials in one SQLite file; safe to share between threads and processes.
 
-    ``path`` defaults to ``data_dir()/store.sqlite3`` (``RAFIKI_HOME`` moves it)."""
+    ``path`` defaults to ``data_dir()/store.sqlite3`` (``RAFIKI_HOME`` moves it); ``":memory:"``
+    keeps everything in memory (then give ``params_dir``, where parameters files go)."""
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, params_dir: str | Path | None = None):
         self._lock = threading.RLock()
         self._output_bytes: dict[int, int] = {}
         self._quotas: dict[int, TrialQuota] = {}  # per running trial: store_quotas
         self._host = socket.gethostname()
         self._conn: sqlite3.Connection | None = None
         self.path = Path(path) if path is not None else data_dir(create=False) / STORE_FILE_NAME
-        self.params_dir = self.path.parent / "params"
+        self.params_dir = Path(params_dir) if params_dir else self.path.parent / "params"
         try:  # every way a store can fail to open becomes one StoreError naming the file
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(

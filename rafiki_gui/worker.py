@@ -13,10 +13,8 @@ model file and both dataset zips, seconds for large ones).
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -120,8 +118,9 @@ class RunWorker(ThreadWorker):
                 self._trial_id = opened.trial.id
                 self.sig_filed.emit(opened.trial.id)
         if self._spec.params_path is None:
-            self._spec.params_path = str(
-                Path(tempfile.mkdtemp(prefix="rafiki-run-")) / "params.pkl")
+            from rafiki.leftovers import owned_temp_folder
+
+            self._spec.params_path = str(owned_temp_folder(None, "rafiki-run-") / "params.pkl")
 
     def _record_outcome(self, outcome: RunOutcome) -> None:
         if self._trial_id is not None:

@@ -18,14 +18,13 @@ import select
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from ..event_schema import EventRules, valid_events
+from ..leftovers import owned_temp_folder
 from ..memory_limit import MemoryCgroup, resolve_memory_limit
 from .child_command import child_command, child_environment
 from .descendants import kill_processes, read_pids
@@ -73,7 +72,7 @@ class ChildProcess:
         self.dropped_output_bytes = 0
         self.process: subprocess.Popen | None = None
         self.request_stream = None
-        self._folder = Path(tempfile.mkdtemp(prefix="rafiki-child-"))
+        self._folder = owned_temp_folder(None, "rafiki-child-")  # left over after kill -9
         self.crash_path = self._folder / "crash.txt"
         self.pids_path = self._folder / "descendants.txt"
 
