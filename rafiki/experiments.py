@@ -192,6 +192,7 @@ class Experiments:
     def __init__(self, store: Store | str | Path | None = None):
         _clean_leftovers_once()
         self._store = store if isinstance(store, Store) else Store(store)
+        self._temp_folder: Path | None = None
 
     @classmethod
     def in_memory(cls) -> Experiments:
@@ -203,7 +204,9 @@ class Experiments:
         from .leftovers import owned_temp_folder
 
         folder = owned_temp_folder(tempfile.gettempdir(), "rafiki-memory-store-")
-        return cls(Store(":memory:", params_dir=folder / "params"))
+        gateway = cls(Store(":memory:", params_dir=folder / "params"))
+        gateway._temp_folder = folder  # goes with the store, at close
+        return gateway
 
     @property
     def store(self) -> Store:
@@ -216,6 +219,10 @@ class Experiments:
 
     def close(self) -> None:
         self._store.close()
+        if self._temp_folder is not None:
+            import shutil
+
+            shutil.rmtree(self._temp_folder, ignore_errors=True)
 
     def __enter__(self) -> Experiments:
         return self

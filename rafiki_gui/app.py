@@ -346,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     window.sig_panels_ready.connect(launcher.start)
     close_on_sigterm(window)
     window.show()
+    from .store_problem_dialog import watch_store_problems
+
+    watch_store_problems(window, window.session)  # a store that cannot be used: said at once
     code = app.exec()
     return launcher.exit_code or code
 

@@ -95,6 +95,10 @@ class Session(QObject):
     it cannot."""
     sig_compare_requested = Signal(list)
     """Show these stored runs side by side: ([trial id, ...]); the window opens the view."""
+    sig_store_problem = Signal(str)
+    """(message) the store on disk cannot be used (damaged, read-only, locked, full): one line
+    naming the file, what is wrong and what to do; the session keeps its experiments in
+    memory from then on (store_problem holds the message)."""
 
     def __init__(self, parent: QObject | None = None,
                  experiments: Experiments | None = None):
@@ -130,6 +134,8 @@ class Session(QObject):
         """The test samples the last run predicted, with their labels (when it used them)."""
         self._experiments = experiments
         self._experiments_failed = False
+        self.store_problem: str | None = None
+        """Why the store on disk could not be used (experiments are then in memory)."""
         self._worker: RunWorker | None = None
         self._run_pending = False
         from .model_file_watch import ModelFileWatch
@@ -162,13 +168,18 @@ class Session(QObject):
 
     @property
     def experiments(self) -> Experiments | None:
-        """The experiments gateway, opened on first use; None when its store cannot be
-        opened (runs still work, unrecorded; the log says why)."""
+        """The experiments gateway, opened on first use. When the store on disk cannot be used
+        (a StoreError), a gateway over a store in memory, and sig_store_problem says why;
+        None on any other failure (runs still work, unrecorded; the log says why)."""
         if self._experiments is None and not self._experiments_failed:
-            try:
-                from rafiki.experiments import Experiments
+            from rafiki.experiments import Experiments, StoreError
 
+            try:
                 self._experiments = Experiments()
+            except StoreError as exc:  # said in a dialog; runs and tunings go on in memory
+                self.store_problem = str(exc)
+                self._experiments = Experiments.in_memory()
+                self.sig_store_problem.emit(self.store_problem)
             except Exception as exc:  # an unusable store must not stop runs; say so in the log
                 _log.warning("The experiment store could not be opened, runs are not kept: "
                              "%s: %s", type(exc).__name__, exc)
