@@ -1,8 +1,10 @@
 """Save the last run's trained model (knobs + parameters) as one file, and open such files.
 
-A file from elsewhere holds a pickle: opening it asks first, because unpickling runs code.
-The parameters are then served by the predictions panel's predict service, and the knobs
-come back into the form when the file was made for the open model class.
+A file saved by this user's workbench (its HMAC checks out, :mod:`rafiki.params_bundle`) opens
+without a word; any other holds a pickle someone else wrote, so opening it asks first, because
+unpickling runs code. The file is read on a worker thread, within its size limits. The
+parameters are then unpickled only by the predictions panel's predict service, a child
+process, and the knobs come back into the form when the file was made for the open model class.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from rafiki.params_bundle import BUNDLE_SUFFIX, Bundle, BundleError, export_bund
 from rafiki.paths import data_dir
 
 from . import file_dialogs
+from .function_worker import call_off_ui_thread
 
 FILE_FILTER = f"Trained models (*{BUNDLE_SUFFIX})"
-UNTRUSTED_WARNING = ("The parameters in {name} are a Python pickle written elsewhere; loading "
-                     "them runs code from it. Open only files you trust. Open it?")
+UNTRUSTED_WARNING = ("The parameters in {name} are a Python pickle written elsewhere (or "
+                     "altered since this workbench saved it); loading them runs code from it. "
+                     "Open only files you trust. Open it?")
 
 
 def export_last_run(window, path: str | None = None) -> Path | None:
@@ -54,23 +58,39 @@ def _ask_trust(parent: QWidget, path: str) -> bool:
 
 
 def open_trained_model(window, path: str | None = None,
-                       confirm: Callable[[QWidget, str], bool] = _ask_trust) -> Bundle | None:
-    """Load a trained-model file for the open model file and show its predictions."""
+                       confirm: Callable[[QWidget, str], bool] = _ask_trust,
+                       on_done: Callable[[Bundle | None], None] | None = None) -> bool:
+    """Read a trained-model file (on a worker thread) for the open model file and show its
+    predictions; ``on_done`` gets the bundle, or None when it was refused or declined.
+    Returns whether reading started."""
     session = window.session
+    done = on_done or (lambda _bundle: None)
     if path is None:
         path = file_dialogs.open_path(window, "Open trained model", "", FILE_FILTER)
         if not path:
-            return None
+            return False
     if not session.model_path:
-        window.show_problem("Open the model file the trained model was made with "
-                                      "first.")
-        return None
-    if not confirm(window, path):
-        return None
-    try:
-        bundle = import_bundle(path, str(data_dir() / "imported"))
-    except BundleError as exc:
-        window.show_problem(str(exc))
+        window.show_problem("Open the model file the trained model was made with first.")
+        return False
+
+    def refused(error: dict) -> None:
+        window.show_problem(error.get("message") or "the file could not be read")
+        done(None)
+
+    def read(bundle: Bundle) -> None:
+        done(_show_bundle(window, path, bundle, confirm))
+
+    call_off_ui_thread(window, import_bundle, path, str(data_dir() / "imported"),
+                       on_returned=read, on_errored=refused)
+    return True
+
+
+def _show_bundle(window, path: str, bundle: Bundle,
+                 confirm: Callable[[QWidget, str], bool]) -> Bundle | None:
+    """The read bundle into the window: asked first unless this user's workbench saved it."""
+    session = window.session
+    if not bundle.signed and not confirm(window, path):
+        Path(bundle.params_path).unlink(missing_ok=True)  # declined: not kept either
         return None
     if bundle.model_class != session.model_class:
         window.show_problem(

@@ -25,25 +25,47 @@ def test_nothing_to_save_before_a_run(window):  # noqa: F811
     assert "run the model to completion first" in window.run_panel.error_view.text()
 
 
-def test_saved_model_opens_with_its_knobs_and_predictions(trained_window, qtbot, tmp_path):
+def _open(win, qtbot, path, confirm):
+    """Open the file as the menu does; returns what on_done got (read off the UI thread)."""
+    done = []
+    assert open_trained_model(win, str(path), confirm=confirm, on_done=done.append)
+    assert done == []  # nothing yet: the file is being read on a worker thread
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+    return done[0]
+
+
+def test_a_file_saved_here_opens_without_asking(trained_window, qtbot, tmp_path):
     win = trained_window
     knobs = dict(win.session.last_outcome.result["knobs"])
     saved = export_last_run(win, str(tmp_path / "clf.rafiki-model"))
     assert saved is not None and saved.exists()
     win.session.set_knobs({**knobs, "epochs": knobs["epochs"] - 1})
     asked = []
-    bundle = open_trained_model(win, str(saved),
-                                confirm=lambda _parent, path: asked.append(path) or True)
-    assert asked == [str(saved)]  # the user was asked before unpickling
+    bundle = _open(win, qtbot, saved, lambda _parent, path: asked.append(path) or True)
+    assert bundle.signed and asked == []  # this user's own file: no warning
     assert bundle.knobs == knobs and win.session.knobs == knobs
     panel = win.predictions_panel
     qtbot.waitUntil(lambda: panel.prediction_count() > 0, timeout=60_000)
     assert win.result_tabs.currentWidget() is panel
 
 
-def test_declining_the_warning_loads_nothing(trained_window, tmp_path):
+def test_a_file_from_elsewhere_asks_before_it_is_used(trained_window, qtbot, tmp_path,
+                                                      monkeypatch):
     saved = export_last_run(trained_window, str(tmp_path / "clf.rafiki-model"))
-    assert open_trained_model(trained_window, str(saved), confirm=lambda *_: False) is None
+    monkeypatch.setenv("RAFIKI_HOME", str(tmp_path / "another-user"))  # another user's key
+    asked = []
+    bundle = _open(trained_window, qtbot, saved,
+                   lambda _parent, path: asked.append(path) or True)
+    assert asked == [str(saved)] and not bundle.signed  # asked before any unpickling
+    panel = trained_window.predictions_panel
+    qtbot.waitUntil(lambda: panel.prediction_count() > 0, timeout=60_000)
+
+
+def test_declining_the_warning_loads_nothing(trained_window, qtbot, tmp_path, monkeypatch):
+    saved = export_last_run(trained_window, str(tmp_path / "clf.rafiki-model"))
+    monkeypatch.setenv("RAFIKI_HOME", str(tmp_path / "another-user"))
+    assert _open(trained_window, qtbot, saved, lambda *_: False) is None
+    assert not any((tmp_path / "another-user" / "imported").glob("*.pkl"))
 
 
 def test_a_damaged_file_is_refused_with_its_name(window, qtbot, tmp_path):  # noqa: F811
@@ -51,6 +73,6 @@ def test_a_damaged_file_is_refused_with_its_name(window, qtbot, tmp_path):  # no
     load(window, qtbot, resource_path(*EXAMPLE_MODEL), str(train), str(test))
     damaged = tmp_path / "damaged.rafiki-model"
     damaged.write_bytes(b"not a zip")
-    assert open_trained_model(window, str(damaged), confirm=lambda *_: True) is None
+    assert _open(window, qtbot, damaged, lambda *_: True) is None
     assert "damaged.rafiki-model: not a trained-model file" in \
         window.run_panel.error_view.text()
