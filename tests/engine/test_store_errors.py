@@ -261,3 +261,11 @@ def test_a_store_that_fills_up_ends_tuning_with_a_store_error(tmp_path, zips, mo
     assert sum(event.kind == "trial_started" for event in seen) < 30
     assert time.monotonic() - started < 120
     store.close()
+
+
+def test_the_help_lists_every_exit_code(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    for code in ("0", "1", "2", "65", "73", "74", "75", "124", "130", "141"):
+        assert f"\n  {code} " in shown, code
