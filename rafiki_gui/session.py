@@ -548,6 +548,7 @@ class Session(QObject):
         worker.sig_test_samples.connect(self._on_test_samples)
         worker.sig_returned.connect(self._on_run_returned)
         worker.sig_errored.connect(self._on_run_errored)
+        worker.sig_store_failed.connect(self._on_store_failed)
         self._worker = worker
         self.last_spec = spec
         self.last_trial_id = None
@@ -635,6 +636,16 @@ class Session(QObject):
                 self.last_run.query_count = count
         self.sig_run_finished.emit(outcome)
         self._archive_run_of_another_model()
+
+    def _on_store_failed(self, message: str) -> None:
+        """The store failed under a run: said once, and later runs go to a store in memory."""
+        if self.store_problem is not None:
+            return
+        from rafiki.experiments import Experiments
+
+        self.store_problem = message
+        self._experiments = Experiments.in_memory()
+        self.sig_store_problem.emit(message)
 
     def _on_run_errored(self, error: dict) -> None:
         """The run could not be started or followed (not the model's fault): an errored outcome

@@ -46,6 +46,9 @@ class RunWorker(ThreadWorker):
     """The run ended with a RunOutcome (completed, errored, stopped, crashed or timed out)."""
     sig_aborted = Signal()
     """The run ended because stop() asked it to (sig_returned carries its STOPPED outcome)."""
+    sig_store_failed = Signal(str)
+    """The store could not keep the run (damaged, read-only, locked, full): (the one line
+    saying so); the run goes on unrecorded."""
     # sig_errored and sig_finished come from ThreadWorker
 
     def __init__(self, spec: RunSpec, experiments: Experiments | None = None,
@@ -102,9 +105,13 @@ class RunWorker(ThreadWorker):
         self.sig_events.emit(batch)
 
     def _unrecorded(self, what: str, exc: Exception) -> None:
+        from rafiki.experiments import StoreError
+
         _log.warning("The run's %s could not be recorded in the store: %s: %s", what,
                      type(exc).__name__, exc)
         self._trial_id = None
+        if isinstance(exc, StoreError):
+            self.sig_store_failed.emit(str(exc))
 
     def _file_run(self) -> None:
         """A trial for the run (its parameters go beside the store), or, when the store

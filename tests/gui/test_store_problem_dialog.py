@@ -47,3 +47,33 @@ def test_a_damaged_store_is_said_in_a_dialog_and_runs_go_on_in_memory(window, qt
     [experiment] = window.session.experiments.list()  # recorded, in memory
     assert experiment.trial_count == 1
     assert str(window.session.experiments.path) == ":memory:"
+
+
+@pytest.fixture
+def sound_window(qtbot, rafiki_home):
+    made = MainWindow(Session())
+    qtbot.addWidget(made)
+    made.show()
+    watch_store_problems(made, made.session)
+    yield made
+    made.close()
+
+
+@pytest.mark.slow
+def test_a_store_filling_up_under_a_run_is_said_and_later_runs_go_to_memory(sound_window,
+                                                                           qtbot):
+    win = sound_window
+    _model, train, test = default_inputs()
+    load(win, qtbot, resource_path(*EXAMPLE_MODEL), str(train), str(test))
+    store = win.session.experiments.store  # SQLite's max_page_count: SQLITE_FULL, as ENOSPC
+    pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {pages}")
+    assert run_to_end(win, qtbot).state.name == "COMPLETED"  # the run itself goes on
+    qtbot.waitUntil(lambda: any(box.isVisible() for box in win.findChildren(QMessageBox)))
+    [dialog] = [box for box in win.findChildren(QMessageBox) if box.isVisible()]
+    assert str(store.path) in dialog.text() and "disk is full" in dialog.text()
+    dialog.accept()
+
+    assert run_to_end(win, qtbot).state.name == "COMPLETED"
+    [experiment] = win.session.experiments.list()
+    assert str(win.session.experiments.path) == ":memory:" and experiment.trial_count == 1
