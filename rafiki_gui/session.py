@@ -548,7 +548,7 @@ class Session(QObject):
         worker.sig_test_samples.connect(self._on_test_samples)
         worker.sig_returned.connect(self._on_run_returned)
         worker.sig_errored.connect(self._on_run_errored)
-        worker.sig_store_failed.connect(self._on_store_failed)
+        worker.sig_store_failed.connect(self.report_store_problem)
         self._worker = worker
         self.last_spec = spec
         self.last_trial_id = None
@@ -637,8 +637,9 @@ class Session(QObject):
         self.sig_run_finished.emit(outcome)
         self._archive_run_of_another_model()
 
-    def _on_store_failed(self, message: str) -> None:
-        """The store failed under a run: said once, and later runs go to a store in memory."""
+    def report_store_problem(self, message: str) -> None:
+        """The store failed under a run or a tuning (a StoreError's one line): said once
+        (sig_store_problem), and later runs and tunings go to a store in memory."""
         if self.store_problem is not None:
             return
         from rafiki.experiments import Experiments

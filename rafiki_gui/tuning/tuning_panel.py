@@ -757,6 +757,8 @@ class TuningPanel(QWidget):
         self._update_controls()
         self.status.setText(f"Tuning stopped with an error: {error.get('type')}: "
                             f"{error.get('message')}")
+        if error.get("type") == "StoreError":  # the store's failure, not the model's
+            self.session.report_store_problem(str(error.get("message")))
         self.sig_tuning_finished.emit(None)
 
     def _update_controls(self) -> None:
