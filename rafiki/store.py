@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 
@@ -298,7 +298,7 @@ class Store:
             try:
                 return self._conn.execute(sql, tuple(params)).fetchall()
             except sqlite3.Error as exc:
-                raise _translated(exc, self.path) from exc
+                _raise_translated(exc, self.path)
 
     def _interrupt_orphaned_trials(self) -> list[int]:
         """Mark running trials whose process is gone as interrupted; returns their ids."""
@@ -484,7 +484,7 @@ class Store:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise _translated(exc, self.path) from exc
+            _raise_translated(exc, self.path)
         return str(folder / f"{trial_id}.pkl")
 
     def record_events(self, trial_id: int, events: list[dict]) -> None:
@@ -768,9 +768,12 @@ def _describe_ending(state_name: str, outcome: Any, stage: str | None) -> dict[s
             "traceback": getattr(outcome, "crash_report", None) or ""}
 
 
-def _translated(exc: BaseException, path: Path) -> BaseException:
-    """A storage failure as a StoreError about ``path``; anything else as it was."""
-    return as_store_error(exc, path) or exc
+def _raise_translated(exc: BaseException, path: Path) -> NoReturn:
+    """Raise a storage failure as a StoreError about ``path``; anything else as it was."""
+    error = as_store_error(exc, path)
+    if error is None:
+        raise exc
+    raise error from exc
 
 
 class _WriteTransaction:
@@ -789,7 +792,7 @@ class _WriteTransaction:
         except BaseException as exc:
             self._lock.release()
             if isinstance(exc, sqlite3.Error):
-                raise _translated(exc, self._path) from exc
+                _raise_translated(exc, self._path)
             raise
         return self._conn
 
@@ -804,7 +807,7 @@ class _WriteTransaction:
                             self._conn.execute("ROLLBACK")
                         except sqlite3.Error:
                             pass  # the COMMIT's error is the one to report
-                    raise _translated(failure, self._path) from failure
+                    _raise_translated(failure, self._path)
             if exc_type is not None and issubclass(exc_type, (sqlite3.Error, OSError)):
                 translated = as_store_error(exc, self._path)
                 if translated is not None:
