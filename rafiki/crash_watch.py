@@ -43,7 +43,10 @@ class CrashWatch:
         self._was_enabled = faulthandler.is_enabled()
 
     def __enter__(self) -> CrashWatch:
-        faulthandler.enable(file=sys.stderr, all_threads=True)
+        try:
+            faulthandler.enable(file=sys.stderr, all_threads=True)
+        except (AttributeError, ValueError, OSError):  # stderr replaced (a captured stream):
+            faulthandler.enable(file=sys.__stderr__, all_threads=True)  # the process's own
         if getattr(sys, "frozen", False):  # a packaged binary has no ``python -c``
             return self
         try:
