@@ -15,11 +15,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dataset_budget import DecodedBudget
 from .dataset_errors import InvalidDatasetFormatException
 from .dataset_zip import DatasetZip
 
 CORPUS_TSV = "corpus.tsv"
 MAX_TSV_BYTES = 4 * 1024**3
+BYTE_COST = 10
+"""Memory the parse holds per byte of corpus.tsv (the padded copy, separator masks, the
+gathered token bytes and their text)."""
+ROW_COST = 200
+FIELD_COST = 64
+"""Memory per row, plus per field of a row: separator offsets and tag values in the bulk
+parse, a line string and its fields in the row-by-row one. 200 MB of 4-byte rows (a 204 KB
+zip) peaked at 5.8 GB before this was counted, about 116 bytes a row."""
+_LARGEST_TAG = int(np.iinfo(np.int64).max)
 
 
 @dataclass
@@ -58,6 +68,9 @@ def _bad_tag(path: str, value: str, tag: str, line: int):
         number = int(value)
     except ValueError:
         return _fail(path, f"tag {tag!r} value {value!r} is not an integer", line)
+    if number > _LARGEST_TAG:
+        return _fail(path, f"tag {tag!r} value {value.strip()} is too large (at most "
+                     f"{_LARGEST_TAG:,})", line)
     return _fail(path, f"tag {tag!r} value {number} is negative (classes are 0..k-1)", line)
 
 
@@ -172,7 +185,7 @@ def _row_by_row(path: str, body: str, split_by: str, token_col: int, tag_cols: l
                 number = int(fields[col])
             except ValueError:
                 number = -1
-            if number < 0:
+            if not 0 <= number <= _LARGEST_TAG:
                 raise _bad_tag(path, fields[col], tag, line_number)
             row.append(number)
         tokens.append(fields[token_col])
@@ -214,15 +227,29 @@ def parse_corpus(path: str, data: bytes, tags: list[str], split_by: str) -> Corp
     return parsed
 
 
-def load_corpus(dataset_path: str, tags: list[str], split_by: str) -> CorpusArrays:
-    """Read and parse corpus.tsv from a CORPUS dataset zip."""
+def load_corpus(dataset_path: str, tags: list[str], split_by: str,
+                budget_bytes: int | None = None) -> CorpusArrays:
+    """Read and parse corpus.tsv from a CORPUS dataset zip, within the decoded-size budget
+    (``RAFIKI_DATASET_BUDGET_MB`` unless ``budget_bytes`` is given)."""
     with DatasetZip(dataset_path) as archive:
         if not archive.has(CORPUS_TSV):
             raise InvalidDatasetFormatException(
                 archive.path, f"no {CORPUS_TSV} at the root of the zip (a CORPUS dataset has "
                 f"its tokens as 'token<TAB>tag...' rows in {CORPUS_TSV})")
+        budget = DecodedBudget(archive.path, budget_bytes)
+        budget.take(archive.info(CORPUS_TSV).file_size, f"{CORPUS_TSV} (inflated)", CORPUS_TSV)
         data = archive.read(CORPUS_TSV, MAX_TSV_BYTES)
+    charge_parse(budget, data)
     return parse_corpus(str(dataset_path), data, tags, split_by)
+
+
+def charge_parse(budget: DecodedBudget, data: bytes) -> None:
+    """Count what parsing ``data`` will hold, from its bytes, rows and fields, before parsing
+    (counted in C: a quick pass even over 200 MB)."""
+    rows = data.count(b"\n") + 1
+    fields = rows + data.count(b"\t")
+    budget.take(len(data) * BYTE_COST + rows * ROW_COST + fields * FIELD_COST,
+                f"its {rows:,} rows", CORPUS_TSV)
 
 
 def _with_sentences(token_text: str, total: int, tag_values: np.ndarray,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import threading
 import warnings
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -19,19 +18,27 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from .dataset_budget import DecodedBudget
 from .dataset_errors import InvalidDatasetFormatException
-from .dataset_png import PngError, grayscale_scanlines, unfilter_batch
+from .dataset_png import PngError, grayscale_scanlines, png_size, unfilter_batch
 from .dataset_zip import DatasetZip, normalize_member_path, unsafe_member_reason
 
 IMAGES_CSV = "images.csv"
 MAX_IMAGE_PIXELS = 64 * 1024 * 1024
 """Largest image accepted (pixels, from its header, checked before decoding)."""
-MAX_DATASET_PIXELS = 8 * 1024**3
-"""Most decoded pixels (bytes) a whole dataset may hold: thousands of highly compressible
-large images are a decompression bomb too."""
 MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024
 MAX_CSV_BYTES = 2 * 1024**3
+ROW_BYTES = 200
+"""Memory one images.csv line costs while loading (its (line, name, class) tuple, the name
+string, the list slot and the csv reader's fields), counted against the budget before
+parsing: 1M rows naming one PNG measured 353 MB peak, 64 MB of it pixels."""
+PIXEL_COPIES = 2
+"""Decoded pixels are held twice at the end of a load (the batches, then the stacked array)."""
+GROUP_PIXELS = 32 * 1024 * 1024
+"""Same-sized PNGs are unfiltered together up to this many pixels: the batch decode holds ~4
+copies of a group for a moment (eight 8000x8000 PNGs in one group peaked at 5x their size)."""
 _BATCH = 2048
+_LARGEST_CLASS = int(np.iinfo(np.int64).max)
 PARALLEL_MIN_IMAGES = 256
 PARALLEL_MIN_FILE_BYTES = 64 * 1024
 """Decode on several threads only for at least this many images of at least this average
@@ -65,20 +72,39 @@ def normalize_image_size(image_size) -> tuple[int, int] | None:
     return size
 
 
-def read_image_list(archive: DatasetZip) -> list[tuple[int, str, int]]:
-    """(line, member name, class) for each row of images.csv, every row checked."""
+def read_image_list(archive: DatasetZip,
+                    budget: DecodedBudget | None = None) -> list[tuple[int, str, int]]:
+    """(line, member name, class) for each row of images.csv, every row checked; its size and
+    its number of lines are counted against ``budget`` before it is inflated and parsed."""
     if not archive.has(IMAGES_CSV):
         raise InvalidDatasetFormatException(
             archive.path, f"no {IMAGES_CSV} at the root of the zip (an IMAGE_FILES dataset "
             f"lists its images as 'path,class' rows in {IMAGES_CSV})")
+    budget = budget or DecodedBudget(archive.path)
+    budget.take(archive.info(IMAGES_CSV).file_size, f"{IMAGES_CSV} (inflated)", IMAGES_CSV)
     data = archive.read(IMAGES_CSV, MAX_CSV_BYTES)
+    # counted in C before any row is parsed: 200 MB of blank lines took 92 s to skip one by one
+    lines = data.count(b"\n") + 1
+    budget.take(lines * ROW_BYTES, f"its {lines:,} lines", IMAGES_CSV)
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8-sig")  # checked whole first, so the error can name the line
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise InvalidDatasetFormatException(archive.path, "is not UTF-8 text",
                                             IMAGES_CSV, line) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # a stream over the bytes: io.StringIO of the text held 4 bytes a character (1.4 GB for
+    # 200 MB of NUL bytes)
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    try:
+        return _parse_image_rows(archive, reader)
+    except csv.Error as exc:
+        raise InvalidDatasetFormatException(
+            archive.path, f"is not readable CSV ({exc})", IMAGES_CSV,
+            reader.line_num or 1) from None
+
+
+def _parse_image_rows(archive: DatasetZip, reader) -> list[tuple[int, str, int]]:
     header = [h.strip() for h in next(reader, [])]
     if "path" not in header or "class" not in header:
         raise InvalidDatasetFormatException(
@@ -111,12 +137,18 @@ def read_image_list(archive: DatasetZip) -> list[tuple[int, str, int]]:
         if value < 0:
             raise InvalidDatasetFormatException(
                 archive.path, f"class {value} is negative (classes are 0..k-1)", IMAGES_CSV, line)
+        if value > _LARGEST_CLASS:
+            raise InvalidDatasetFormatException(
+                archive.path, f"class {label} is too large (at most {_LARGEST_CLASS:,})",
+                IMAGES_CSV, line)
         rows.append((line, name, value))
     return rows
 
 
-def _decode_with_pillow(archive: DatasetZip, data: bytes, line: int, name: str) -> np.ndarray:
-    """Any format Pillow reads, converted to 8-bit grayscale, size checked before decoding."""
+def _decode_with_pillow(archive: DatasetZip, data: bytes, line: int, name: str,
+                        budget: DecodedBudget | None = None) -> np.ndarray:
+    """Any format Pillow reads, converted to 8-bit grayscale, size checked before decoding
+    (and counted against ``budget``, when given, as a moment's memory)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -126,6 +158,8 @@ def _decode_with_pillow(archive: DatasetZip, data: bytes, line: int, name: str) 
                 raise InvalidDatasetFormatException(
                     archive.path, f"image {name!r} is {width}x{height} pixels, over the limit "
                     f"of {MAX_IMAGE_PIXELS:,} pixels (a decompression bomb?)", IMAGES_CSV, line)
+            if budget is not None:  # RGBA decodes to 4 bytes a pixel before the conversion
+                budget.check(5 * width * height, f"image {name!r}", IMAGES_CSV, line)
             image.load()
             if image.mode.startswith("I;16"):
                 return (np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8)
@@ -139,34 +173,34 @@ def _decode_with_pillow(archive: DatasetZip, data: bytes, line: int, name: str) 
             archive.path, f"image {name!r} cannot be decoded ({exc})", IMAGES_CSV, line) from None
 
 
-class _PixelBudget:
-    """The running total of decoded pixels across decoding threads, against a limit."""
-
-    def __init__(self, path: str, limit: int) -> None:
-        self.path, self.limit, self.used = path, limit, 0
-        self._lock = threading.Lock()
-
-    def take(self, pixels: int, line: int) -> None:
-        with self._lock:
-            self.used += pixels
-            if self.used > self.limit:
-                raise InvalidDatasetFormatException(
-                    self.path, f"the images decode to more than {self.limit:,} pixels in all "
-                    f"(a decompression bomb?)", IMAGES_CSV, line)
-
-
 def _decode_batch(archive: DatasetZip, rows: list[tuple[int, str, int]],
                   size: tuple[int, int] | None,
-                  budget: _PixelBudget) -> list[np.ndarray] | np.ndarray:
+                  budget: DecodedBudget) -> list[np.ndarray] | np.ndarray:
     """Decode one batch of rows: grayscale PNGs together (when kept at their size), anything
-    else one by one; resized right away, so only one original is held at a time.
+    else one by one; resized right away, so only one original is held at a time. Every
+    image's header pixels are counted against the budget before it is inflated.
 
     Returns one (n, h, w) array when every image of the batch shared the fast path and size.
     """
     decoded: list[np.ndarray | None] = [None] * len(rows)
     same_size: dict[tuple[int, int], list[tuple[int, bytes]]] = defaultdict(list)
+    flushed = False
     for index, (line, name, _) in enumerate(rows):
         data = archive.read(name, MAX_IMAGE_FILE_BYTES, line, IMAGES_CSV)
+        header = png_size(data)
+        what = f"image {name!r}"
+        if header is not None:
+            pixels = header[0] * header[1]
+            if pixels > MAX_IMAGE_PIXELS:
+                raise InvalidDatasetFormatException(
+                    archive.path, f"image {name!r}: image is {header[0]}x{header[1]} pixels, "
+                    f"over the limit of {MAX_IMAGE_PIXELS:,} pixels (a decompression bomb?)",
+                    IMAGES_CSV, line)
+            if size is None:
+                budget.take(PIXEL_COPIES * pixels, f"{what} (with those listed before it)",
+                            IMAGES_CSV, line)
+            else:
+                budget.check(pixels, what, IMAGES_CSV, line)
         try:
             fast = grayscale_scanlines(data, MAX_IMAGE_PIXELS)
         except PngError:
@@ -175,8 +209,12 @@ def _decode_batch(archive: DatasetZip, rows: list[tuple[int, str, int]],
             raise InvalidDatasetFormatException(
                 archive.path, f"image {name!r}: {exc}", IMAGES_CSV, line) from None
         if fast is not None and size is None:
-            budget.take(fast[0] * fast[1], line)
-            same_size[fast[:2]].append((index, fast[2]))
+            group = same_size[fast[:2]]
+            group.append((index, fast[2]))
+            if len(group) * fast[0] * fast[1] >= GROUP_PIXELS:
+                _unfilter_group(archive, rows, decoded, fast[0], fast[1], group)
+                del same_size[fast[:2]]
+                flushed = True
             continue
         image = None
         if fast is not None:
@@ -185,29 +223,41 @@ def _decode_batch(archive: DatasetZip, rows: list[tuple[int, str, int]],
             except (OSError, ValueError):
                 pass
         if image is None:
-            image = _decode_with_pillow(archive, data, line, name)
+            image = _decode_with_pillow(archive, data, line, name, budget)
+            if header is None and size is None:  # a format whose size only Pillow knew
+                budget.take(PIXEL_COPIES * image.size, f"{what} (with those listed before it)",
+                            IMAGES_CSV, line)
         if size is not None:
             image = resize_image(image, size)
-        budget.take(image.size, line)
+            budget.take(PIXEL_COPIES * image.size, f"{what} (with those listed before it)",
+                        IMAGES_CSV, line)
         decoded[index] = image
-    if len(same_size) == 1 and len(next(iter(same_size.values()))) == len(rows):
+    if not flushed and len(same_size) == 1 and \
+            len(next(iter(same_size.values()))) == len(rows):
         (width, height), items = next(iter(same_size.items()))
         try:
             return unfilter_batch(width, height, [lines for _, lines in items])
         except (OSError, ValueError):
             pass  # decoded one by one below, which names the broken image
     for (width, height), items in same_size.items():
-        try:
-            block = unfilter_batch(width, height, [lines for _, lines in items])
-        except (OSError, ValueError):
-            for index, _ in items:  # find the broken one, with its own message
-                line, name, _ = rows[index]
-                data = archive.read(name, MAX_IMAGE_FILE_BYTES, line, IMAGES_CSV)
-                decoded[index] = _decode_with_pillow(archive, data, line, name)
-            continue
-        for position, (index, _) in enumerate(items):
-            decoded[index] = block[position]
+        _unfilter_group(archive, rows, decoded, width, height, items)
     return decoded
+
+
+def _unfilter_group(archive: DatasetZip, rows, decoded: list, width: int, height: int,
+                    items: list[tuple[int, bytes]]) -> None:
+    """Decode same-sized scanline blocks together into ``decoded``; when the batch decode
+    fails, one by one, so the broken image is named."""
+    try:
+        block = unfilter_batch(width, height, [lines for _, lines in items])
+    except (OSError, ValueError):
+        for index, _ in items:
+            line, name, _ = rows[index]
+            data = archive.read(name, MAX_IMAGE_FILE_BYTES, line, IMAGES_CSV)
+            decoded[index] = _decode_with_pillow(archive, data, line, name)
+        return
+    for position, (index, _) in enumerate(items):
+        decoded[index] = block[position]
 
 
 def _same_size_stack(archive: DatasetZip, rows, batches: list) -> np.ndarray:
@@ -242,16 +292,18 @@ def decoding_threads(count: int, average_file_bytes: float) -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def load_image_files(dataset_path: str, image_size=None) -> ImageArrays:
-    """Decode every image listed in the dataset's images.csv (resized when asked)."""
+def load_image_files(dataset_path: str, image_size=None,
+                     budget_bytes: int | None = None) -> ImageArrays:
+    """Decode every image listed in the dataset's images.csv (resized when asked), within the
+    decoded-size budget (``RAFIKI_DATASET_BUDGET_MB`` unless ``budget_bytes`` is given)."""
     size = normalize_image_size(image_size)
     with DatasetZip(dataset_path) as archive:
-        rows = read_image_list(archive)
+        budget = DecodedBudget(archive.path, budget_bytes)
+        rows = read_image_list(archive, budget)
         packed = sum(archive.info(name).compress_size for _, name, _ in rows)
         threads = decoding_threads(len(rows), packed / max(1, len(rows)))
         step = _BATCH if threads == 1 else max(16, -(-len(rows) // (threads * 4)))
         batches = [rows[i:i + step] for i in range(0, len(rows), step)]
-        budget = _PixelBudget(archive.path, MAX_DATASET_PIXELS)
         if threads > 1:
             with ThreadPoolExecutor(threads, thread_name_prefix="rafiki-decode") as pool:
                 decoded = list(pool.map(

@@ -199,14 +199,21 @@ def test_a_bomb_in_another_format_is_refused_too(tmp_path):
 
 
 @pytest.mark.parametrize("image_size", [None, 4])
-def test_a_dataset_decoding_to_too_many_pixels_in_all_stops_at_that_row(
-        tmp_path, monkeypatch, image_size):
+def test_a_dataset_decoding_to_too_many_pixels_in_all_stops_at_that_row(tmp_path, image_size):
+    import zipfile
+
     import rafiki.model.dataset_images as images_module
-    monkeypatch.setattr(images_module, "MAX_DATASET_PIXELS", 10 * 16)
     path = make_image_zip(tmp_path / "many.zip", sample_images(40, 4, 4), [0] * 40)
+    with zipfile.ZipFile(path) as archive:
+        csv_size = archive.getinfo("images.csv").file_size
+    listing = csv_size + 42 * images_module.ROW_BYTES  # 42 lines: header, 40 rows, the end
+    budget = listing + 10 * images_module.PIXEL_COPIES * 16  # room for 10 images of 4x4
     with pytest.raises(DatasetError) as caught:
-        images_module.load_image_files(str(path), image_size)
-    assert "images.csv line 12" in str(caught.value) and "in all" in str(caught.value)
+        images_module.load_image_files(str(path), image_size, budget_bytes=budget)
+    message = str(caught.value)
+    assert "images.csv line 12" in message and "RAFIKI_DATASET_BUDGET_MB" in message
+    assert len(images_module.load_image_files(str(path), image_size,
+                                              budget_bytes=budget + 30 * 32).classes) == 40
 
 
 def test_mixed_sizes_without_image_size_name_the_first_odd_row(tmp_path):
