@@ -2,12 +2,20 @@
 
 Summarizing decodes the whole dataset (through the shared cache, so the run that follows does
 not decode it again); that can take seconds for a large zip, so it runs on a QThread and the
-panel only paints the answer. ``load_dataset_view`` is the plain function the thread runs:
-it knows nothing of widgets and can be called directly (tests, benchmarks).
+panel only paints the answer. ``load_dataset_view`` is the plain function that reads it: it
+knows nothing of widgets and can be called directly (tests, benchmarks).
+
+The window reads through :func:`read_dataset_view_isolated`, which runs that function in a
+child process: a dataset zip is untrusted, and even within the decoded-size budget its decode
+may cost the budget (2 GB by default) in memory; a 51 KB corpus zip once grew the window to
+1.6 GB while it was summarised. The child's memory goes back to the system when it ends.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -64,6 +72,34 @@ def load_dataset_view(path: str) -> DatasetView:
     return view
 
 
+def _view_or_error(path: str) -> tuple[str, object]:
+    """In the child: ("view", DatasetView) or ("error", message). Errors go back as text:
+    DatasetError's constructor takes the file and cause apart, so it does not unpickle."""
+    try:
+        return "view", load_dataset_view(path)
+    except Exception as exc:  # noqa: BLE001 (any failure is reported by the parent)
+        message = str(exc)
+        if path not in message:
+            message = f"{path}: {type(exc).__name__}: {message}"
+        return "error", message
+
+
+def read_dataset_view_isolated(path: str) -> DatasetView:
+    """:func:`load_dataset_view` run in a fresh child process (spawned, so it also works in a
+    packaged binary, which re-invokes itself); raises ValueError with the child's message."""
+    # spawn, not fork: a forked child would share the window's Qt threads and memory
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        try:
+            kind, answer = pool.submit(_view_or_error, path).result()
+        except BrokenProcessPool:
+            raise ValueError(f"{path}: the process reading the dataset ended unexpectedly "
+                             "(out of memory?)") from None
+    if kind == "error":
+        raise ValueError(answer)
+    return answer
+
+
 class DatasetLoader(QThread):
     """Loads one dataset's view on its own thread; one loader per request."""
 
@@ -79,7 +115,7 @@ class DatasetLoader(QThread):
 
     def run(self) -> None:
         try:
-            view = load_dataset_view(self.path)
+            view = read_dataset_view_isolated(self.path)
         except Exception as exc:  # shown inline by the panel; never raised into Qt
             message = str(exc)
             if self.path not in message:

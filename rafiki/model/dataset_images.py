@@ -34,9 +34,13 @@ string, the list slot and the csv reader's fields), counted against the budget b
 parsing: 1M rows naming one PNG measured 353 MB peak, 64 MB of it pixels."""
 PIXEL_COPIES = 2
 """Decoded pixels are held twice at the end of a load (the batches, then the stacked array)."""
-GROUP_PIXELS = 32 * 1024 * 1024
+GROUP_PIXELS = 4 * 1024 * 1024
 """Same-sized PNGs are unfiltered together up to this many pixels: the batch decode holds ~4
 copies of a group for a moment (eight 8000x8000 PNGs in one group peaked at 5x their size)."""
+TRANSIENT_COPIES = 4
+"""Copies of one image's pixels decoding it holds for a moment (inflated scanlines, the
+stacked block, its zlib wrapping, Pillow's image and its bytes), checked against the budget
+before it is inflated."""
 _BATCH = 2048
 _LARGEST_CLASS = int(np.iinfo(np.int64).max)
 PARALLEL_MIN_IMAGES = 256
@@ -196,11 +200,10 @@ def _decode_batch(archive: DatasetZip, rows: list[tuple[int, str, int]],
                     archive.path, f"image {name!r}: image is {header[0]}x{header[1]} pixels, "
                     f"over the limit of {MAX_IMAGE_PIXELS:,} pixels (a decompression bomb?)",
                     IMAGES_CSV, line)
+            budget.check(TRANSIENT_COPIES * pixels, what, IMAGES_CSV, line)
             if size is None:
                 budget.take(PIXEL_COPIES * pixels, f"{what} (with those listed before it)",
                             IMAGES_CSV, line)
-            else:
-                budget.check(pixels, what, IMAGES_CSV, line)
         try:
             fast = grayscale_scanlines(data, MAX_IMAGE_PIXELS)
         except PngError:
