@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # the dataset code loads on the loader's thread, not with the
 
 PREVIEW_IMAGES = 40
 PREVIEW_SENTENCES = 12
+PREVIEW_SIDE = 256
+"""Preview images larger than this (either side) come to the window scaled down: they are
+shown as thumbnails, and 40 full 6000x6000 images would be 1.4 GB in the window."""
 
 
 @dataclass
@@ -61,7 +64,7 @@ def load_dataset_view(path: str) -> DatasetView:
             if dataset.size:
                 count = min(PREVIEW_IMAGES, dataset.size)
                 indices = np.linspace(0, dataset.size - 1, count).astype(int)
-                view.images = np.asarray(dataset.images[indices])
+                view.images = _preview_sized(np.asarray(dataset.images[indices]))
                 view.image_classes = dataset.image_classes[indices].tolist()
         else:
             dataset = CorpusDataset(path, summary.tags or ["tag"])
@@ -70,6 +73,20 @@ def load_dataset_view(path: str) -> DatasetView:
         if str(exc) not in summary.problems:
             summary.problems.append(str(exc))
     return view
+
+
+def _preview_sized(images: np.ndarray) -> np.ndarray:
+    """The images scaled down (aspect kept) so neither side exceeds PREVIEW_SIDE."""
+    height, width = images.shape[1:3]
+    if max(height, width) <= PREVIEW_SIDE:
+        return images
+    import numpy as np
+
+    from rafiki.model.dataset_images import resize_image
+
+    scale = PREVIEW_SIDE / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.stack([resize_image(image, size) for image in images])
 
 
 def _view_or_error(path: str) -> tuple[str, object]:
