@@ -42,6 +42,8 @@ TRANSIENT_COPIES = 4
 stacked block, its zlib wrapping, Pillow's image and its bytes), checked against the budget
 before it is inflated."""
 _BATCH = 2048
+_IMAGE = "image {!r}"
+_IMAGE_SO_FAR = "image {!r} (with those listed before it)"
 _LARGEST_CLASS = int(np.iinfo(np.int64).max)
 PARALLEL_MIN_IMAGES = 256
 PARALLEL_MIN_FILE_BYTES = 64 * 1024
@@ -163,7 +165,7 @@ def _decode_with_pillow(archive: DatasetZip, data: bytes, line: int, name: str,
                     archive.path, f"image {name!r} is {width}x{height} pixels, over the limit "
                     f"of {MAX_IMAGE_PIXELS:,} pixels (a decompression bomb?)", IMAGES_CSV, line)
             if budget is not None:  # RGBA decodes to 4 bytes a pixel before the conversion
-                budget.check(5 * width * height, f"image {name!r}", IMAGES_CSV, line)
+                budget.check(5 * width * height, _IMAGE, IMAGES_CSV, line, name)
             image.load()
             if image.mode.startswith("I;16"):
                 return (np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8)
@@ -192,7 +194,6 @@ def _decode_batch(archive: DatasetZip, rows: list[tuple[int, str, int]],
     for index, (line, name, _) in enumerate(rows):
         data = archive.read(name, MAX_IMAGE_FILE_BYTES, line, IMAGES_CSV)
         header = png_size(data)
-        what = f"image {name!r}"
         if header is not None:
             pixels = header[0] * header[1]
             if pixels > MAX_IMAGE_PIXELS:
@@ -200,10 +201,9 @@ def _decode_batch(archive: DatasetZip, rows: list[tuple[int, str, int]],
                     archive.path, f"image {name!r}: image is {header[0]}x{header[1]} pixels, "
                     f"over the limit of {MAX_IMAGE_PIXELS:,} pixels (a decompression bomb?)",
                     IMAGES_CSV, line)
-            budget.check(TRANSIENT_COPIES * pixels, what, IMAGES_CSV, line)
+            budget.check(TRANSIENT_COPIES * pixels, _IMAGE, IMAGES_CSV, line, name)
             if size is None:
-                budget.take(PIXEL_COPIES * pixels, f"{what} (with those listed before it)",
-                            IMAGES_CSV, line)
+                budget.take(PIXEL_COPIES * pixels, _IMAGE_SO_FAR, IMAGES_CSV, line, name)
         try:
             fast = grayscale_scanlines(data, MAX_IMAGE_PIXELS)
         except PngError:
@@ -228,12 +228,10 @@ def _decode_batch(archive: DatasetZip, rows: list[tuple[int, str, int]],
         if image is None:
             image = _decode_with_pillow(archive, data, line, name, budget)
             if header is None and size is None:  # a format whose size only Pillow knew
-                budget.take(PIXEL_COPIES * image.size, f"{what} (with those listed before it)",
-                            IMAGES_CSV, line)
+                budget.take(PIXEL_COPIES * image.size, _IMAGE_SO_FAR, IMAGES_CSV, line, name)
         if size is not None:
             image = resize_image(image, size)
-            budget.take(PIXEL_COPIES * image.size, f"{what} (with those listed before it)",
-                        IMAGES_CSV, line)
+            budget.take(PIXEL_COPIES * image.size, _IMAGE_SO_FAR, IMAGES_CSV, line, name)
         decoded[index] = image
     if not flushed and len(same_size) == 1 and \
             len(next(iter(same_size.values()))) == len(rows):
