@@ -59,6 +59,8 @@ class PlotSeries:
     metrics: list[str]
     x_axis: str | None
     series: dict[str, GrowingSeries] = field(default_factory=dict)
+    origin: float | None = None
+    """The run's first event time (epoch seconds): relative times plus this are wall times."""
 
     def __post_init__(self) -> None:
         for metric in self.metrics:
@@ -129,7 +131,8 @@ class RunPlotData:
         title = str(event.get("title"))
         if title in self.plots:
             return None
-        plot = PlotSeries(title, list(event.get("metrics") or []), event.get("x_axis"))
+        plot = PlotSeries(title, list(event.get("metrics") or []), event.get("x_axis"),
+                          origin=self.start_time)
         self.plots[title] = plot
         self._backfill(plot)
         return plot
@@ -172,22 +175,3 @@ class RunPlotData:
     def _flush(self, pending: _Pending) -> None:
         for (title, metric), (xs, ys) in pending.items():
             self.plots[title].series[metric].extend(xs, ys)
-
-
-def moving_average(values: np.ndarray, window: int) -> np.ndarray:
-    """Trailing mean over ``window`` points (shorter at the start), vectorised."""
-    if window <= 1 or len(values) == 0:
-        return values
-    sums = np.cumsum(np.insert(values.astype(float), 0, 0.0))
-    counts = np.minimum(np.arange(1, len(values) + 1), window)
-    starts = np.arange(1, len(values) + 1) - counts
-    return (sums[np.arange(1, len(values) + 1)] - sums[starts]) / counts
-
-
-def series_csv(plot: PlotSeries) -> str:
-    """A plot's points as CSV: one row per point, columns metric, x, y."""
-    lines = [f"metric,{plot.x_label},value"]
-    for metric, series in plot.series.items():
-        pairs = zip(series.x.tolist(), series.y.tolist(), strict=True)
-        lines += [f"{metric},{x!r},{y!r}" for x, y in pairs]
-    return "\n".join(lines) + "\n"

@@ -36,3 +36,30 @@ def chosen_interpreter() -> str | None:
     """The Python chosen to run models (interpreter settings), or None for the workbench's."""
     value = settings().value(INTERPRETER_SETTING, "")
     return str(value) if value else None
+
+
+def _plot_key(title: str, choice: str) -> str:
+    """A plot title as one settings key: titles may hold '/' (a group separator) or '='."""
+    from urllib.parse import quote
+
+    return f"plots/{quote(title, safe='')}/{choice}"
+
+
+def plot_choice(title: str, choice: str, default: object) -> object:
+    """A plot's remembered choice (smoothing, log y, x axis), shared by every plot with that
+    title in every run: a user who smooths "Loss" once sees every later "Loss" smoothed."""
+    value = settings().value(_plot_key(title, choice), default)
+    if isinstance(default, bool):  # INI files give back "true"/"false"
+        return value in (True, "true", "1", 1)
+    if isinstance(default, float):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return default
+    return value
+
+
+def set_plot_choice(title: str, choice: str, value: object) -> None:
+    store = settings()
+    store.setValue(_plot_key(title, choice), value)
+    store.sync()

@@ -1,4 +1,5 @@
-"""Live plots: one pyqtgraph plot per ``logger.define_plot``, filling in while the model runs.
+"""Live plots: one card per ``logger.define_plot`` in a responsive grid, filling in while the
+model runs.
 
 Events only append numbers to numpy buffers (:mod:`rafiki_gui.plot_data`); a QTimer redraws
 the plots whose data changed, at most ``REDRAW_HZ`` times a second, with pyqtgraph's peak
@@ -10,36 +11,21 @@ keeps both the launch and the first plot of a run fast.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QMenu,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..run_caption import RunCaption
 from ..session import Session
 
 if TYPE_CHECKING:  # numpy and pyqtgraph load with the first run, not at launch
-    from ..plot_data import PlotSeries, RunPlotData
-from ..style import plot_colors
+    from ..plot_data import RunPlotData
+    from .plot_card import PlotView
+    from .plot_grid import PlotGrid
 
 REDRAW_HZ = 15
 PRELOAD_DELAY_MS = 200
-PLOT_HEIGHT = 260
-COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-          "#7f7f7f", "#bcbd22", "#17becf"]
 EMPTY_TEXT = ("Plots appear here as the model defines them with "
               "<code>logger.define_plot(...)</code> and fill in live while it runs.")
 
@@ -49,6 +35,7 @@ def _import_plotting() -> None:
     import pyqtgraph  # noqa: F401
 
     from .. import plot_data  # noqa: F401
+    from . import plot_grid  # noqa: F401 (the cards, their charts and controls)
 
 
 def preload_plotting() -> None:
@@ -56,149 +43,6 @@ def preload_plotting() -> None:
     ``define_plot`` of a run does not freeze the UI thread for the ~150 ms they take."""
     threading.Thread(target=_import_plotting, name="rafiki-preload-plotting",
                      daemon=True).start()
-
-
-class PlotView(QWidget):
-    """One plot with its controls: log y, smoothing (raw kept faint), autoscale, export."""
-
-    def __init__(self, plot: PlotSeries, parent: QWidget | None = None):
-        super().__init__(parent)
-        import pyqtgraph as pg
-
-        from ..plot_data import moving_average
-
-        self._moving_average = moving_average
-        self.plot = plot
-        self._drawn_versions: dict[str, int] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 4)
-        controls = QHBoxLayout()
-        title = QLabel(f"<b>{plot.title}</b>")
-        controls.addWidget(title)
-        controls.addStretch(1)
-        self.log_y = QCheckBox("log y")
-        self.smooth = QCheckBox("smooth")
-        self.smooth_window = QSpinBox()
-        self.smooth_window.setRange(2, 10_000)
-        self.smooth_window.setValue(20)
-        self.smooth_window.setToolTip("points averaged by the smoothing")
-        self.autoscale_button = QPushButton("Autoscale")
-        self.export_button = QToolButton()
-        self.export_button.setText("Export")
-        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.export_button)
-        for label, suffix in (("PNG image…", "png"), ("SVG image…", "svg"), ("CSV data…", "csv")):
-            menu.addAction(label).triggered.connect(lambda _c=False, s=suffix: self._ask_export(s))
-        self.export_button.setMenu(menu)
-        for widget in (self.log_y, self.smooth, self.smooth_window, self.autoscale_button,
-                       self.export_button):
-            controls.addWidget(widget)
-        layout.addLayout(controls)
-
-        background, foreground = plot_colors()
-        self.widget = pg.PlotWidget(background=background)
-        for side in ("left", "bottom"):
-            self.widget.getPlotItem().getAxis(side).setPen(foreground)
-            self.widget.getPlotItem().getAxis(side).setTextPen(foreground)
-        self.widget.setMinimumHeight(PLOT_HEIGHT)
-        self.show_grid(True)
-        self.widget.setLabel("bottom", plot.x_label)
-        self.widget.addLegend(offset=(-10, 10))
-        item = self.widget.getPlotItem()
-        item.setDownsampling(auto=True, mode="peak")
-        item.setClipToView(True)
-        layout.addWidget(self.widget)
-
-        self.curves: dict[str, Any] = {}
-        self.raw_curves: dict[str, Any] = {}
-        for index, metric in enumerate(plot.metrics):
-            color = COLORS[index % len(COLORS)]
-            faint = pg.mkColor(color)
-            faint.setAlpha(70)
-            self.raw_curves[metric] = self.widget.plot([], [], pen=pg.mkPen(faint, width=1))
-            self.curves[metric] = self.widget.plot([], [], pen=pg.mkPen(color, width=1),
-                                                   name=metric)
-        self.log_y.toggled.connect(self._set_log_y)
-        self.smooth.toggled.connect(self.redraw_all)
-        self.smooth_window.valueChanged.connect(self.redraw_all)
-        self.autoscale_button.clicked.connect(self.autoscale)
-        self.redraw_all()
-
-    def show_grid(self, on: bool) -> None:
-        """Grid lines, off while a run streams points: pyqtgraph repaints them with its axes
-        on every redraw, which was half the cost of a frame during a metrics flood."""
-        self.widget.showGrid(x=on, y=on, alpha=0.2 if on else 0.0)
-
-    def _set_log_y(self, on: bool) -> None:
-        self.widget.setLogMode(x=False, y=on)
-
-    def autoscale(self) -> None:
-        self.widget.enableAutoRange()
-
-    def redraw_all(self) -> None:
-        self._drawn_versions.clear()
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Push changed series to their curves; cheap when nothing changed."""
-        smoothing = self.smooth.isChecked()
-        window = self.smooth_window.value()
-        for metric, series in self.plot.series.items():
-            if self._drawn_versions.get(metric) == series.version:
-                continue
-            self._drawn_versions[metric] = series.version
-            x, y = series.x, series.y
-            if smoothing:
-                self.raw_curves[metric].setData(x, y)
-                self.raw_curves[metric].show()
-                self.curves[metric].setData(x, self._moving_average(y, window))
-            else:
-                self.raw_curves[metric].hide()
-                self.raw_curves[metric].setData([], [])
-                self.curves[metric].setData(x, y)
-
-    def points_in_plot(self, metric: str) -> int:
-        """How many points the metric's curve holds (all of them, before downsampling)."""
-        data = self.curves[metric].xData
-        return 0 if data is None else len(data)
-
-    def _ask_export(self, suffix: str) -> None:
-        name = "".join(c if c.isalnum() else "_" for c in self.plot.title).strip("_") or "plot"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.plot.title}",
-                                              f"{name}.{suffix}", f"*.{suffix}")
-        if path:
-            self.export(path)
-
-    def export(self, path: str) -> None:
-        """Save the plot as PNG or SVG image, or its data as CSV, by the path's suffix."""
-        suffix = Path(path).suffix.lower()
-        if suffix == ".csv":
-            from ..plot_data import series_csv
-
-            Path(path).write_text(series_csv(self.plot), encoding="utf-8")
-            return
-        if suffix == ".svg":
-            self._export_svg(path)
-            return
-        if suffix != ".png":
-            raise ValueError(f"Cannot export a plot as {suffix!r}: use .png, .svg or .csv")
-        import pyqtgraph.exporters as exporters
-
-        exporters.ImageExporter(self.widget.getPlotItem()).export(path)
-
-    def _export_svg(self, path: str) -> None:
-        """SVG through Qt's own generator (pyqtgraph's SVG exporter breaks on Qt 6 paths)."""
-        from PySide6.QtGui import QPainter
-        from PySide6.QtSvg import QSvgGenerator
-
-        generator = QSvgGenerator()
-        generator.setFileName(path)
-        generator.setSize(self.widget.size())
-        generator.setViewBox(self.widget.rect())
-        generator.setTitle(self.plot.title)
-        painter = QPainter(generator)
-        self.widget.render(painter)
-        painter.end()
 
 
 class PlotsPanel(QWidget):
@@ -218,14 +62,8 @@ class PlotsPanel(QWidget):
         self.placeholder.setEnabled(False)
         self.placeholder.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.placeholder, 1)
-        self._host = QWidget()
-        self._plots_layout = QVBoxLayout(self._host)
-        self._plots_layout.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self._host)
-        self.scroll.hide()
-        layout.addWidget(self.scroll, 1)
+        self._layout = layout
+        self._grid: PlotGrid | None = None  # built with the first plot (pyqtgraph loads then)
         self.timer = QTimer(self)
         self.timer.setInterval(int(1000 / REDRAW_HZ))
         self.timer.timeout.connect(self.redraw)
@@ -237,13 +75,12 @@ class PlotsPanel(QWidget):
 
     def clear(self) -> None:
         """Forget the previous run's plots."""
-        for view in self.views.values():
-            view.setParent(None)
-            view.deleteLater()
+        if self._grid is not None:
+            self._grid.clear()
+            self._grid.hide()
         self.views.clear()
         self.data = None
         self.placeholder.show()
-        self.scroll.hide()
         self.timer.start()
 
     def _run_archived(self, _reason: str) -> None:
@@ -258,14 +95,26 @@ class PlotsPanel(QWidget):
 
             self.data = RunPlotData()
         for plot in self.data.add_events(events):
+            from .plot_card import PlotView
+
             view = PlotView(plot)
             view.show_grid(not self.timer.isActive())
             self.views[plot.title] = view
-            self._plots_layout.insertWidget(self._plots_layout.count() - 1, view)
+            self.grid.add(view)
             self.placeholder.hide()
-            self.scroll.show()
+            self.grid.show()
         if not self.timer.isActive():
             self.timer.start()
+
+    @property
+    def grid(self) -> PlotGrid:
+        """The cards' grid (created on first use: it imports pyqtgraph)."""
+        if self._grid is None:
+            from .plot_grid import PlotGrid
+
+            self._grid = PlotGrid()
+            self._layout.addWidget(self._grid, 1)
+        return self._grid
 
     def redraw(self) -> None:
         for view in self.views.values():

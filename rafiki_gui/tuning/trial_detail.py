@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -78,17 +77,14 @@ class TrialDetail(QWidget):
         top.addWidget(self.predict_button)
         layout.addLayout(top)
         self.tabs = QTabWidget()
-        self._plots_host = QWidget()
-        self._plots_layout = QVBoxLayout(self._plots_host)
-        self._plots_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self._plots_host)
+        from ..panels.plot_grid import PlotGrid
+
+        self.plot_grid = PlotGrid()  # the trial's plots as cards, 1-3 columns by width
         self.messages = _text_view()
         self.output = _text_view()
         self.error = _text_view()
         self.predictions = _text_view()
-        for widget, title in ((scroll, "Plots"), (self.messages, "Messages"),
+        for widget, title in ((self.plot_grid, "Plots"), (self.messages, "Messages"),
                               (self.output, "Output"), (self.error, "Error"),
                               (self.predictions, "Predictions")):
             self.tabs.addTab(widget, title)
@@ -105,9 +101,7 @@ class TrialDetail(QWidget):
     def show_trial(self, trial: Trial | None) -> None:
         """Show ``trial`` (read back from the store), or nothing."""
         self.trial = trial
-        for view in self._plot_views:
-            view.setParent(None)
-            view.deleteLater()
+        self.plot_grid.clear()
         self._plot_views = []
         for view in (self.messages, self.output, self.error, self.predictions):
             view.clear()
@@ -140,14 +134,14 @@ class TrialDetail(QWidget):
 
     def _fill(self, events: list[dict]) -> None:
         """Plots, messages, output and predictions from the trial's stored events."""
-        from ..panels.plots_panel import PlotView
+        from ..panels.plot_card import PlotView
         from ..plot_data import RunPlotData
 
         data = RunPlotData()
         for plot in data.add_events(events):
             view = PlotView(plot)
             self._plot_views.append(view)
-            self._plots_layout.insertWidget(self._plots_layout.count() - 1, view)
+            self.plot_grid.add(view)
         start = events[0].get("time", 0.0) if events else 0.0
         messages, output = [], []
         result: dict = {}

@@ -10,7 +10,7 @@ from rafiki_gui.panels.plots_panel import PlotsPanel
 
 
 @pytest.fixture
-def panel(qtbot, session):
+def panel(qtbot, session, rafiki_home):  # a fresh settings file: plot choices are remembered
     widget = PlotsPanel(session)
     qtbot.addWidget(widget)
     widget.resize(700, 500)
@@ -89,13 +89,14 @@ def test_smoothing_keeps_the_raw_curve_faint_behind(panel, session):
     session.sig_run_events.emit(_records(model))
     panel.redraw()
     view = panel.views["Loss"]
-    assert not view.raw_curves["loss"].isVisible()
-    view.smooth_window.setValue(10)
-    view.smooth.setChecked(True)
+    assert view.smoothing == 0 and not view.raw_curves["loss"].isVisible()
+    view.set_smoothing(0.9)
     assert view.raw_curves["loss"].isVisible()
     assert view.raw_curves["loss"].opts["pen"].color().alpha() < 255
     np.testing.assert_array_equal(view.raw_curves["loss"].yData, np.arange(100) % 2)
-    assert view.curves["loss"].yData[-1] == pytest.approx(0.5)
+    smoothed = view.curves["loss"].yData
+    assert smoothed[0] == 0.0  # debiased: the first point is the first raw value
+    assert 0.3 < smoothed[-1] < 0.7  # an average of alternating 0 and 1
     view.log_y.setChecked(True)
     assert view.widget.getPlotItem().ctrl.logYCheck.isChecked()
 
@@ -125,3 +126,139 @@ def test_a_new_run_starts_with_no_plots(panel, session):
     assert panel.views
     session.sig_run_started.emit()
     assert not panel.views and panel.placeholder.isVisible()
+
+
+def _sixteen_epochs(log):
+    """A 16-epoch loss falling from 2.0 to 0.004 (the issue's case for the trailing mean)."""
+    log.define_loss_plot()
+    for epoch in range(16):
+        log.log_loss(loss=2.0 * 0.66 ** epoch, epoch=epoch)
+
+
+def test_smoothing_is_tensorboards_debiased_ema(panel, session):
+    session.sig_run_events.emit(_records(_sixteen_epochs))
+    panel.redraw()
+    view = panel.views["Loss Over Epochs"]
+    view.set_smoothing(0.6)
+    raw = 2.0 * 0.66 ** np.arange(16)
+    # worked by hand from TensorBoard's formula, last = 0.6 * last + 0.4 * y shown as
+    # last / (1 - 0.6 ** n): 0.8 / 0.4 = 2.0; (0.48 + 0.528) / 0.64 = 1.575;
+    # (0.6048 + 0.34848) / 0.784 = 1.216
+    smoothed = view.curves["loss"].yData
+    assert smoothed[:3] == pytest.approx([2.0, 1.575, 0.95328 / 0.784], rel=1e-12)
+    expected, last = [], 0.0
+    for n, y in enumerate(raw, start=1):
+        last = 0.6 * last + 0.4 * y
+        expected.append(last / (1 - 0.6**n))
+    np.testing.assert_allclose(smoothed, expected, rtol=1e-12)
+    # the end lags the real end (0.0135 for 0.0039) but is not the trailing mean's 0.37
+    assert smoothed[-1] == pytest.approx(0.013526, rel=1e-4)
+
+
+def test_hover_shows_each_series_value_at_the_mouse(panel, session, qtbot):
+    from PySide6.QtCore import QPoint, QPointF
+
+    def model(log):
+        log.define_plot("Accuracy", ["train_acc", "val_acc"], x_axis="epoch")
+        for epoch in range(10):
+            log.log(epoch=epoch, train_acc=epoch / 10, val_acc=epoch / 20)
+
+    session.sig_run_events.emit(_records(model))
+    panel.redraw()
+    view = panel.views["Accuracy"]
+    qtbot.waitExposed(view.widget)
+    view.widget.getPlotItem().setRange(xRange=(0, 9), yRange=(0, 1), padding=0)
+    scene_point = view.widget.getPlotItem().getViewBox().mapViewToScene(QPointF(6.2, 0.5))
+    qtbot.mouseMove(view.widget.viewport(), view.widget.mapFromScene(scene_point))
+    qtbot.waitUntil(lambda: view.crosshair.tip.isVisible())
+    text = view.crosshair.tip.text()
+    for expected in ("train_acc", "val_acc", ">0.6<", ">0.3<", ">6<", "epoch"):
+        assert expected in text
+    assert [line.value() for line in view.crosshair.lines][0] == 6  # snapped to the point
+    corner = view.widget.rect().bottomLeft() + QPoint(3, -3)  # over the axes, off the data
+    qtbot.mouseMove(view.widget.viewport(), corner)
+    qtbot.waitUntil(lambda: not view.crosshair.tip.isVisible())
+
+
+def test_integer_axes_tick_whole_numbers(panel, session):
+    session.sig_run_events.emit(_records(_sixteen_epochs))
+    panel.redraw()
+    view = panel.views["Loss Over Epochs"]
+    bottom = view.widget.getPlotItem().getAxis("bottom")
+    assert bottom.integer and not view.widget.getPlotItem().getAxis("left").integer
+    ticks = [v for _spacing, values in bottom.tickValues(0, 3, 400) for v in values]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert bottom.tickStrings([64.0, 128.0], 1, 64) == ["64", "128"]
+
+
+def test_choices_persist_per_title_across_runs_and_a_window_restart(qtbot, session,
+                                                                     rafiki_home):
+    first = PlotsPanel(session)
+    qtbot.addWidget(first)
+    session.sig_run_started.emit()
+    session.sig_run_events.emit(_records(lambda log: log.define_plot("Reward", ["reward"])))
+    view = first.views["Reward"]
+    assert view.x_choice.isVisible() or not view.isVisible()
+    view.set_smoothing(0.75)
+    view.log_y.setChecked(True)
+    view.x_choice.setCurrentText("step")
+    session.sig_run_started.emit()  # a new run: the same title comes back as it was left
+    session.sig_run_events.emit(_records(lambda log: log.define_plot("Reward", ["reward"])))
+    again = first.views["Reward"]
+    assert again is not view
+    assert (again.smoothing, again.log_y.isChecked(), again.x_mode) == (0.75, True, "step")
+    first.close()
+    first.deleteLater()
+
+    restarted = PlotsPanel(session)  # a new window reads the settings file again
+    qtbot.addWidget(restarted)
+    session.sig_run_started.emit()
+    session.sig_run_events.emit(_records(lambda log: (log.define_plot("Reward", ["reward"]),
+                                                      log.define_plot("Other", ["o"]))))
+    view = restarted.views["Reward"]
+    assert (view.smoothing, view.log_y.isChecked(), view.x_mode) == (0.75, True, "step")
+    other = restarted.views["Other"]
+    assert (other.smoothing, other.log_y.isChecked(), other.x_mode) == (
+        0.0, False, "relative time")
+
+
+def test_time_plots_offer_relative_wall_and_step(panel, session):
+    def model(log):
+        log.define_plot("Reward", ["reward"])
+        for step in range(5):
+            log.log(reward=float(step))
+
+    records = _records(model)
+    for index, record in enumerate(records):  # half a second apart
+        record["time"] = 1_000_000.0 + 0.5 * index
+    session.sig_run_events.emit(records)
+    panel.redraw()
+    view = panel.views["Reward"]
+    np.testing.assert_allclose(view.curves["reward"].xData, [0.5, 1.0, 1.5, 2.0, 2.5])
+    view.x_choice.setCurrentText("step")
+    np.testing.assert_allclose(view.curves["reward"].xData, np.arange(5))
+    assert view.widget.getPlotItem().getAxis("bottom").labelText == "step"
+    view.x_choice.setCurrentText("wall time")
+    assert view.curves["reward"].xData[0] == pytest.approx(1_000_000.5)
+    assert type(view.widget.getPlotItem().getAxis("bottom")).__name__ == "DateAxisItem"
+
+
+def test_cards_fill_one_to_three_columns_and_maximize(panel, session, qtbot):
+    def model(log):
+        for name in "ABCD":
+            log.define_plot(name, [name.lower()])
+
+    session.sig_run_events.emit(_records(model))
+    grid = panel.grid
+    for width, columns in ((600, 1), (1000, 2), (1500, 3)):
+        panel.resize(width, 700)
+        qtbot.waitUntil(lambda c=columns: grid.columns == c)
+        rows = {grid.grid.getItemPosition(grid.grid.indexOf(card))[0] for card in grid.cards}
+        assert len(rows) == -(-4 // columns)
+    card = panel.views["C"]
+    card.maximize_button.click()
+    assert grid.maximized is card
+    assert card.isVisible() and not panel.views["A"].isVisible()
+    assert card.height() >= grid.viewport().height() - 20
+    card.maximize_button.click()
+    assert grid.maximized is None and panel.views["A"].isVisible()
