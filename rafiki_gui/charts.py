@@ -2,16 +2,23 @@
 accuracy) and a confusion matrix heat map with class names on its axes.
 
 Each chart is redrawn whole from arrays (one BarGraphItem, one ImageItem), never bar by bar,
-so a 17-class or 100-class answer costs the same few calls.
+so a 17-class or 100-class answer costs the same few calls. Both have a crosshair whose
+tooltip names what is under the mouse; a click on a matrix cell emits ``sig_cell_clicked``.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
+
+from .chart_axes import NumberAxis, format_number
+from .chart_hover import Crosshair, Hover, table_html
 
 BAR_COLOR = (96, 125, 139)
 HIGHLIGHT_COLOR = (30, 136, 229)
@@ -20,12 +27,25 @@ WRONG_COLOR = (229, 57, 53)
 HEAT_LOW, HEAT_HIGH = (255, 255, 255), (21, 101, 192)
 MAX_TICK_LABELS = 40
 MAX_CELL_TEXTS = 400
+ROW_PX = 16  # px per category on a horizontal bar chart: every name gets its own line
+MIN_TEXT_PX, MAX_TEXT_PX = 7, 14  # cell text sizes; below the minimum the text is left out
 
 
 def _ticks(labels: Sequence[str]) -> list[list[tuple[int, str]]]:
     """Axis ticks naming each index; thinned out when there are too many to read."""
     step = max(1, int(np.ceil(len(labels) / MAX_TICK_LABELS)))
     return [[(i, str(labels[i])) for i in range(0, len(labels), step)]]
+
+
+def zoomed_range(values: np.ndarray, top: float = 1.0) -> tuple[float, float]:
+    """A value axis from a little under the smallest value to ``top``: bars that all sit
+    near 1.0 (the issue's per-tag accuracies) show their differences."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return 0.0, top
+    low = float(finite.min())
+    span = max(top - low, 0.02)
+    return max(0.0, np.floor((low - 0.1 * span) * 50) / 50), top
 
 
 class BarChart(pg.PlotWidget):
@@ -35,8 +55,10 @@ class BarChart(pg.PlotWidget):
                  horizontal: bool = False):
         """``horizontal``: categories down the left axis (many or long names stay readable),
         values across; ``y_label`` then names the value axis all the same."""
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"left": NumberAxis("left"),
+                                            "bottom": NumberAxis("bottom")})
         self.horizontal = horizontal
+        self.value_label = y_label
         self.setBackground(None)
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
@@ -50,24 +72,42 @@ class BarChart(pg.PlotWidget):
         self.addItem(self.bars)
         self.values = np.zeros(0)
         self.labels: list[str] = []
+        self.counts: np.ndarray | None = None
+        self.crosshair = Crosshair(self, self._hover, vertical=not horizontal,
+                                   horizontal=horizontal)
 
     def set_bars(self, values: Sequence[float], labels: Sequence[str],
                  colors: dict[int, tuple[int, int, int]] | None = None,
-                 y_range: tuple[float, float] | None = (0.0, 1.0)) -> None:
-        """Draw ``values`` (NaN: no bar) named by ``labels``; ``colors`` picks out some bars."""
+                 y_range: tuple[float, float] | None = (0.0, 1.0),
+                 counts: Sequence[int] | None = None) -> None:
+        """Draw ``values`` (NaN: no bar) named by ``labels``; ``colors`` picks out some bars;
+        ``counts`` (how many samples each value is over) show in the tooltip; ``y_range``
+        "data" zooms the value axis to the values."""
         self.values = np.asarray(values, dtype=np.float64)
         self.labels = list(labels)
+        self.counts = None if counts is None else np.asarray(counts)
         heights = np.nan_to_num(self.values)
         brushes = [pg.mkBrush(*(colors or {}).get(i, BAR_COLOR)) for i in range(len(heights))]
         positions = np.arange(len(heights))
+        if y_range == "data":
+            y_range = zoomed_range(self.values)
+        low = 0.0 if y_range is None else y_range[0]
         if self.horizontal:
-            self.bars.setOpts(x0=0, y=positions, width=heights, height=0.7, brushes=brushes)
+            self.bars.setOpts(x0=low, y=positions, width=np.maximum(heights - low, 0),
+                              height=0.7, brushes=brushes)
         else:
-            self.bars.setOpts(x=positions, height=heights, width=0.7, brushes=brushes)
+            self.bars.setOpts(x=positions, y0=low, height=np.maximum(heights - low, 0),
+                              width=0.7, brushes=brushes)
         category_axis, set_category_range, set_value_range = (
             ("left", self.setYRange, self.setXRange) if self.horizontal
             else ("bottom", self.setXRange, self.setYRange))
-        self.plotItem.getAxis(category_axis).setTicks(_ticks(self.labels))
+        axis = self.plotItem.getAxis(category_axis)
+        axis.setTicks(_ticks(self.labels))
+        if self.horizontal:  # the names' column as wide as the longest name
+            metrics = QFontMetrics(axis.style.get("tickFont") or QFont())
+            widest = max([metrics.horizontalAdvance(t) for t in self.labels] + [20])
+            axis.setWidth(widest + 12)
+            self.setMinimumHeight(min(900, ROW_PX * len(self.labels) + 70))
         if len(heights):
             set_category_range(-0.6, len(heights) - 0.4, padding=0)
         if y_range is not None:
@@ -76,11 +116,23 @@ class BarChart(pg.PlotWidget):
     def clear_bars(self) -> None:
         self.set_bars([], [])
 
+    def _hover(self, x: float, y: float, _pixel: tuple[float, float]) -> Hover | None:
+        index = int(round(y if self.horizontal else x))
+        if not 0 <= index < len(self.labels) or abs((y if self.horizontal else x) - index) > 0.4:
+            return None
+        rows = [(html.escape(self.value_label or "value"), format_number(self.values[index]))]
+        if self.counts is not None and index < len(self.counts):
+            rows.append(("samples", format_number(self.counts[index])))
+        return Hover(table_html(self.labels[index], rows))
+
 
 class ConfusionMatrixChart(pg.PlotWidget):
-    """counts[true, predicted] as a heat map (colour: share of the true class), each cell's
-    count written on it while they are few enough to read; true classes down, predicted
-    across."""
+    """counts[true, predicted] as a square heat map with a colour scale; by counts, or by
+    each true class's share (rows normalised); each cell's number written on it when it
+    fits; true classes down, predicted across. A click on a cell emits its pair."""
+
+    sig_cell_clicked = Signal(int, int)
+    """A cell was clicked: (true class, predicted class)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -88,30 +140,50 @@ class ConfusionMatrixChart(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.hideButtons()
         self.setAspectLocked(True)
+        self.setMouseEnabled(x=False, y=False)
         self.plotItem.invertY(True)
         self.plotItem.setLabel("left", "true")
         self.plotItem.setLabel("bottom", "predicted")
         self.plotItem.setTitle("Confusion matrix")
         self.image = pg.ImageItem()
-        colormap = pg.ColorMap([0.0, 1.0], [HEAT_LOW, HEAT_HIGH])
-        self.image.setLookupTable(colormap.getLookupTable(nPts=256))
+        self.colormap = pg.ColorMap([0.0, 1.0], [HEAT_LOW, HEAT_HIGH])
+        self.image.setLookupTable(self.colormap.getLookupTable(nPts=256))
         self.addItem(self.image)
+        self.color_bar = pg.ColorBarItem(values=(0, 1), colorMap=self.colormap,
+                                         interactive=False, width=12, label="count")
+        self.color_bar.setImageItem(self.image, insert_in=self.plotItem)
+        self.normalized = False
         self.counts = np.zeros((0, 0), dtype=np.int64)
         self.labels: list[str] = []
         self._texts: list[pg.TextItem] = []
+        self.crosshair = Crosshair(self, self._hover)
+        self.crosshair.sig_clicked.connect(lambda cell: self.sig_cell_clicked.emit(*cell))
+        self.plotItem.getViewBox().sigResized.connect(self._fit_texts)
+
+    def shares(self) -> np.ndarray:
+        """Each row's counts as shares of its true class (0 where the class never occurs)."""
+        totals = self.counts.sum(axis=1, keepdims=True)
+        return self.counts / np.maximum(totals, 1)
+
+    def set_normalized(self, on: bool) -> None:
+        """Colour and numbers by row share (on) or by count (off)."""
+        self.normalized = bool(on)
+        self.set_matrix(self.counts, self.labels)
 
     def set_matrix(self, counts: np.ndarray, labels: Sequence[str]) -> None:
         self.counts = np.asarray(counts, dtype=np.int64)
         self.labels = list(labels)
         size = len(self.counts)
-        totals = self.counts.sum(axis=1, keepdims=True)
-        shares = self.counts / np.maximum(totals, 1)
+        shown = self.shares() if self.normalized else self.counts.astype(float)
+        top = 1.0 if self.normalized else float(max(1, self.counts.max(initial=0)))
         # ImageItem's first axis is x (predicted): transpose the [true, predicted] matrix
         if size:
-            self.image.setImage(shares.T, levels=(0.0, 1.0), autoLevels=False)
+            self.image.setImage(shown.T, levels=(0.0, top), autoLevels=False)
             self.image.setRect(-0.5, -0.5, size, size)
         else:
             self.image.clear()
+        self.color_bar.setLevels((0.0, top))
+        self.color_bar.axis.setLabel("share of the true class" if self.normalized else "count")
         for text in self._texts:
             self.removeItem(text)
         self._texts = []
@@ -121,8 +193,10 @@ class ConfusionMatrixChart(pg.PlotWidget):
                     count = int(self.counts[true, predicted])
                     if not count:
                         continue
-                    dark = shares[true, predicted] > 0.55
-                    text = pg.TextItem(str(count), anchor=(0.5, 0.5),
+                    dark = shown[true, predicted] / top > 0.55
+                    label = (f"{shown[true, predicted]:.0%}" if self.normalized
+                             else str(count))
+                    text = pg.TextItem(label, anchor=(0.5, 0.5),
                                        color=(255, 255, 255) if dark else (33, 33, 33))
                     text.setPos(predicted, true)
                     self.addItem(text)
@@ -132,6 +206,48 @@ class ConfusionMatrixChart(pg.PlotWidget):
         self.plotItem.getAxis("left").setTicks(ticks)
         if size:
             self.setRange(xRange=(-0.5, size - 0.5), yRange=(-0.5, size - 0.5), padding=0.02)
+        self._fit_texts()
+
+    def cell_pixels(self) -> float:
+        """The side of one cell on screen (px)."""
+        size = len(self.counts)
+        if not size:
+            return 0.0
+        view = self.plotItem.getViewBox()
+        width, height = view.viewPixelSize()
+        return 1.0 / max(width, height, 1e-9)
+
+    def _fit_texts(self, *_args) -> None:
+        """Cell numbers sized to their cells, and left out where even the smallest size
+        would spill over the cell's edges."""
+        if not self._texts:
+            return
+        cell = self.cell_pixels()
+        pixels = int(min(MAX_TEXT_PX, cell * 0.36))
+        font = QFont()
+        font.setPixelSize(max(MIN_TEXT_PX, pixels))
+        metrics = QFontMetrics(font)
+        for text in self._texts:
+            fits = (pixels >= MIN_TEXT_PX
+                    and metrics.horizontalAdvance(text.textItem.toPlainText()) <= cell - 4)
+            text.setFont(font)
+            text.setVisible(fits)
+
+    def texts_shown(self) -> list[str]:
+        """The numbers written on the cells now (the ones that fit)."""
+        return [t.textItem.toPlainText() for t in self._texts if t.isVisible()]
+
+    def _hover(self, x: float, y: float, _pixel: tuple[float, float]) -> Hover | None:
+        size = len(self.counts)
+        predicted, true = int(round(x)), int(round(y))
+        if not (0 <= predicted < size and 0 <= true < size):
+            return None
+        count = int(self.counts[true, predicted])
+        share = self.shares()[true, predicted]
+        rows = [("true", html.escape(self.labels[true])),
+                ("predicted", html.escape(self.labels[predicted])),
+                ("count", str(count)), ("share of the true class", f"{share:.1%}")]
+        return Hover(table_html("", rows), key=(true, predicted))
 
     def clear_matrix(self) -> None:
         self.set_matrix(np.zeros((0, 0), dtype=np.int64), [])

@@ -72,6 +72,7 @@ class _ArrayTableModel(QAbstractTableModel):
         self.names: dict[int, str] = {}
         self._rows = np.zeros(0, dtype=np.int64)
         self._only_mismatched = False
+        self.pair: tuple[int, int] | None = None  # (true, predicted) shown alone, if any
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
     # -- to override --------------------------------------------------------------------
@@ -82,6 +83,9 @@ class _ArrayTableModel(QAbstractTableModel):
         raise NotImplementedError
 
     def _sort_key(self, column: int) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def _truth_and_prediction(self) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
     # -- shared -------------------------------------------------------------------------
@@ -112,6 +116,12 @@ class _ArrayTableModel(QAbstractTableModel):
         self._only_mismatched = bool(only)
         self._rebuild_rows()
 
+    def set_pair(self, pair: tuple[int, int] | None) -> None:
+        """Show only rows whose (true, predicted) is ``pair`` (a confusion matrix cell), or
+        every row (None)."""
+        self.pair = None if pair is None else (int(pair[0]), int(pair[1]))
+        self._rebuild_rows()
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort = (column, order)
         self._rebuild_rows()
@@ -119,7 +129,11 @@ class _ArrayTableModel(QAbstractTableModel):
     def _rebuild_rows(self) -> None:
         self.beginResetModel()
         count = self._count()
-        rows = np.flatnonzero(self._mismatched()) if self._only_mismatched else np.arange(count)
+        kept = self._mismatched() if self._only_mismatched else np.ones(count, dtype=bool)
+        if self.pair is not None:
+            truth, predicted = self._truth_and_prediction()
+            kept = kept & (truth == self.pair[0]) & (predicted == self.pair[1])
+        rows = np.flatnonzero(kept)
         if self._sort is not None and len(rows):
             column, order = self._sort
             key = self._sort_key(column)
@@ -176,6 +190,9 @@ class ImagePredictionsModel(_ArrayTableModel):
 
     def _mismatched(self) -> np.ndarray:
         return (self.true >= 0) & (self.true != self.predicted)
+
+    def _truth_and_prediction(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.true, self.predicted
 
     def _sort_key(self, column: int) -> np.ndarray | None:
         return {self.SOURCE: np.arange(self._count()), self.TRUE: self.true,
@@ -276,6 +293,9 @@ class TokenPredictionsModel(_ArrayTableModel):
 
     def _mismatched(self) -> np.ndarray:
         return (self.gold >= 0) & (self.gold != self.predicted)
+
+    def _truth_and_prediction(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.gold, self.predicted
 
     def _sort_key(self, column: int) -> np.ndarray | None:
         return {self.SENTENCE: np.arange(self._count()), self.PREDICTED: self.predicted,

@@ -185,8 +185,18 @@ class PredictionsPanel(QWidget):
         self.image_only_wrong = QCheckBox("Only misclassified")
         self.image_only_wrong.toggled.connect(self._filter_images)
         self.image_accuracy = QLabel()
+        self.cell_filter_button = QPushButton()
+        self.cell_filter_button.setToolTip("Showing one confusion matrix cell: click to show "
+                                           "every prediction again")
+        self.cell_filter_button.clicked.connect(lambda: self.filter_cell(None))
+        self.cell_filter_button.hide()
+        self.normalize_check = QCheckBox("Normalise rows")
+        self.normalize_check.setToolTip("Colour and number each confusion matrix cell by its "
+                                        "share of the true class")
         row.addWidget(self.image_only_wrong)
         row.addWidget(self.image_accuracy, 1)
+        row.addWidget(self.cell_filter_button)
+        row.addWidget(self.normalize_check)
         layout.addLayout(row)
 
         self.image_model = ImagePredictionsModel(self, thumbnail_size=THUMBNAIL)
@@ -196,9 +206,16 @@ class PredictionsPanel(QWidget):
         self.image_table.selectionModel().currentRowChanged.connect(self._show_probabilities)
         self.probability_chart = BarChart("Class probabilities", "probability")
         self.confusion_chart = ConfusionMatrixChart()
+        self.confusion_chart.setMinimumHeight(220)
+        self.confusion_chart.sig_cell_clicked.connect(lambda t, p: self.filter_cell((t, p)))
+        self.normalize_check.toggled.connect(self.confusion_chart.set_normalized)
         charts = QSplitter(Qt.Orientation.Vertical)
         charts.addWidget(self.probability_chart)
         charts.addWidget(self.confusion_chart)
+        # the square matrix gets most of the height (it was ~140 px of a 600 px pane)
+        charts.setStretchFactor(0, 1)
+        charts.setStretchFactor(1, 2)
+        charts.setSizes([200, 400])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.image_table)
         split.addWidget(charts)
@@ -317,6 +334,8 @@ class PredictionsPanel(QWidget):
         self._auto_pending = False
         self.error_view.clear()
         self.progress.hide()
+        self.image_model.pair = None
+        self.cell_filter_button.hide()
         self.image_model.set_results(np.zeros((0, 1, 1), dtype=np.uint8), np.zeros((0, 0)))
         self.token_model.set_results([], [], None)
         self.tagged_view.clear()
@@ -589,6 +608,8 @@ class PredictionsPanel(QWidget):
             numbers = np.asarray(indices)
             sources = lambda row: f"test #{numbers[row]}"  # noqa: E731 (cheap per visible row)
         self.image_model.set_label_names(self.session.label_names)
+        self.image_model.pair = None  # a cell of the last matrix means nothing for new ones
+        self.cell_filter_button.hide()
         self.image_model.set_results(images, probabilities, true, sources)
         self.pages.setCurrentWidget(self.image_page)
         accuracy = self.image_model.accuracy()
@@ -644,7 +665,8 @@ class PredictionsPanel(QWidget):
             tags = max(int(gold_flat.max()), int(predicted.max()), -1) + 1
             tags = max(tags, len(self.session.label_names))
             per_tag, counts = per_class_accuracy(gold_flat, predicted, tags)
-            self.tag_accuracy_chart.set_bars(per_tag, label_texts(tags, self.session.label_names))
+            self.tag_accuracy_chart.set_bars(per_tag, label_texts(tags, self.session.label_names),
+                                             y_range="data", counts=counts)
             self.tagging_accuracy.setText(
                 f"Token accuracy on {what}: <b>{accuracy:.1%}</b> "
                 f"({self.token_model.mismatch_count():,} of {len(gold_flat):,} tokens differ "
@@ -692,6 +714,21 @@ class PredictionsPanel(QWidget):
             return len(self.token_model.sentences)
         return 0
 
+    def filter_cell(self, pair: tuple[int, int] | None) -> None:
+        """Show only the image predictions of one confusion matrix cell (true, predicted),
+        or all of them again (None)."""
+        self.image_model.set_pair(pair)
+        if pair is None:
+            self.cell_filter_button.hide()
+        else:
+            names = self.session.label_names
+            self.cell_filter_button.setText(
+                f"true {label_text(pair[0], names)} → predicted {label_text(pair[1], names)}"
+                f" ({self.image_model.rowCount():,}) ✕")
+            self.cell_filter_button.show()
+        if self.image_model.rowCount():
+            self.image_table.selectRow(0)
+
     def _filter_images(self, only: bool) -> None:
         self.image_model.set_only_mismatched(only)
         if self.image_model.rowCount():
@@ -713,7 +750,8 @@ class PredictionsPanel(QWidget):
         if len(self.tag_accuracy_chart.labels):
             self.tag_accuracy_chart.set_bars(self.tag_accuracy_chart.values,
                                              label_texts(len(self.tag_accuracy_chart.values),
-                                                         names))
+                                                         names),
+                                             y_range="data", counts=self.tag_accuracy_chart.counts)
         if self.token_model.sentences:
             self.tagged_view.setHtml(self._tagged_html())
 
