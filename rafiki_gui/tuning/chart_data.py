@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rafiki.model.knob import BaseKnob, CategoricalKnob, FixedKnob
+from rafiki.model.knob import BaseKnob, CategoricalKnob, FixedKnob, IntegerKnob
 
 OVERLAY_POINTS_PER_CURVE = 200
 OVERLAY_POINT_BUDGET = 200_000
@@ -32,6 +32,17 @@ def scores_by_trial(trials: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarr
         return empty, empty, empty
     numbers, scores = (np.array(column, dtype=float) for column in zip(*scored, strict=True))
     return numbers, scores, np.maximum.accumulate(scores)
+
+
+def best_steps(numbers: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The best-so-far line as explicit steps (flat to the next trial, then up), one unit
+    past the last trial: plain points, so an SVG export can clip it like any curve."""
+    if not len(numbers):
+        return np.empty(0), np.empty(0)
+    ends = np.append(numbers[1:], numbers[-1] + 1)
+    x = np.column_stack([numbers, ends]).ravel()
+    y = np.repeat(best, 2)
+    return x, y
 
 
 def metric_names(metrics: dict[int, dict[str, list]], x_axes: set[str] | None = None
@@ -125,6 +136,7 @@ class Axis:
     low: float = 0.0
     high: float = 1.0
     categories: tuple = ()
+    integer: bool = False  # an IntegerKnob: ticks at whole values, written whole
 
     def position(self, value: Any) -> float:
         if value is None:
@@ -150,13 +162,26 @@ class Axis:
             values = [self.low]
         else:
             values = list(np.linspace(self.low, self.high, count))
+        shown = [10.0**value if self.kind == "log" else value for value in values]
+        if self.integer:  # whole values, once each (a 2..4 knob has no 2.5 tick)
+            shown = sorted({round(value) for value in shown})
+        span = self.high - self.low
         ticks = []
-        for value in values:
-            shown = 10.0**value if self.kind == "log" else value
-            label = f"{shown:.1e}" if self.kind == "log" else f"{shown:.4g}"
-            span = self.high - self.low
-            ticks.append((0.5 if span == 0 else (value - self.low) / span, label))
+        for value in shown:
+            at = math.log10(value) if self.kind == "log" and value > 0 else value
+            ticks.append((0.5 if span == 0 else (at - self.low) / span, self.text(value)))
         return ticks
+
+    def text(self, value: Any) -> str:
+        """A value of this axis as written on it and in tooltips (64, not 6.4e+01)."""
+        if value is None:
+            return ""
+        if self.kind == "categorical" or isinstance(value, (str, bool)):
+            return str(value)
+        number = float(value)
+        if self.integer or number.is_integer() and abs(number) < 1e15:
+            return str(int(round(number)))
+        return f"{number:.4g}"
 
 
 def parallel_axes(trials: list[Any], knob_config: dict[str, BaseKnob]) -> list[Axis]:
@@ -172,7 +197,8 @@ def parallel_axes(trials: list[Any], knob_config: dict[str, BaseKnob]) -> list[A
         low, high = float(knob.value_min), float(knob.value_max)
         if log:
             low, high = math.log10(low), math.log10(high)
-        axes.append(Axis(name, "log" if log else "linear", low, high))
+        axes.append(Axis(name, "log" if log else "linear", low, high,
+                         integer=isinstance(knob, IntegerKnob)))
     scores = [t.score for t in trials if t.score is not None and math.isfinite(t.score)]
     low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
     axes.append(Axis("score", "linear", low, high))
@@ -194,6 +220,12 @@ def parallel_lines(trials: list[Any], axes: list[Axis]
     if not rows:
         return np.empty((0, len(axes))), np.empty(0), []
     return np.array(rows, dtype=float), np.array(scores, dtype=float), ids
+
+
+def slice_trial_ids(trials: list[Any], knob_name: str) -> list[int]:
+    """The trial ids of :func:`slice_points`' points, in the same order."""
+    return [t.id for t in trials if t.score is not None and math.isfinite(t.score)
+            and (t.knobs or {}).get(knob_name) is not None]
 
 
 def slice_points(trials: list[Any], knob_name: str) -> tuple[list[Any], np.ndarray]:

@@ -1,4 +1,5 @@
-"""Getting tuning results out of the window: the trials as CSV, any chart as PNG or SVG."""
+"""Getting tuning results out of the window: the trials as CSV, any chart as PNG, SVG or
+the CSV of what it plots."""
 
 from __future__ import annotations
 
@@ -45,24 +46,19 @@ def write_trials_csv(path: str | Path, trials: list[Any], knob_names: list[str])
 
 
 def export_widget_image(widget: QWidget, path: str | Path) -> None:
-    """Save what ``widget`` shows as PNG (pixels) or SVG (vectors), by the path's suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".png":
-        if not widget.grab().save(str(path), "PNG"):
-            raise OSError(f"Could not write the image {path}")
-        return
-    if suffix != ".svg":
-        raise ValueError(f"Cannot export a chart as {suffix or 'a file without suffix'}: "
-                         "use .png or .svg")
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
+    """Save what ``widget`` shows as PNG (2× pixels) or SVG (vectors clipped to the axes)."""
+    from ..chart_export import export_image
 
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(widget.size())
-    generator.setViewBox(widget.rect())
-    painter = QPainter(generator)
-    widget.render(painter)
-    painter.end()
-    if not Path(path).is_file():
-        raise OSError(f"Could not write the image {path}")
+    export_image(widget, path)
+
+
+def export_chart(chart: Any, path: str | Path) -> None:
+    """A tuning chart (a ChartView) as PNG, SVG or, for ``.csv``, its plotted numbers."""
+    if Path(path).suffix.lower() == ".csv":
+        from ..chart_export import table_csv
+
+        Path(path).write_text(table_csv(*chart.series_table()), encoding="utf-8")
+        return
+    from ..chart_export import export_image
+
+    export_image(chart.chart, path, chart.title)

@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rafiki.model.knob import BaseKnob, CategoricalKnob, FixedKnob
+from rafiki.model.knob import BaseKnob, CategoricalKnob, FixedKnob, IntegerKnob
 
+from ..chart_axes import NumberAxis, format_number
+from ..chart_hover import Crosshair, Hover, nearest_point, swatch, table_html
+from ..chart_legend import outside_legend
 from ..style import plot_colors
 from . import chart_data as cd
 from .importance import KnobImportance, knob_importance
@@ -39,19 +42,27 @@ BEST_COLOR = "#e6550d"
 SELECTED_COLOR = "#3182bd"
 SCORE_COLOR = "#6a51a3"
 COLOR_BINS = 16
+PARALLEL_MIN_HEIGHT = 300  # px: three labels per axis never crowd the lines between them
+LABEL_ROW_PX = 22  # px per category label on a parallel axis
 _COLORMAP = pg.colormap.get("viridis")
 
 
 def _plot_widget() -> pg.PlotWidget:
+    """A chart with axes that write integers whole and scores as they are (0.95, not
+    950 ×0.001)."""
     background, foreground = plot_colors()
-    widget = pg.PlotWidget(background=background)
+    widget = pg.PlotWidget(background=background,
+                           axisItems={"left": NumberAxis("left"), "bottom": NumberAxis("bottom")})
     item = widget.getPlotItem()
     for side in ("left", "bottom"):
         item.getAxis(side).setPen(foreground)
         item.getAxis(side).setTextPen(foreground)
-        item.getAxis(side).enableAutoSIPrefix(False)  # scores read 0.95, not 950 (x0.001)
     widget.showGrid(x=True, y=True, alpha=0.15)
     return widget
+
+
+def _trial_title(trial: Any) -> str:
+    return f"Trial {trial.number}"
 
 
 def _faint(color: str, alpha: int) -> Any:
@@ -70,9 +81,13 @@ def _score_colors(scores: np.ndarray) -> tuple[np.ndarray, float, float]:
 
 
 class ChartView(QWidget):
-    """A chart with a control row; ``chart`` is the widget exported as PNG/SVG."""
+    """A chart with a control row; ``chart`` is the widget exported as PNG/SVG; its
+    crosshair's tooltip comes from :meth:`hover`, and a click on a trial emits
+    ``sig_trial_clicked`` (the trials table's owner selects it)."""
 
     title = ""
+    sig_trial_clicked = Signal(int)
+    """The user clicked a trial's point or line: (its trial id)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -89,6 +104,19 @@ class ChartView(QWidget):
         self.knob_config: dict[str, BaseKnob] = {}
         self.best_id: int | None = None
         self.selected_id: int | None = None
+        self.crosshair = Crosshair(self.chart, self.hover)
+        self.crosshair.sig_clicked.connect(self.sig_trial_clicked.emit)
+
+    def hover(self, x: float, y: float, pixel: tuple[float, float]) -> Hover | None:
+        """The tooltip for the mouse at (x, y) in data coordinates (None: no tooltip)."""
+        return None
+
+    def trial(self, trial_id: int | None) -> Any:
+        return next((t for t in self.trials if t.id == trial_id), None)
+
+    def series_table(self) -> tuple[list[str], list[list[Any]]]:
+        """The chart's plotted numbers as (header, rows), for a CSV export."""
+        return [], []
 
     def set_message(self, text: str) -> None:
         self.message.setText(text)
@@ -108,9 +136,10 @@ class ScoreChart(ChartView):
         self.layout_.addWidget(self.chart, 1)
         self.chart.setLabel("bottom", "trial")
         self.chart.setLabel("left", "score")
-        self.chart.addLegend(offset=(-10, -10))
+        self.chart.getPlotItem().getAxis("bottom").set_integer(True)
+        outside_legend(self.chart.getPlotItem(), columns=2, text_color=plot_colors()[1])
         self.best_line = self.chart.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2),
-                                         stepMode="left", name="best so far")
+                                         name="best so far")
         self.points = self.chart.plot([], [], pen=None, symbol="o", symbolSize=6,
                                       symbolBrush=_faint(SCORE_COLOR, 170),
                                       symbolPen=None, name="trial score")
@@ -120,14 +149,31 @@ class ScoreChart(ChartView):
 
     def redraw(self) -> None:
         numbers, scores, best = cd.scores_by_trial(self.trials)
+        self._drawn = (numbers, scores, best)
         self.points.setData(numbers, scores)
-        if len(numbers):
-            self.best_line.setData(np.append(numbers, numbers[-1] + 1), np.append(best, best[-1]))
-        else:
-            self.best_line.setData([], [])
+        self.best_line.setData(*cd.best_steps(numbers, best))
         chosen = [t for t in self.trials if t.id == self.selected_id and t.score is not None]
         self.selected.setData([t.number for t in chosen], [t.score for t in chosen])
         self.set_message("" if len(numbers) else "No trial has a score yet.")
+
+    def hover(self, x: float, y: float, pixel: tuple[float, float]) -> Hover | None:
+        numbers, scores, best = getattr(self, "_drawn", (np.empty(0),) * 3)
+        index = nearest_point(numbers, scores, x, y, pixel)
+        if index is None:
+            return None
+        number = int(numbers[index])
+        trial = next((t for t in self.trials if t.number == number), None)
+        rows = [(swatch(SCORE_COLOR), "score", format_number(scores[index])),
+                (swatch(BEST_COLOR), "best so far", format_number(best[index]))]
+        return Hover(table_html(f"Trial {number}", rows),
+                     [(numbers[index], scores[index], SCORE_COLOR)],
+                     key=None if trial is None else trial.id, snap_x=float(numbers[index]))
+
+    def series_table(self) -> tuple[list[str], list[list[Any]]]:
+        numbers, scores, best = cd.scores_by_trial(self.trials)
+        return (["trial", "score", "best so far"],
+                [[int(n), float(s), float(b)] for n, s, b in zip(numbers, scores, best,
+                                                                  strict=True)])
 
 
 class MetricOverlayChart(ChartView):
@@ -288,6 +334,54 @@ class MetricOverlayChart(ChartView):
                 curve.setData(*self._curve(trial_id, False))
             else:
                 curve.setData([], [])
+        self._shown = shown
+
+    def hover(self, x: float, y: float, pixel: tuple[float, float]) -> Hover | None:
+        """The trial whose curve passes nearest the mouse, with its value there; the best
+        and selected trials' values at the mouse's x beside it."""
+        shown = getattr(self, "_shown", [])
+        nearest, nearest_at, distance = None, None, math.inf
+        for trial_id in shown:
+            xs, ys = self._curve(trial_id, trial_id not in (self.best_id, self.selected_id))
+            index = nearest_point(xs, ys, x, y, pixel)
+            if index is None:
+                continue
+            gap = math.hypot((xs[index] - x) / pixel[0], (ys[index] - y) / pixel[1])
+            if gap < distance:
+                nearest, nearest_at, distance = trial_id, (xs[index], ys[index]), gap
+        rows, marks = [], []
+        for trial_id, color, role in ((nearest, "#7f7f7f", "under the mouse"),
+                                      (self.best_id, BEST_COLOR, "best"),
+                                      (self.selected_id, SELECTED_COLOR, "selected")):
+            trial = self.trial(trial_id)
+            if trial is None or trial_id not in shown or any(r[0] == trial_id for r in rows):
+                continue
+            if trial_id == nearest:
+                px, py = nearest_at
+            else:
+                xs, ys = self._curve(trial_id, False)
+                if not len(xs):
+                    continue
+                index = int(np.nanargmin(np.abs(xs - x)))
+                px, py = xs[index], ys[index]
+            marks.append((px, py, color))
+            rows.append((trial_id, swatch(color), f"#{trial.number} ({role})",
+                         format_number(py), format_number(px)))
+        if not rows:
+            return None
+        head = ("", "<i>trial</i>", f"<i>{self.metric}</i>",
+                f"<i>{self.x_axis_of.get(self.metric) or 'logged point'}</i>")
+        return Hover(table_html(self.metric, [head, *[r[1:] for r in rows]]), marks,
+                     key=nearest)
+
+    def series_table(self) -> tuple[list[str], list[list[Any]]]:
+        x_name = self.x_axis_of.get(self.metric) or "logged point"
+        rows = []
+        for trial in self.trials:
+            if trial.id in getattr(self, "_shown", []):
+                xs, ys = self._curve(trial.id, False)
+                rows += [[trial.number, float(a), float(b)] for a, b in zip(xs, ys, strict=True)]
+        return ["trial", x_name, self.metric], rows
 
 
 class ParallelCoordinatesChart(ChartView):
@@ -304,7 +398,10 @@ class ParallelCoordinatesChart(ChartView):
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         self.chart.showGrid(x=False, y=False)
+        self.chart.setMinimumHeight(PARALLEL_MIN_HEIGHT)
         self._items: list[Any] = []
+        self._lines: tuple[list[cd.Axis], np.ndarray, np.ndarray, list[int]] = (
+            [], np.empty((0, 0)), np.empty(0), [])
 
     def _clear(self) -> None:
         for item in self._items:
@@ -320,6 +417,10 @@ class ParallelCoordinatesChart(ChartView):
         self._clear()
         axes = cd.parallel_axes(self.trials, self.knob_config)
         positions, scores, ids = cd.parallel_lines(self.trials, axes)
+        self._lines = (axes, positions, scores, ids)
+        # tall enough for every category's label on its axis with room between them
+        most = max([len(a.categories) for a in axes] + [3])
+        self.chart.setMinimumHeight(max(PARALLEL_MIN_HEIGHT, most * LABEL_ROW_PX + 80))
         if len(axes) < 2 or not len(scores):
             self.set_message("Parallel coordinates appear once trials have scores.")
             return
@@ -340,12 +441,20 @@ class ParallelCoordinatesChart(ChartView):
         if self.best_id in ids:  # the table's best (completed, ties to the lowest number)
             best = positions[ids.index(self.best_id)]
             self._add(pg.PlotCurveItem(xs, best, pen=pg.mkPen(BEST_COLOR, width=3)))
+        background, _foreground = plot_colors()
+        label_fill = pg.mkColor(background)
+        label_fill.setAlpha(215)
         for index, axis in enumerate(axes):
-            self._add(pg.InfiniteLine(pos=index, angle=90, pen=pg.mkPen(foreground, width=1)))
+            line = self._add(pg.InfiniteLine(pos=index, angle=90,
+                                             pen=pg.mkPen(foreground, width=1)))
+            line.setZValue(5)
             for position, label in axis.ticks():
                 if math.isnan(position):
                     continue
-                text = pg.TextItem(label, color=foreground, anchor=(1.05, 0.5))
+                # on a filled box above the lines: readable wherever lines cross it
+                text = pg.TextItem(label, color=foreground, anchor=(1.05, 0.5),
+                                   fill=label_fill)
+                text.setZValue(10)
                 text.setPos(index, position)
                 self._add(text)
         crowded = count > 5  # every other name one line lower, so long names never collide
@@ -359,6 +468,39 @@ class ParallelCoordinatesChart(ChartView):
         self.set_message(f"colour: score from {low:.4f} (purple) to {high:.4f} (yellow); "
                          f"the best trial in orange"
                          f"{'; log axes: ' + ', '.join(logs) if logs else ''}")
+
+    def line_at(self, x: float, y: float, pixel: tuple[float, float]) -> int | None:
+        """Row of the trial whose line passes nearest (x, y), if within a few pixels."""
+        axes, positions, _scores, _ids = self._lines
+        if len(axes) < 2 or not len(positions) or not -0.2 <= x <= len(axes) - 0.8:
+            return None
+        left = int(min(max(math.floor(x), 0), len(axes) - 2))
+        share = min(max(x - left, 0.0), 1.0)
+        heights = positions[:, left] * (1 - share) + positions[:, left + 1] * share
+        gaps = np.abs(heights - y) / (pixel[1] or 1.0)
+        gaps[~np.isfinite(gaps)] = np.inf
+        row = int(np.argmin(gaps))
+        return row if gaps[row] <= 8 else None
+
+    def hover(self, x: float, y: float, pixel: tuple[float, float]) -> Hover | None:
+        row = self.line_at(x, y, pixel)
+        if row is None:
+            return None
+        axes, positions, scores, ids = self._lines
+        trial = self.trial(ids[row])
+        values = {**(trial.knobs or {}), "score": float(scores[row])}
+        rows = [(axis.name, axis.text(values.get(axis.name))) for axis in axes]
+        return Hover(table_html(_trial_title(trial), rows), key=ids[row],
+                     path=(np.arange(len(axes), dtype=float), positions[row]))
+
+    def series_table(self) -> tuple[list[str], list[list[Any]]]:
+        axes, _positions, scores, ids = self._lines
+        rows = []
+        for trial_id, score in zip(ids, scores, strict=True):
+            trial = self.trial(trial_id)
+            knobs = trial.knobs or {}
+            rows.append([trial.number, *[knobs.get(a.name) for a in axes[:-1]], float(score)])
+        return ["trial", *[a.name for a in axes[:-1]], "score"], rows
 
 
 class ImportanceChart(ChartView):
@@ -416,6 +558,21 @@ class ImportanceChart(ChartView):
         self.chart.setYRange(-0.6, len(names) - 0.4, padding=0)
         self.set_message(f"by {found.evaluator} over the completed trials")
 
+    def hover(self, x: float, y: float, pixel: tuple[float, float]) -> Hover | None:
+        if self.result is None or not self.result.importances:
+            return None
+        names = list(self.result.importances)[::-1]
+        index = int(round(y))
+        if not 0 <= index < len(names) or abs(y - index) > 0.35:
+            return None
+        name = names[index]
+        return Hover(table_html(name, [("importance",
+                                        format_number(self.result.importances[name]))]))
+
+    def series_table(self) -> tuple[list[str], list[list[Any]]]:
+        found = self.result.importances if self.result is not None else {}
+        return ["knob", "importance"], [[name, float(v)] for name, v in found.items()]
+
 
 class SliceChart(ChartView):
     """The score of each trial against one chosen knob."""
@@ -460,14 +617,46 @@ class SliceChart(ChartView):
         else:
             x = np.array(values, dtype=float)
             axis.setTicks(None)
+        axis.set_integer(isinstance(knob, IntegerKnob))
         bins, _low, _high = _score_colors(scores)
         brushes = [_COLORMAP.map((b + 0.5) / COLOR_BINS, mode="qcolor") for b in bins]
         self.points.setData(x, scores, symbolBrush=brushes)
+        self._drawn = (np.log10(x) if log else x, scores, values, name,
+                       cd.slice_trial_ids(self.trials, name) if name else [])
         self.set_message("" if len(scores) else "No scored trial yet.")
+
+    def hover(self, x: float, y: float, pixel: tuple[float, float]) -> Hover | None:
+        xs, scores, values, name, ids = getattr(self, "_drawn", ([], [], [], "", []))
+        index = nearest_point(np.asarray(xs, dtype=float), scores, x, y, pixel)
+        if index is None:
+            return None
+        trial = self.trial(ids[index])
+        knob = self.knob_config.get(name)
+        value = values[index]
+        text = (str(value) if isinstance(knob, CategoricalKnob) or isinstance(value, str)
+                else format_number(value))
+        return Hover(table_html(_trial_title(trial), [(name, text),
+                                                      ("score", format_number(scores[index]))]),
+                     [(xs[index], scores[index], SELECTED_COLOR)], key=ids[index])
+
+    def series_table(self) -> tuple[list[str], list[list[Any]]]:
+        _xs, scores, values, name, ids = getattr(self, "_drawn", ([], [], [], "", []))
+        numbers = {t.id: t.number for t in self.trials}
+        return (["trial", name or "knob", "score"],
+                [[numbers.get(i), v, float(s)] for i, v, s in zip(ids, values, scores,
+                                                                   strict=True)])
 
 
 class TrialCharts(QTabWidget):
-    """The tuning charts as tabs over one list of trials; only the visible one redraws."""
+    """The tuning charts as tabs over one list of trials; only the visible one redraws.
+
+    Public for other views (a compare view, pruning's charts): ``charts`` (each a
+    :class:`ChartView` with ``chart``, ``hover``, ``series_table``), ``set_data``,
+    ``trials_changed``, ``set_selected``, ``add_chart`` and ``sig_trial_clicked``."""
+
+    sig_trial_clicked = Signal(int)
+    """A trial was clicked in a chart (score, metric, parallel coordinates, slice): (its id).
+    The trials table's owner connects it to its selection."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -485,12 +674,23 @@ class TrialCharts(QTabWidget):
         self.charts.append(self.compute_chart)
         for chart in self.charts:
             self.addTab(chart, chart.title)
+            chart.sig_trial_clicked.connect(self.sig_trial_clicked.emit)
         self._stale: set[int] = set()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REDRAW_DELAY_MS)
         self._timer.timeout.connect(self._redraw_visible)
         self.currentChanged.connect(lambda _i: self._redraw_visible())
+
+    def add_chart(self, chart: ChartView) -> None:
+        """Another chart over the same trials (e.g. best score over wall time), as a tab."""
+        chart.trials = self.charts[0].trials
+        chart.knob_config = self.charts[0].knob_config
+        chart.best_id = self.charts[0].best_id
+        self.charts.append(chart)
+        self.addTab(chart, chart.title)
+        chart.sig_trial_clicked.connect(self.sig_trial_clicked.emit)
+        self._stale.add(len(self.charts) - 1)
 
     def set_data(self, trials: list[Any], knob_config: dict[str, BaseKnob], best_id: int | None,
                  metrics: dict[int, dict[str, list]] | None = None,

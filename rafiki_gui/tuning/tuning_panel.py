@@ -220,6 +220,8 @@ class TuningPanel(QWidget):
         menu.addAction("Trials as CSV…").triggered.connect(self._ask_export_csv)
         menu.addAction("Chart as PNG…").triggered.connect(lambda: self._ask_export_chart("png"))
         menu.addAction("Chart as SVG…").triggered.connect(lambda: self._ask_export_chart("svg"))
+        menu.addAction("Chart data as CSV…").triggered.connect(
+            lambda: self._ask_export_chart("csv"))
         self.export_button.setMenu(menu)
         self.compare_button = QPushButton("Compare")
         self.compare_button.setToolTip("Overlay the plots and knobs of the selected trials "
@@ -307,6 +309,7 @@ class TuningPanel(QWidget):
         self.compare_button.clicked.connect(self.compare_selected)
         self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.charts.sig_trial_clicked.connect(self.select_trial)
         self.session.sig_model_class_changed.connect(self._class_changed)
         self.session.sig_model_changed.connect(lambda _path: self._close_other_models())
         self.session.sig_knobs_changed.connect(lambda _knobs: self._show_pinnable())
@@ -813,9 +816,10 @@ class TuningPanel(QWidget):
         write_trials_csv(path, self.trials, self.model.knob_names)
 
     def export_chart(self, path: str) -> None:
-        from .export import export_widget_image
+        """The chart in view as PNG (2×), SVG or CSV of its plotted numbers, by suffix."""
+        from .export import export_chart
 
-        export_widget_image(self.charts.current_chart().chart, path)
+        export_chart(self.charts.current_chart(), path)
 
     def _ask_export_csv(self) -> None:
         name = (self.experiment.name if self.experiment else "trials") + "_trials.csv"
