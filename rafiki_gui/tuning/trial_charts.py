@@ -207,11 +207,14 @@ class MetricOverlayChart(ChartView):
         self.chart.setLabel("bottom", "logged point")
         item = self.chart.getPlotItem()
         item.setClipToView(True)
+        outside_legend(item, columns=3, text_color=plot_colors()[1])
         self.others = pg.PlotCurveItem(pen=pg.mkPen(_faint("#7f7f7f", 70), width=1),
-                                       connect="finite")
+                                       connect="finite", name="other trials")
         self.chart.addItem(self.others)
-        self.selected_curve = self.chart.plot([], [], pen=pg.mkPen(SELECTED_COLOR, width=2))
-        self.best_curve = self.chart.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2.5))
+        self.selected_curve = self.chart.plot([], [], pen=pg.mkPen(SELECTED_COLOR, width=2),
+                                              name="selected trial")
+        self.best_curve = self.chart.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2.5),
+                                          name="best trial")
         self.metric_box.currentTextChanged.connect(lambda _t: self.redraw())
         self.trial_list.itemChanged.connect(self._toggled)
 
