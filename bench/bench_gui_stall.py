@@ -3,7 +3,9 @@
 The real window runs a real child process (tests/gui/models/flooding_model.py); a QTimer
 heartbeat every 5 ms records the longest gap between its ticks, i.e. the UI thread's longest
 stall. The baseline is the same heartbeat in the same window, idle, for the same time. Also
-checks that every point reached the plot's data. Needs ../shared/datasets (digits).
+checks that every point reached the plot's data. The plot's crosshair is held over the middle
+of its chart as soon as it appears (a still mouse: its tooltip follows the streaming data).
+Needs ../shared/datasets (digits).
 
     python bench/bench_gui_stall.py [--points 200000] [--seconds 5]
 """
@@ -66,6 +68,23 @@ def main() -> None:
 
     finished = []
     session.sig_run_finished.connect(finished.append)
+    hovered = []
+    streaming = Heartbeat()  # from the plot's first points to its last: streaming alone
+    streamed: list[float] = []
+
+    def hover_the_flood(_events) -> None:
+        view = window.plots_panel.views.get("Flood")
+        if hovered and not streamed and len(hovered[0].plot.series["value"]) >= args.points:
+            streamed.append(streaming.stop())
+        if view is not None and not hovered:
+            hovered.append(view)
+            streaming.start()
+            crosshair = getattr(view, "crosshair", None)
+            if crosshair is not None:
+                box = view.widget.getPlotItem().getViewBox().sceneBoundingRect()
+                crosshair.hover_scene(box.center())
+
+    session.sig_run_events.connect(hover_the_flood)
     heartbeat.start()
     started = time.perf_counter()
     if not window.run():
@@ -73,6 +92,8 @@ def main() -> None:
     wait_for(app, lambda: finished, args.seconds * 10 + 60)
     duration = time.perf_counter() - started
     busy = heartbeat.stop()
+    if not streamed:
+        streamed.append(streaming.stop())
     window.plots_panel.redraw()
     view = window.plots_panel.views.get("Flood")
     points = view.points_in_plot("value") if view else 0
@@ -80,6 +101,11 @@ def main() -> None:
     print(f"idle window, longest UI stall     : {idle * 1000:6.1f} ms")
     print(f"flooding run, longest UI stall    : {busy * 1000:6.1f} ms  (bar: < 50 ms) "
           f"{'OK' if busy < 0.05 else 'OVER'}  ratio to idle {busy / max(idle, 1e-9):.1f}x")
+    print(f"  while the points streamed in    : {streamed[0] * 1000:6.1f} ms  "
+          f"(from the plot's first points to its last)")
+    tip = bool(hovered) and getattr(hovered[0], "crosshair", None) is not None \
+        and hovered[0].crosshair.hover is not None
+    print(f"crosshair held over the plot        : {'yes' if tip else 'NO'}")
     print(f"points in the plot's data         : {points} of {args.points} "
           f"{'OK' if points == args.points else 'MISSING'}")
     window.close()

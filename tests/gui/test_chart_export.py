@@ -99,3 +99,44 @@ def test_clip_polyline_cuts_segments_at_the_rectangle():
     np.testing.assert_allclose(cy, [0, 1, np.nan, 1, 0, np.nan, 0.5, 0.5])
     inside_x, inside_y = clip_polyline(np.arange(5.0), np.full(5, 0.5), (0, 0, 10, 1))
     np.testing.assert_allclose(inside_x, np.arange(5.0))  # one piece, no breaks
+
+
+def test_a_run_plot_card_exports_alike_without_its_tooltip(qtbot, session, rafiki_home,
+                                                           tmp_path):
+    from rafiki.model.log import ModelLogger
+    from rafiki_gui.panels.plots_panel import PlotsPanel
+
+    panel = PlotsPanel(session)
+    qtbot.addWidget(panel)
+    panel.resize(700, 500)
+    panel.show()
+    session.sig_run_started.emit()
+    records: list[dict] = []
+    log = ModelLogger(sinks=[records.append])
+    log.define_plot("Loss", ["train", "val"], x_axis="epoch")
+    for epoch in range(40):
+        log.log(epoch=epoch, train=np.sin(epoch / 3) * 4, val=np.cos(epoch / 3) * 4)
+    session.sig_run_events.emit(records)
+    panel.redraw()
+    view = panel.views["Loss"]
+    view.set_smoothing(0.5)
+    qtbot.waitExposed(view.widget)
+    view.widget.setYRange(-1, 1, padding=0)  # zoomed: the curves run past the axes
+    view.crosshair.show_at(20, 0)
+    assert view.crosshair.tip.isVisible()
+    png, svg = tmp_path / "loss.png", tmp_path / "loss.svg"
+    view.export(str(png))
+    view.export(str(svg))
+    picture = QImage(str(png))
+    size = view.widget.size()
+    assert (picture.width(), picture.height()) == (size.width() * 2, size.height() * 2)
+    from_png = _pixels(picture)
+    from_svg = _svg_pixels(svg, picture.width(), picture.height())
+    differing = (np.abs(from_png.astype(int) - from_svg.astype(int)).max(axis=2) > 64).mean()
+    assert differing < 0.01, f"{differing:.2%} of the pixels differ"
+    # the export took the crosshair and tooltip away first: neither is part of the picture
+    assert not view.crosshair.tip.isVisible() and not view.crosshair.lines[0].isVisible()
+    rows = (tmp_path / "loss.csv")
+    view.export(str(rows))
+    lines = rows.read_text().splitlines()
+    assert lines[0] == "metric,epoch,value,smoothed" and len(lines) == 81
