@@ -118,14 +118,20 @@ class Crosshair(QObject):
                 line = pg.InfiniteLine(angle=angle, movable=False, pen=pen)
                 line.setZValue(1000)
                 line.hide()
-                item.addItem(line, ignoreBounds=True)
+                self.view.addItem(line, ignoreBounds=True)
                 self.lines.append(line)
         self.markers = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=1.5))
         self.markers.setZValue(1001)
-        item.addItem(self.markers, ignoreBounds=True)
-        self.path = pg.PlotCurveItem(pen=pg.mkPen((255, 140, 0), width=3))
+        # on the view, not the PlotItem: a PlotItem takes them for data curves (legend,
+        # downsampling, auto range)
+        self.view.addItem(self.markers, ignoreBounds=True)
+        from .style import plot_colors
+
+        # the hovered line in the text colour: apart from every data colour (orange is the
+        # best trial's, blue the selected one's, viridis the scores')
+        self.path = pg.PlotCurveItem(pen=pg.mkPen(plot_colors()[1], width=3))
         self.path.setZValue(999)
-        item.addItem(self.path, ignoreBounds=True)
+        self.view.addItem(self.path, ignoreBounds=True)
         self.tip = HoverTip(widget)
         widget.scene().sigMouseMoved.connect(self._moved)
         widget.scene().sigMouseClicked.connect(self._clicked)

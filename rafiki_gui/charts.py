@@ -150,7 +150,7 @@ class ConfusionMatrixChart(pg.PlotWidget):
         self.image.setLookupTable(self.colormap.getLookupTable(nPts=256))
         self.addItem(self.image)
         self.color_bar = pg.ColorBarItem(values=(0, 1), colorMap=self.colormap,
-                                         interactive=False, width=12, label="count")
+                                         interactive=False, width=12)
         self.color_bar.setImageItem(self.image, insert_in=self.plotItem)
         self.normalized = False
         self.counts = np.zeros((0, 0), dtype=np.int64)
@@ -202,8 +202,13 @@ class ConfusionMatrixChart(pg.PlotWidget):
                     self.addItem(text)
                     self._texts.append(text)
         ticks = _ticks(self.labels)
+        self._names_below = None
         self.plotItem.getAxis("bottom").setTicks(ticks)
-        self.plotItem.getAxis("left").setTicks(ticks)
+        left = self.plotItem.getAxis("left")
+        left.setTicks(ticks)
+        if self.labels:  # the names and the axis title side by side, never over each other
+            metrics = QFontMetrics(left.style.get("tickFont") or QFont())
+            left.setWidth(max(metrics.horizontalAdvance(t) for t in self.labels) + 34)
         if size:
             self.setRange(xRange=(-0.5, size - 0.5), yRange=(-0.5, size - 0.5), padding=0.02)
         self._fit_texts()
@@ -221,8 +226,10 @@ class ConfusionMatrixChart(pg.PlotWidget):
         """Cell numbers sized to their cells, and left out where even the smallest size
         would spill over the cell's edges."""
         if not self._texts:
+            self._fit_names(self.cell_pixels())
             return
         cell = self.cell_pixels()
+        self._fit_names(cell)
         pixels = int(min(MAX_TEXT_PX, cell * 0.36))
         font = QFont()
         font.setPixelSize(max(MIN_TEXT_PX, pixels))
@@ -232,6 +239,20 @@ class ConfusionMatrixChart(pg.PlotWidget):
                     and metrics.horizontalAdvance(text.textItem.toPlainText()) <= cell - 4)
             text.setFont(font)
             text.setVisible(fits)
+
+    def _fit_names(self, cell: float) -> None:
+        """Class names under the columns while they fit a column's width, else the class
+        numbers (the names stay down the rows, where they have room, and in the tooltip)."""
+        if not self.labels or cell <= 0:
+            return
+        axis = self.plotItem.getAxis("bottom")
+        metrics = QFontMetrics(axis.style.get("tickFont") or QFont())
+        widest = max(metrics.horizontalAdvance(label) for label in self.labels)
+        names = widest <= cell - 6
+        if names != getattr(self, "_names_below", None):
+            self._names_below = names
+            axis.setTicks(_ticks(self.labels if names else
+                                 [str(i) for i in range(len(self.labels))]))
 
     def texts_shown(self) -> list[str]:
         """The numbers written on the cells now (the ones that fit)."""
