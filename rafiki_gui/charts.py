@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from .chart_axes import NumberAxis, format_number
 from .chart_hover import Crosshair, Hover, table_html
+from .chart_menu import add_export_menu, export_chart
 
 BAR_COLOR = (96, 125, 139)
 HIGHLIGHT_COLOR = (30, 136, 229)
@@ -75,6 +76,28 @@ class BarChart(pg.PlotWidget):
         self.counts: np.ndarray | None = None
         self.crosshair = Crosshair(self, self._hover, vertical=not horizontal,
                                    horizontal=horizontal)
+        add_export_menu(self, self.title, self.series_table)
+
+    def title(self) -> str:
+        return self.plotItem.titleLabel.text or "chart"
+
+    def series_table(self) -> tuple[list[str], list[list]]:
+        """(header, rows): each category, its value and (when known) its sample count."""
+        header = ["category", self.value_label or "value"]
+        if self.counts is not None:
+            header.append("samples")
+        rows = []
+        for index, label in enumerate(self.labels):
+            value = float(self.values[index])
+            row = [label, None if np.isnan(value) else value]
+            if self.counts is not None:
+                row.append(int(self.counts[index]))
+            rows.append(row)
+        return header, rows
+
+    def export(self, path: str) -> None:
+        """PNG (2×), SVG or CSV by the suffix."""
+        export_chart(self, path, self.series_table, self.title())
 
     def set_bars(self, values: Sequence[float], labels: Sequence[str],
                  colors: dict[int, tuple[int, int, int]] | None = None,
@@ -159,6 +182,18 @@ class ConfusionMatrixChart(pg.PlotWidget):
         self.crosshair = Crosshair(self, self._hover)
         self.crosshair.sig_clicked.connect(lambda cell: self.sig_cell_clicked.emit(*cell))
         self.plotItem.getViewBox().sigResized.connect(self._fit_texts)
+        add_export_menu(self, lambda: "confusion matrix", self.series_table)
+
+    def series_table(self) -> tuple[list[str], list[list]]:
+        """(header, rows): one row per (true, predicted) pair with its count and share."""
+        shares = self.shares()
+        rows = [[self.labels[t], self.labels[p], int(self.counts[t, p]), float(shares[t, p])]
+                for t in range(len(self.counts)) for p in range(len(self.counts))]
+        return ["true", "predicted", "count", "share of the true class"], rows
+
+    def export(self, path: str) -> None:
+        """PNG (2×), SVG or CSV by the suffix."""
+        export_chart(self, path, self.series_table, "confusion matrix")
 
     def shares(self) -> np.ndarray:
         """Each row's counts as shares of its true class (0 where the class never occurs)."""

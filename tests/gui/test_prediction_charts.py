@@ -108,3 +108,24 @@ def test_per_tag_accuracy_names_tags_and_zooms_to_the_data(panel, session):
     assert 0.8 < low < 0.96 and high >= 1.0  # ADJ at 0.96 (48 of 50): not a 0-1 axis
     hover = chart.crosshair.show_at(0.95, 0)
     assert "ADJ" in hover.html and ">0.96<" in hover.html and ">50<" in hover.html
+
+
+def test_prediction_charts_export_png_svg_and_csv_from_their_menu(panel, qtbot, tmp_path):
+    images, probabilities, true, _predicted = _image_predictions(100)
+    panel.show_image_predictions(images, probabilities, true, indices=np.arange(len(true)),
+                                 what="samples")
+    chart = panel.confusion_chart
+    assert [a.text() for a in chart.actions()] == [
+        "Export as PNG (2×)…", "Export as SVG…", "Export data as CSV…"]
+    chart.export(str(tmp_path / "matrix.csv"))
+    lines = (tmp_path / "matrix.csv").read_text().splitlines()
+    assert lines[0] == "true,predicted,count,share of the true class"
+    assert len(lines) == 1 + CLASSES * CLASSES
+    assert sum(int(line.split(",")[2]) for line in lines[1:]) == 100
+    for suffix in ("png", "svg"):
+        chart.export(str(tmp_path / f"matrix.{suffix}"))
+        assert (tmp_path / f"matrix.{suffix}").stat().st_size > 1000
+    probabilities_chart = panel.probability_chart
+    probabilities_chart.export(str(tmp_path / "probabilities.csv"))
+    assert (tmp_path / "probabilities.csv").read_text().splitlines()[0] == \
+        "category,probability"
