@@ -327,9 +327,17 @@ class MetricOverlayChart(ChartView):
             return
         self.set_message("")
         shown = [t.id for t in self.trials if t.id not in self.hidden and t.id in self.metrics]
-        faint = self._reduced_curves([i for i in shown
-                                      if i not in (self.best_id, self.selected_id)])
+        faint_ids = [i for i in shown if i not in (self.best_id, self.selected_id)]
+        faint = self._reduced_curves(faint_ids)
         x, y = cd.joined_curves(faint)
+        # every drawn point once, with its trial: a hover is one nearest-point search, not
+        # one per trial (5,000 trials)
+        picked = [i for i in (self.best_id, self.selected_id) if i in shown]
+        curves = faint + [self._curve(i, False) for i in picked]
+        self._hover_points = (
+            np.concatenate([c[0] for c in curves]) if curves else np.empty(0),
+            np.concatenate([c[1] for c in curves]) if curves else np.empty(0),
+            np.repeat(faint_ids + picked, [len(c[0]) for c in curves]).astype(np.int64))
         self.others.setData(x, y, connect="finite")
         for curve, trial_id in ((self.best_curve, self.best_id),
                                 (self.selected_curve, self.selected_id)):
@@ -343,15 +351,10 @@ class MetricOverlayChart(ChartView):
         """The trial whose curve passes nearest the mouse, with its value there; the best
         and selected trials' values at the mouse's x beside it."""
         shown = getattr(self, "_shown", [])
-        nearest, nearest_at, distance = None, None, math.inf
-        for trial_id in shown:
-            xs, ys = self._curve(trial_id, trial_id not in (self.best_id, self.selected_id))
-            index = nearest_point(xs, ys, x, y, pixel)
-            if index is None:
-                continue
-            gap = math.hypot((xs[index] - x) / pixel[0], (ys[index] - y) / pixel[1])
-            if gap < distance:
-                nearest, nearest_at, distance = trial_id, (xs[index], ys[index]), gap
+        xs, ys, owners = getattr(self, "_hover_points", (np.empty(0),) * 3)
+        index = nearest_point(xs, ys, x, y, pixel)
+        nearest = None if index is None else int(owners[index])
+        nearest_at = None if index is None else (xs[index], ys[index])
         rows, marks = [], []
         for trial_id, color, role in ((nearest, "#7f7f7f", "under the mouse"),
                                       (self.best_id, BEST_COLOR, "best"),

@@ -108,3 +108,16 @@ def test_each_chart_exports_its_numbers_as_csv(panel, qtbot, tmp_path):
     score_rows = list(csv.DictReader(io.StringIO((tmp_path / "Score.csv").read_text())))
     scored = sorted((t.number, t.score) for t in panel.trials if t.score is not None)
     assert [(int(r["trial"]), float(r["score"])) for r in score_rows] == scored
+
+
+def test_metric_overlay_names_the_trial_under_the_mouse(panel, qtbot):
+    chart = panel.charts.metric_chart
+    _show(panel, chart, qtbot)
+    qtbot.waitUntil(lambda: len(getattr(chart, "_hover_points", ((),))[0]) > 0, timeout=30000)
+    xs, ys, owners = chart._hover_points
+    at = len(xs) // 3
+    hover = chart.crosshair.show_at(float(xs[at]), float(ys[at]))
+    assert hover is not None and hover.key == owners[at]
+    assert f"#{chart.trial(int(owners[at])).number}" in hover.html
+    chart.crosshair.click(hover.key)
+    assert panel.selected_trial().id == owners[at]
