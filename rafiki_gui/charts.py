@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
@@ -130,11 +130,18 @@ class BarChart(pg.PlotWidget):
             metrics = QFontMetrics(axis.style.get("tickFont") or QFont())
             widest = max([metrics.horizontalAdvance(t) for t in self.labels] + [20])
             axis.setWidth(widest + 12)
-            self.setMinimumHeight(min(900, ROW_PX * len(self.labels) + 70))
+            self.wanted_height = min(900, ROW_PX * len(self.labels) + 70)
+            self.updateGeometry()
         if len(heights):
             set_category_range(-0.6, len(heights) - 0.4, padding=0)
         if y_range is not None:
             set_value_range(*y_range, padding=0.02)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        """A line per category asked for, not imposed (a minimum would push the window past
+        a laptop screen)."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), getattr(self, "wanted_height", 0)))
 
     def clear_bars(self) -> None:
         self.set_bars([], [])

@@ -206,7 +206,6 @@ class PredictionsPanel(QWidget):
         self.image_table.selectionModel().currentRowChanged.connect(self._show_probabilities)
         self.probability_chart = BarChart("Class probabilities", "probability")
         self.confusion_chart = ConfusionMatrixChart()
-        self.confusion_chart.setMinimumHeight(220)
         self.confusion_chart.sig_cell_clicked.connect(lambda t, p: self.filter_cell((t, p)))
         self.normalize_check.toggled.connect(self.confusion_chart.set_normalized)
         charts = QSplitter(Qt.Orientation.Vertical)

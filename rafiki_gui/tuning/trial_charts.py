@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -42,7 +42,7 @@ BEST_COLOR = "#e6550d"
 SELECTED_COLOR = "#3182bd"
 SCORE_COLOR = "#6a51a3"
 COLOR_BINS = 16
-PARALLEL_MIN_HEIGHT = 300  # px: three labels per axis never crowd the lines between them
+PARALLEL_MIN_HEIGHT = 300  # px asked for: three labels per axis never crowd the lines
 LABEL_ROW_PX = 22  # px per category label on a parallel axis
 _COLORMAP = pg.colormap.get("viridis")
 
@@ -404,7 +404,7 @@ class ParallelCoordinatesChart(ChartView):
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         self.chart.showGrid(x=False, y=False)
-        self.chart.setMinimumHeight(PARALLEL_MIN_HEIGHT)
+        self.wanted_height = PARALLEL_MIN_HEIGHT
         self._items: list[Any] = []
         self._lines: tuple[list[cd.Axis], np.ndarray, np.ndarray, list[int]] = (
             [], np.empty((0, 0)), np.empty(0), [])
@@ -426,7 +426,8 @@ class ParallelCoordinatesChart(ChartView):
         self._lines = (axes, positions, scores, ids)
         # tall enough for every category's label on its axis with room between them
         most = max([len(a.categories) for a in axes] + [3])
-        self.chart.setMinimumHeight(max(PARALLEL_MIN_HEIGHT, most * LABEL_ROW_PX + 80))
+        self.wanted_height = max(PARALLEL_MIN_HEIGHT, most * LABEL_ROW_PX + 80)
+        self.updateGeometry()
         if len(axes) < 2 or not len(scores):
             self.set_message("Parallel coordinates appear once trials have scores.")
             return
@@ -474,6 +475,11 @@ class ParallelCoordinatesChart(ChartView):
         self.set_message(f"colour: score from {low:.4f} (purple) to {high:.4f} (yellow); "
                          f"the best trial in orange"
                          f"{'; log axes: ' + ', '.join(logs) if logs else ''}")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        """Asked for, not imposed: a minimum would push the window past a laptop screen."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), self.wanted_height))
 
     def line_at(self, x: float, y: float, pixel: tuple[float, float]) -> int | None:
         """Row of the trial whose line passes nearest (x, y), if within a few pixels."""
