@@ -133,8 +133,9 @@ class DatasetLoader(QThread):
 
     def run(self) -> None:
         try:
-            # a child process: whatever the zip holds, the window does not grow with it
-            view = read_dataset_view_isolated(self.path)
+            # NOT YET read_dataset_view_isolated: under load its spawn outlived tests that do
+            # not wait for the loader (tests/gui/test_session.py); see docs/RELIABILITY.md
+            view = load_dataset_view(self.path)
         except Exception as exc:  # shown inline by the panel; never raised into Qt
             message = str(exc)
             if self.path not in message:
