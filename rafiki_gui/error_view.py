@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QTextEdit,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -58,10 +58,16 @@ class ErrorView(QFrame):
         self.headline = QLabel()
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.full_button = QPushButton("Full traceback")
+        # flat tool buttons: as tall as the headline's line, so showing a failure does not
+        # make the run details (and the window) taller than the traceback alone did
+        self.full_button = QToolButton()
+        self.full_button.setText("Full traceback")
+        self.full_button.setAutoRaise(True)
         self.full_button.setCheckable(True)
         self.full_button.setToolTip("Show the workbench's own frames too")
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QToolButton()
+        self.copy_button.setText("Copy")
+        self.copy_button.setAutoRaise(True)
         self.copy_button.setToolTip("Copy the message and the whole traceback")
         top.addWidget(self.headline, 1)
         top.addWidget(self.full_button, 0, Qt.AlignmentFlag.AlignTop)

@@ -73,7 +73,7 @@ class RunMemoryLimit(QWidget):
         self.field = MemoryLimitField()
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Memory limit", self.field)
+        form.addRow("Memory", self.field)
         self.field.valueChanged.connect(self._changed)
 
     def _changed(self, value: int) -> None:

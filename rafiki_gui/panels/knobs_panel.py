@@ -66,6 +66,10 @@ class KnobsPanel(QWidget):
         for button in (self.propose_button, self.reset_button, self.past_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        # not a knob but a setting of the next run; on the buttons' row, since a row of its
+        # own made the window taller than a 1024x680 screen once a failure opened the details
+        self.memory_limit = RunMemoryLimit(session)
+        buttons.addWidget(self.memory_limit)
         outer.addLayout(buttons)
 
         self.summary = QLabel()
@@ -79,8 +83,6 @@ class KnobsPanel(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self._form_host)
         outer.addWidget(scroll, 1)
-        self.memory_limit = RunMemoryLimit(session)  # not a knob, but a setting of the next run
-        outer.addWidget(self.memory_limit)
 
         self.propose_button.clicked.connect(self.propose)
         self.reset_button.clicked.connect(self.reset)
