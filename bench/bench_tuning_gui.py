@@ -40,6 +40,19 @@ EXAMPLE_MODEL = ROOT / "resources" / "examples" / "image_classifier.py"
 SAMPLES = ROOT / "resources" / "datasets"
 
 
+class Done:
+    """What Store.finish_trial reads of a completed runner outcome."""
+
+    state = "COMPLETED"
+    error = None
+    exit_code = 0
+    signal = None
+    crash_report = None
+
+    def __init__(self, score: float):
+        self.result = {"score": score}
+
+
 def build_store(folder: Path, trials: int, points: int):
     """A store with one experiment of ``trials`` completed trials of ``points`` losses."""
     from rafiki.model.knob import (
@@ -61,16 +74,6 @@ def build_store(folder: Path, trials: int, points: int):
         train_dataset_uri="train.zip", test_dataset_uri="test.zip",
         knob_config=serialize_knob_config(config))
     rng = random.Random(0)
-
-    class Done:
-        state = "COMPLETED"
-        error = None
-        exit_code = 0
-        signal = None
-        crash_report = None
-
-        def __init__(self, score: float):
-            self.result = {"score": score}
 
     for _ in range(trials):
         knobs = {"learning_rate": 10 ** rng.uniform(-5, -1), "hidden_units": rng.randint(2, 256),
@@ -195,16 +198,6 @@ def bench_stream(app, panel, store, experiment_id: int, points: int, rate: float
     rng = random.Random(1)
     streamed = []
     seconds = 10.0
-
-    class Done:
-        state = "COMPLETED"
-        error = None
-        exit_code = 0
-        signal = None
-        crash_report = None
-
-        def __init__(self, score: float):
-            self.result = {"score": score}
 
     class Delivery(QObject):
         """The tuning worker's two signals, emitted from another thread (queued to the UI)."""
