@@ -10,33 +10,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence
-from PySide6.QtWidgets import QApplication, QMessageBox, QStyle
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from . import file_dialogs
 from .knob_history import KnobHistory
+from .plot_theme import recolor_plots
 from .settings import recent_files
 from .style import THEMES, apply_theme, theme_choice
+from .toolbar_icons import refresh_icons, set_icon
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
 DOCUMENTATION = Path(__file__).resolve().parent.parent / "docs" / "GUI.md"
 ONLINE_DOCUMENTATION = "https://github.com/nginyc/rafiki"
-ICONS = {"open": QStyle.StandardPixmap.SP_DialogOpenButton,
-         "run": QStyle.StandardPixmap.SP_MediaPlay,
-         "stop": QStyle.StandardPixmap.SP_MediaStop,
-         "propose": QStyle.StandardPixmap.SP_CommandLink,
-         "undo": QStyle.StandardPixmap.SP_ArrowBack,
-         "redo": QStyle.StandardPixmap.SP_ArrowForward,
-         "save": QStyle.StandardPixmap.SP_DialogSaveButton,
-         "details": QStyle.StandardPixmap.SP_FileDialogDetailedView,
-         "setup": QStyle.StandardPixmap.SP_FileDialogListView}
 THEME_LABELS = {"system": "&System", "light": "&Light", "dark": "&Dark"}
-
-
-def _icon(name: str) -> QIcon:
-    return QApplication.style().standardIcon(ICONS[name])
 
 
 class WindowActions:
@@ -57,7 +46,7 @@ class WindowActions:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if icon:
-            action.setIcon(_icon(icon))
+            set_icon(action, icon)
         if tip:
             action.setStatusTip(tip)
             keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
@@ -97,7 +86,7 @@ class WindowActions:
                                    (self.redo_action, QKeySequence.StandardKey.Redo, "redo")):
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.setIcon(_icon(icon))
+            set_icon(action, icon)
         self.undo_action.setToolTip("Undo the last knob edit (Ctrl+Z)")
         self.redo_action.setToolTip("Redo the knob edit undone (Ctrl+Shift+Z)")
         w.undo_action, w.redo_action = self.undo_action, self.redo_action
@@ -181,7 +170,7 @@ class WindowActions:
         """A pane's show/hide action in View (and the toolbar, with an icon)."""
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
-        action.setIcon(_icon("details"))
+        set_icon(action, "details")
         action.setToolTip(f"Show or hide the run details: stages, messages, output "
                           f"({shortcut})")
         self.view_menu.insertAction(self._view_toggles_at, action)
@@ -261,9 +250,11 @@ class WindowActions:
         action.blockSignals(False)
 
     def set_theme(self, theme: str) -> None:
-        """Light, dark or the system's; kept for the next launch. Plots drawn already keep
-        their colours until they are drawn again."""
+        """Light, dark or the system's; kept for the next launch. The toolbar's glyphs and
+        the plots drawn already take the new colours at once."""
         apply_theme(QApplication.instance(), theme, remember=True)
+        refresh_icons(self.window.findChildren(QAction))
+        recolor_plots()
         self.theme_actions[theme].setChecked(True)
 
     def _documentation(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
@@ -174,6 +175,47 @@ def test_dark_theme_is_chosen_kept_and_check_boxes_show(window, qtbot):
     finally:
         window.actions_.set_theme("light")
     assert theme_choice() == "light" and not app.property("rafiki_dark")
+
+
+def _ink_lightness(icon) -> int:
+    """The lightness of the most opaque pixel a toolbar glyph draws (its ink)."""
+    image = icon.pixmap(24, 24).toImage()
+    pixels = [image.pixelColor(x, y) for x in range(24) for y in range(24)]
+    return max(pixels, key=lambda color: color.alpha()).lightness()
+
+
+def test_switching_theme_recolours_drawn_plots_and_toolbar_glyphs(window, qtbot):
+    from rafiki_gui.tuning.trial_charts import _plot_widget
+
+    chart = _plot_widget()  # a tuning chart as the tab builds it, drawn in the light theme
+    chart.setTitle("Score by trial")
+    window.setCentralWidget(chart) if window.centralWidget() is None else chart.setParent(window)
+    chart.show()
+    undo = window.undo_action.icon()
+    light_ink = _ink_lightness(undo)
+    assert chart.backgroundBrush().color().lightness() > 200
+    try:
+        window.actions_.theme_actions["dark"].trigger()
+        assert chart.backgroundBrush().color().lightness() < 60  # no white plot left behind
+        axis = chart.getPlotItem().getAxis("left")
+        assert axis.textPen().color().lightness() > 150  # tick labels readable on dark
+        assert "#d0d3d8" in chart.getPlotItem().titleLabel.item.toHtml()
+        assert _ink_lightness(window.undo_action.icon()) > light_ink + 80  # light glyphs
+    finally:
+        window.actions_.set_theme("light")
+    assert chart.backgroundBrush().color().lightness() > 200
+    assert _ink_lightness(window.undo_action.icon()) == light_ink
+
+
+def test_toolbar_glyphs_tell_undo_redo_and_propose_apart(window):
+    images = {name: getattr(window, f"{name}_action").icon().pixmap(24, 24).toImage()
+              for name in ("undo", "redo", "propose", "run", "stop")}
+    assert len({image.bits().tobytes() for image in images.values()}) == 5
+    alpha = {name: np.frombuffer(image.constBits(), np.uint8).reshape(24, 24, 4)[:, :, 3]
+             for name, image in images.items()}
+    undo, redo = alpha["undo"].astype(int), alpha["redo"].astype(int)
+    assert (abs(undo[:, ::-1] - redo) > 60).mean() < 0.03  # the same arrow, the other way
+    assert (abs(undo - redo) > 60).mean() > 0.1
 
 
 def test_the_fallback_file_dialog_shows_whole_names_and_sizes(qtbot, tmp_path):
