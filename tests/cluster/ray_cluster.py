@@ -99,9 +99,10 @@ class LocalRayCluster:
         deadline = time.monotonic() + START_TIMEOUT
         while STARTED_LINE not in log.read_text(errors="replace"):
             if process.poll() is not None or time.monotonic() > deadline:
+                printed = log.read_text(errors="replace")[-3000:]  # stop() removes the log
                 self.stop()
-                raise RuntimeError(f"ray node {name} did not start:\n"
-                                   f"{log.read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(f"ray node {name} did not start within {START_TIMEOUT:g} s "
+                                   f"(exit code {process.poll()}):\n{printed}")
             time.sleep(0.3)
         return node
 
