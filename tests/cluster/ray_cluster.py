@@ -34,6 +34,19 @@ STARTED_LINE = "Ray runtime started"
 TEST_ENVIRONMENT = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
                     "RAY_raylet_start_wait_time_s": "120"}  # a loaded machine: 60 s failed
 START_TIMEOUT = 180.0
+START_ATTEMPTS = 3
+RAY_GAVE_UP = "timed out during startup"  # Ray's own message when a raylet registers late
+
+
+class NodeStartTimedOut(RuntimeError):
+    """Ray ended a `ray start` whose raylet did not register in time (a loaded machine)."""
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def free_port() -> int:
@@ -85,25 +98,46 @@ class LocalRayCluster:
 
     def _start(self, name: str, role: list[str], cpus: int,
                resources: dict[str, float]) -> Node:
+        """Start one node; again (up to START_ATTEMPTS times) when Ray gives up on its own
+        raylet: Ray 2.60 waits a fixed 30 s for a raylet to register, which a loaded 2-core
+        machine can exceed."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                return self._start_once(name, role, cpus, resources)
+            except NodeStartTimedOut:
+                if attempt == START_ATTEMPTS:
+                    self.stop()
+                    raise
+                if "--port" in role:  # a head: a new port, the old one may linger a while
+                    self.port = free_port()
+                    role[role.index("--port") + 1] = str(self.port)
+        raise AssertionError("unreachable")
+
+    def _start_once(self, name: str, role: list[str], cpus: int,
+                    resources: dict[str, float]) -> Node:
         log = self.root / f"{name}.log"
         cache = self.root / f"{name}-cache"
         env = {**os.environ, **TEST_ENVIRONMENT, "RAFIKI_NODE_CACHE": str(cache)}
         command = [RAY, "start", *role, "--node-ip-address", "127.0.0.1", "--num-cpus",
                    str(cpus), "--resources", json.dumps(resources), "--object-store-memory",
                    str(100 * 1024 * 1024), "--disable-usage-stats", "--block"]
-        with open(log, "w") as out:
+        with open(log, "w") as out:  # its own process group: a failed start is ended whole
             process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                       stdin=subprocess.DEVNULL)
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
         node = Node(name, process, log, cache)
-        self.nodes.append(node)
         deadline = time.monotonic() + START_TIMEOUT
         while STARTED_LINE not in log.read_text(errors="replace"):
             if process.poll() is not None or time.monotonic() > deadline:
-                printed = log.read_text(errors="replace")[-3000:]  # stop() removes the log
+                printed = log.read_text(errors="replace")[-3000:]
+                node.stop()
+                _kill_group(process.pid)  # what the failed `ray start` left behind
+                if RAY_GAVE_UP in printed:
+                    raise NodeStartTimedOut(printed)
                 self.stop()
                 raise RuntimeError(f"ray node {name} did not start within {START_TIMEOUT:g} s "
                                    f"(exit code {process.poll()}):\n{printed}")
             time.sleep(0.3)
+        self.nodes.append(node)
         return node
 
     def stop(self) -> None:
