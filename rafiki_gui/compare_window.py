@@ -75,6 +75,9 @@ def _color_of(index: int) -> str:
     return RUN_COLORS[index % len(RUN_COLORS)]
 
 
+STRETCHED_RUNS = 5  # up to this many runs, the columns fill the window's width
+
+
 class CompareWindow(QWidget):
     """The knob table over a grid of overlaid plots."""
 
@@ -157,6 +160,11 @@ class CompareWindow(QWidget):
         rows = list(SUMMARY_ROWS) + comparison.knob_names
         self.table.setRowCount(len(rows))
         self.table.setColumnCount(len(runs))
+        # a few runs share the width (no blank half-table); many keep their contents' widths
+        # and scroll sideways
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Stretch if len(runs) <= STRETCHED_RUNS
+            else QHeaderView.ResizeMode.ResizeToContents)
         self.table.setVerticalHeaderLabels(rows)
         best = comparison.best_run
         for column, run in enumerate(runs):
