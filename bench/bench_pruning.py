@@ -60,6 +60,9 @@ def main() -> int:
     parser.add_argument("--pruner", default="median")
     parser.add_argument("--sampler", default=None, help="default: the advisor's default")
     parser.add_argument("--parallel", type=int, default=1)
+    parser.add_argument("--keep-store", type=Path, default=None, metavar="PATH",
+                        help="keep the store (both tunings, every trial's logged curve) at "
+                        "PATH, to study the curves afterwards")
     args = parser.parse_args()
     from rafiki.pruning import PruningSettings
     from rafiki.store import Store
@@ -71,7 +74,7 @@ def main() -> int:
               f"({args.pruner} on val_accuracy per epoch), seed {args.seed}, "
               f"{args.parallel} at once, cpu count {os.cpu_count()}", flush=True)
         started = time.monotonic()
-        with Store(Path(home) / "store.sqlite3") as store:
+        with Store(args.keep_store or Path(home) / "store.sqlite3") as store:
             plain = tune(store, args.trials, args.seed, args.sampler, None, args.parallel)
             pruned = tune(store, args.trials, args.seed, args.sampler, pruning, args.parallel)
         print()
