@@ -2,11 +2,11 @@
 
 Two tunings in the same run, same seed, same sampler, one trial at a time (so trial-seconds
 are not inflated by two trials sharing the cores): N trials without pruning, then N trials
-pruning on ``val_accuracy`` per ``epoch`` (the median pruner by default). Each is a fresh
-experiment in a temporary store, run through the real tuning loop (child processes, events,
-store). Prints the best score, the trial-seconds and wall time of each, the pruned count, the
-estimated seconds saved, and the ratios. The bar (issue 11): best score within 0.005 at no more
-than 0.6x the trial-seconds.
+pruning on ``val_accuracy`` per ``epoch`` (the workbench's default pruner unless
+``--pruner``). Each is a fresh experiment in a temporary store, run through the real tuning
+loop (child processes, events, store). Prints the best score, the trial-seconds and wall time
+of each, the pruned count, the estimated seconds saved, and the ratios. The bar (issue 11):
+best score within 0.005 at no more than 0.6x the trial-seconds.
 
     python bench/bench_pruning.py               # the full figure: 30 trials each
     python bench/bench_pruning.py --trials 12   # a shorter look
@@ -57,16 +57,17 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=30, help="trials per tuning (30: the "
                         "issue's full figure)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--pruner", default="median")
+    parser.add_argument("--pruner", default=None, help="default: the workbench's default")
     parser.add_argument("--sampler", default=None, help="default: the advisor's default")
     parser.add_argument("--parallel", type=int, default=1)
     parser.add_argument("--keep-store", type=Path, default=None, metavar="PATH",
                         help="keep the store (both tunings, every trial's logged curve) at "
                         "PATH, to study the curves afterwards")
     args = parser.parse_args()
-    from rafiki.pruning import PruningSettings
+    from rafiki.pruning import DEFAULT_PRUNER, PruningSettings
     from rafiki.store import Store
 
+    args.pruner = args.pruner or DEFAULT_PRUNER
     pruning = PruningSettings(metric="val_accuracy", pruner=args.pruner, step="epoch")
     with tempfile.TemporaryDirectory() as home:
         os.environ["RAFIKI_HOME"] = home

@@ -82,8 +82,11 @@ class Advisor:
             if not isinstance(knob, FixedKnob)
         }
         self.sampler_name = sampler
+        # A fixed name: Hyperband puts each trial in a bracket by a hash of the study's name
+        # and the trial's number, so a random name made tunings of the same seed differ
         self._study = optuna.create_study(
-            direction="maximize", sampler=make_sampler(sampler, seed), pruner=pruner,
+            study_name="rafiki-tuning", direction="maximize",
+            sampler=make_sampler(sampler, seed), pruner=pruner,
         )
         self._pending: dict[str, list[Any]] = {}
 

@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="after each trial's dump parameters, load them and predict the first "
                            "N test samples (default 0: trials are train, evaluate, dump, as "
                            "Rafiki's train workers ran them)")
-    from .pruning import POINT_INDEX, PRUNER_NAMES
+    from .pruning import DEFAULT_PRUNER, POINT_INDEX, PRUNER_NAMES
     from .samplers import DEFAULT_SAMPLER, SAMPLERS
 
     tune.add_argument("--sampler", choices=list(SAMPLERS), metavar="NAME",
@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                            f"bench/bench_samplers.py; one of {', '.join(SAMPLERS)})")
     tune.add_argument("--pruner", choices=list(PRUNER_NAMES), default=None,
                       help="stop trials whose logged metric falls behind (Optuna's pruners; "
-                           "default median when --prune-metric is given)")
+                           f"default {DEFAULT_PRUNER} when --prune-metric is given, chosen "
+                           "by bench/bench_pruning.py)")
     tune.add_argument("--prune-metric", metavar="NAME",
                       help="the logged metric pruning follows, e.g. val_accuracy or loss "
                            "(loss/error: lower is better, else higher)")
@@ -550,14 +551,14 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _pruning_settings(parser: argparse.ArgumentParser, args: argparse.Namespace):
     """The pruning asked for on the command line, or None (no --prune-metric, or --pruner
     off)."""
-    from .pruning import PruningSettings
+    from .pruning import DEFAULT_PRUNER, PruningSettings
 
     if args.pruner not in (None, "off") and not args.prune_metric:
         parser.error(f"--pruner {args.pruner} needs --prune-metric (a metric the model logs)")
     if not args.prune_metric or args.pruner == "off":
         return None
     try:
-        return PruningSettings(metric=args.prune_metric, pruner=args.pruner or "median",
+        return PruningSettings(metric=args.prune_metric, pruner=args.pruner or DEFAULT_PRUNER,
                                step=args.prune_step, direction=args.prune_direction)
     except ValueError as exc:
         parser.error(str(exc))

@@ -39,7 +39,14 @@ from .executors import ExecutorLostError, LocalProcessExecutor, TrialExecutor, T
 from .lifecycle import TRAIN_WORKER_LAST_STAGE, Stage
 from .memory_limit import default_memory_limit_mb
 from .model.knob import BaseKnob, FixedKnob, deserialize_knob_config, knob_problems
-from .pruning import MetricFollower, PruningSettings, full_length_of, make_pruner, seconds_saved
+from .pruning import (
+    MetricFollower,
+    PruningSettings,
+    full_length_of,
+    make_pruner,
+    most_steps_of,
+    seconds_saved,
+)
 from .store import Experiment, Store, Trial, TrialStatus
 from .store_errors import StoreError
 
@@ -237,7 +244,8 @@ class Tuner:
             predict_check=self.predict_check, sampler=self.sampler,
             pruning=None if self.pruning is None else self.pruning.as_dict(),
             warm_start=self.warm_start)
-        pruner = None if self.pruning is None else make_pruner(self.pruning.pruner)
+        pruner = None if self.pruning is None else make_pruner(
+            self.pruning.pruner, most_steps_of(self.pruning, knob_config))
         advisor = Advisor(knob_config, seed=self.seed, sampler=self.sampler, pruner=pruner)
         self.warm_started = sum(self._tell_stored(advisor, knob_config, trial)
                                 for trial in earlier)

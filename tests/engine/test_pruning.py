@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 
 from rafiki.advisor import Advisor
-from rafiki.model.knob import CategoricalKnob, FloatKnob, IntegerKnob
-from rafiki.pruning import MetricFollower, PruningSettings
+from rafiki.model.knob import CategoricalKnob, FixedKnob, FloatKnob, IntegerKnob
+from rafiki.pruning import (
+    DEFAULT_PRUNER,
+    PRUNER_NAMES,
+    MetricFollower,
+    PruningSettings,
+    make_pruner,
+    most_steps_of,
+)
 from rafiki.samplers import SAMPLERS
 from rafiki.store import Store
 from rafiki.tuning import Tuner, TuningError
@@ -153,6 +160,47 @@ def test_the_follower_reads_steps_from_the_events_and_negates_a_loss():
     assert follower.reported(0.8) == -0.8  # lower is better: the study maximizes
     by_point = MetricFollower(PruningSettings(metric="accuracy", step="point"))
     assert by_point.feed(batch) == [(0, 0.3)] and by_point.reported(0.3) == 0.3
+
+
+def test_the_default_pruner_runs_up_to_the_longest_the_step_knob_allows():
+    import optuna
+
+    epochs = PruningSettings(metric="val_accuracy", step="epoch")
+    assert epochs.pruner == DEFAULT_PRUNER == "hyperband"
+    config = {"epochs": IntegerKnob(5, 60), "lr": FloatKnob(1e-3, 0.3, is_exp=True)}
+    assert most_steps_of(epochs, config) == 60
+    assert most_steps_of(epochs, {"num_epochs": FixedKnob(12)}) == 12  # pinned
+    assert most_steps_of(epochs, {"lr": FloatKnob(1e-3, 0.3)}) is None  # no knob says it
+    assert most_steps_of(PruningSettings(metric="loss", step="point"), config) is None
+    pruner = make_pruner(DEFAULT_PRUNER, 60)
+    assert isinstance(pruner, optuna.pruners.HyperbandPruner)
+    assert pruner._max_resource == 60  # not Optuna's "auto": the first trial's random length
+    assert make_pruner(DEFAULT_PRUNER, None)._max_resource == "auto"
+    for name in PRUNER_NAMES:  # every name the CLI and the tuning tab offer still makes one
+        assert make_pruner(name, 60) is not None
+
+
+def test_hyperband_prunes_the_same_trials_in_two_tunings_of_the_same_seed():
+    # Hyperband puts each trial in a bracket by a hash of the study's name: the advisor's study
+    # has a fixed name, so the same seed and the same curves give the same decisions
+    def decisions() -> list[int | None]:
+        advisor = Advisor({"x": FloatKnob(0.0, 1.0)}, seed=3, pruner=make_pruner("hyperband", 9))
+        stopped = []
+        for _ in range(24):
+            proposal = advisor.ask()
+            x = proposal.knobs["x"]
+            at = next((step for step in range(9)
+                       if proposal.report(step, x * (1 - 0.5 ** (step + 1)))), None)
+            if at is None:
+                advisor.tell(proposal, x)
+            else:
+                advisor.tell_pruned(proposal)
+            stopped.append(at)
+        return stopped
+
+    first = decisions()
+    assert any(at is not None for at in first)
+    assert decisions() == first
 
 
 class _Completed:
