@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QWidget
 
-from rafiki.pruning import POINT_INDEX, PRUNER_NAMES, PruningSettings
+from rafiki.pruning import DEFAULT_PRUNER, POINT_INDEX, PRUNER_HELP, PRUNER_NAMES, PruningSettings
 from rafiki.samplers import DEFAULT_SAMPLER, SAMPLER_HELP, SAMPLERS
 
 if TYPE_CHECKING:
@@ -80,10 +80,15 @@ class SearchOptionsBox(QGroupBox):
             "knob-config-like problems at 10-50 trials (bench/README.md)")
         self.pruner_combo = QComboBox()
         for name in PRUNER_NAMES:
-            self.pruner_combo.addItem(name, name)
+            label = f"{name} (default)" if name == DEFAULT_PRUNER else name
+            self.pruner_combo.addItem(label, name)
+            self.pruner_combo.setItemData(self.pruner_combo.count() - 1,
+                                          PRUNER_HELP.get(name, ""),
+                                          Qt.ItemDataRole.ToolTipRole)
         self.pruner_combo.setToolTip(
             "Stop trials whose logged metric falls behind earlier trials at the same step "
-            "(Optuna's pruners); pruned trials are kept with the step they reached")
+            "(Optuna's pruners); pruned trials are kept with the step they reached. The "
+            "default was chosen on the bundled image example (bench/README.md)")
         self.metric_combo = QComboBox()
         self.metric_combo.setEditable(True)
         self.metric_combo.addItems(DEFAULT_METRICS)
@@ -118,14 +123,22 @@ class SearchOptionsBox(QGroupBox):
 
     # -- filling ---------------------------------------------------------------------------
 
-    def set_metric_names(self, names: list[str]) -> None:
-        """Offer these logged metrics (keeps what is typed or chosen)."""
+    def set_metric_names(self, names: list[str], steps: set[str] | frozenset[str] = frozenset()
+                         ) -> None:
+        """Offer these logged metrics (keeps what is typed or chosen). ``steps`` are those
+        that serve as a plot's x axis (an epoch counter): offered as steps, not as metrics
+        to prune on (nobody prunes on the epoch number)."""
         current = self.metric_combo.currentText()
-        wanted = [n for n in names if n not in ("time",)]
+        wanted = [n for n in names if n != "time" and n not in steps]
         for name in [*DEFAULT_METRICS, *wanted]:
             if self.metric_combo.findText(name) < 0:
                 self.metric_combo.addItem(name)
         self.metric_combo.setCurrentText(current)
+        current_step = self.step_combo.currentText()
+        for name in sorted(steps):
+            if self.step_combo.findText(name) < 0:
+                self.step_combo.addItem(name)
+        self.step_combo.setCurrentText(current_step)
 
     def set_earlier_tunings(self, experiments: list[Experiment], model_file_path: str | None,
                             model_class: str | None, exclude: int | None = None) -> None:

@@ -517,7 +517,8 @@ class TuningPanel(QWidget):
         the window's model to warm-start from."""
         from .chart_data import metric_names
 
-        self.search_box.set_metric_names(metric_names(self.metrics))
+        self.search_box.set_metric_names(metric_names(self.metrics),
+                                         set(self.x_axis_of.values()))
         self._offer_earlier_tunings()
 
     def _offer_earlier_tunings(self) -> None:
@@ -598,7 +599,8 @@ class TuningPanel(QWidget):
         self.charts.redraw_now()
         from .chart_data import metric_names
 
-        self.search_box.set_metric_names(metric_names(self.metrics))  # pruning's choices
+        self.search_box.set_metric_names(metric_names(self.metrics),
+                                         set(self.x_axis_of.values()))  # pruning's choices
         self.sig_metrics_read.emit(read.experiment_id)
 
     def _metrics_failed(self, experiment_id: int, error: dict) -> None:

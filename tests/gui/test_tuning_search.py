@@ -75,6 +75,20 @@ def test_the_box_gives_the_tuner_its_options_and_refuses_pruning_without_a_metri
         box.options()
 
 
+def test_the_box_proposes_what_the_bundled_examples_log(qtbot):
+    box = SearchOptionsBox()
+    qtbot.addWidget(box)
+    # what a tuning of the image example logged: the epoch counter is the plots' x axis
+    box.set_metric_names(["epoch", "loss", "train_accuracy", "val_accuracy"], {"epoch"})
+    metrics = [box.metric_combo.itemText(i) for i in range(box.metric_combo.count())]
+    assert metrics[:2] == ["val_accuracy", "loss"] and "epoch" not in metrics
+    assert box.step_combo.currentText() == "epoch"
+    box.pruner_combo.setCurrentIndex(box.pruner_combo.findText("hyperband (default)"))
+    pruning = box.options().pruning
+    assert (pruning.pruner, pruning.metric, pruning.step, pruning.higher_is_better) == \
+        ("hyperband", "val_accuracy", "epoch", True)
+
+
 @pytest.mark.slow
 def test_a_tuning_from_the_tab_uses_the_chosen_sampler_and_pruner_then_warm_starts(
         qtbot, rafiki_home, tmp_path):
