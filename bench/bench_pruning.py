@@ -88,7 +88,9 @@ def main() -> int:
                   f"{c.pruned} | {c.seconds_saved:.1f} |")
         gap = (plain.best.score if plain.best else 0) - (pruned.best.score if pruned.best else 0)
         ratio = pruned.compute.trial_seconds / plain.compute.trial_seconds
-        verdict = "meets" if gap <= 0.005 and ratio <= 0.6 else "misses"
+        # scores are fractions of the test images (1/200 each here): 0.975 - 0.970 is 0.005
+        # give or take a rounding error, which must not decide the verdict
+        verdict = "meets" if gap <= 0.005 + 1e-9 and ratio <= 0.6 else "misses"
         print(f"\nbest-score gap (plain - pruning) {gap:+.4f}, trial-seconds ratio {ratio:.2f}: "
               f"{verdict} the bar (gap <= 0.005 at <= 0.6x); {time.monotonic() - started:.0f} s "
               "in all")
