@@ -43,11 +43,12 @@ def _hyperband(max_steps: int | None) -> Any:
     # Optuna's Hyperband with its own minimum (1 step) and reduction factor (3), and the
     # longest a trial can run as its maximum when the knob config says it (the step's knob,
     # e.g. IntegerKnob(5, 60) for epochs: 60), instead of Optuna's "auto" (the first completed
-    # trial's length, a random draw of that knob). Several brackets judge trials from their 2nd
-    # step to their 28th, so a slow starter is not always judged early. Replayed over 50
-    # orderings of 5 stored 30-trial tunings of the image example it lost the best score by
-    # more than one test image in 10 % of them at a median 0.56x of the trial-seconds, against
-    # 12 % at 0.64x for the median pruner below and 18 % at 0.57x for "auto" (bench/README.md).
+    # trial's length, a random draw of that knob). Its brackets judge trials from their 2nd,
+    # 4th, 10th or 28th step, so a slow starter is not always judged early. Replayed over 60
+    # orderings of 6 stored 30-trial tunings of the image example it lost the best score by
+    # more than one test image in 13 % of them at a median 0.56x of the trial-seconds; the
+    # median pruner below 10 % at 0.63x, "auto" 18 % at 0.56x, more aggressive pruners down
+    # to 0.45x but losing it in a quarter of them (bench/README.md).
     return _optuna().pruners.HyperbandPruner(
         min_resource=1, max_resource=max_steps if max_steps and max_steps >= 1 else "auto",
         reduction_factor=3)
