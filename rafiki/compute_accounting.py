@@ -40,9 +40,11 @@ class ComputeSummary:
         return text
 
 
-def summarize_compute(trials: Iterable[Any]) -> ComputeSummary:
+def summarize_compute(trials: Iterable[Any], best_over_time: bool = True) -> ComputeSummary:
     """The compute summary of these trials (any objects with the store's Trial fields);
-    trials still running count up to now only when finished."""
+    trials still running count up to now only when finished. Without ``best_over_time``
+    the trials are not sorted by when they ended (a status line that only describes the
+    seconds, redrawn while thousands of trials stream in)."""
     trials = [trial for trial in trials if trial.finished is not None]
     summary = ComputeSummary()
     if not trials:
@@ -54,6 +56,8 @@ def summarize_compute(trials: Iterable[Any]) -> ComputeSummary:
         if trial.status == PRUNED:
             summary.pruned += 1
             summary.seconds_saved += float((trial.pruned or {}).get("seconds_saved") or 0.0)
+    if not best_over_time:
+        return summary
     best = None
     for trial in sorted(trials, key=lambda t: t.finished):
         if is_ranked(trial) and (best is None or best_first_key(trial) < best_first_key(best)):

@@ -51,9 +51,20 @@ def metric_names(metrics: dict[int, dict[str, list]], x_axes: set[str] | None = 
     serve as a plot's x axis (an epoch counter) come last."""
     counts: dict[str, int] = {}
     for columns in metrics.values():
-        for name in columns:
-            if name != "time":
-                counts[name] = counts.get(name, 0) + 1
+        count_metric_names(columns, counts)
+    return names_by_count(counts, x_axes)
+
+
+def count_metric_names(columns: dict[str, Any], counts: dict[str, int]) -> None:
+    """Add one trial's metric names to ``counts`` (the time column is no metric)."""
+    for name in columns:
+        if name != "time":
+            counts[name] = counts.get(name, 0) + 1
+
+
+def names_by_count(counts: dict[str, int], x_axes: set[str] | None = None) -> list[str]:
+    """:func:`metric_names` from counts kept as trials arrive (a live trial adds its own
+    names instead of every trial's being counted again: 5,000 trials took 15 ms a trial)."""
     axes = x_axes or set()
     return sorted(counts, key=lambda name: (name in axes, -counts[name], name))
 
@@ -76,10 +87,18 @@ def metric_curve(columns: dict[str, list], metric: str, x_axis: str | None = Non
     return np.arange(len(values), dtype=float), values
 
 
+OVERLAY_POINT_STEPS = (200, 160, 128, 100, 80, 64, 50, 40, 32, 26, 20)
+"""The points a curve may keep, in steps: with the share of the budget itself, every trial
+shown or hidden changed it (5,000 -> 5,001 curves: 40 -> 39 points) and every curve was
+reduced again."""
+
+
 def points_per_curve(curves: int) -> int:
-    """How many points each of ``curves`` overlaid curves keeps (see OVERLAY_POINT_BUDGET)."""
+    """How many points each of ``curves`` overlaid curves keeps (see OVERLAY_POINT_BUDGET):
+    the largest step within its share of the budget."""
     share = OVERLAY_POINT_BUDGET // max(1, curves)
-    return max(OVERLAY_MIN_POINTS, min(OVERLAY_POINTS_PER_CURVE, share))
+    return next((points for points in OVERLAY_POINT_STEPS if points <= share),
+                OVERLAY_MIN_POINTS)
 
 
 def reduce_curve(x: np.ndarray, y: np.ndarray, points: int = OVERLAY_POINTS_PER_CURVE

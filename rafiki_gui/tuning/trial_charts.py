@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -36,8 +35,12 @@ from ..chart_legend import outside_legend
 from ..style import plot_colors
 from . import chart_data as cd
 from .importance import KnobImportance, knob_importance
+from .trial_checklist import TrialChecklist
 
 REDRAW_DELAY_MS = 150
+FAINT_BLOCK = 256
+"""Trials per faint-curve item of the metric overlay: a live trial rebuilds one block's
+path (256 curves of <= 200 points), and 5,000 trials are 20 items to paint."""
 BEST_COLOR = "#e6550d"
 SELECTED_COLOR = "#3182bd"
 SCORE_COLOR = "#6a51a3"
@@ -178,7 +181,13 @@ class ScoreChart(ChartView):
 
 class MetricOverlayChart(ChartView):
     """One logged metric over every trial: the best trial bold, the others faint; any trial
-    can be hidden in the list beside the chart."""
+    can be hidden in the list beside the chart.
+
+    The faint curves are drawn by one curve item per block of ``FAINT_BLOCK`` trials (by
+    their place in the trials list), each holding its trials' reduced curves as one pair of
+    arrays: a live trial changes only the last block, and a new best or selection the blocks
+    of the trials concerned, so a redraw hands pyqtgraph a few thousand points, not the
+    whole overlay (one item of 200,000 points cost ~100 ms a redraw to rebuild its path)."""
 
     title = "Metric"
 
@@ -189,14 +198,24 @@ class MetricOverlayChart(ChartView):
         self.hidden: set[int] = set()
         self._curves_cache: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._cache_points = cd.OVERLAY_POINTS_PER_CURVE  # points of the cached reduced curves
+        self._name_counts: dict[str, int] = {}  # metric -> trials that logged it
+        self._counted: set[int] = set()  # trial ids whose names are in _name_counts
+        self._faint_items: list[pg.PlotCurveItem] = []
+        self._faint_keys: list[Any] = []  # what each block item shows now
+        self._changed_ids: set[int] = set()  # trials whose curves changed since the redraw
+        self._cache_generation = 0  # bumped when cached curves are rebuilt or re-reduced
+        self._hover_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._hover_curves: list[tuple[int, tuple[np.ndarray, np.ndarray]]] = []
         self.loading = False  # the metrics are being read (an experiment just opened)
-        self._listed_ids: list[int] = []  # trial ids in the list's rows, in order
         self.metric_box = QComboBox()
         self.metric_box.setMinimumContentsLength(14)
         self.controls.addWidget(QLabel("Metric"))
         self.controls.addWidget(self.metric_box)
         self.controls.addStretch(1)
-        self.trial_list = QListWidget()
+        self.checklist = TrialChecklist(self.hidden, self.set_hidden, self)
+        self.trial_list = QListView()
+        self.trial_list.setModel(self.checklist)
+        self.trial_list.setUniformItemSizes(True)  # 5,000 rows: no per-row size asked
         self.trial_list.setMaximumWidth(170)
         self.trial_list.setToolTip("Untick a trial to hide its curve")
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -208,15 +227,18 @@ class MetricOverlayChart(ChartView):
         item = self.chart.getPlotItem()
         item.setClipToView(True)
         outside_legend(item, columns=3, text_color=plot_colors()[1])
-        self.others = pg.PlotCurveItem(pen=pg.mkPen(_faint("#7f7f7f", 70), width=1),
-                                       connect="finite", name="other trials")
+        self._faint_pen = pg.mkPen(_faint("#7f7f7f", 70), width=1)
+        self.others = pg.PlotCurveItem(pen=self._faint_pen, connect="finite",
+                                       name="other trials")
+        """The first block's item (the legend's "other trials"); the others follow it."""
         self.chart.addItem(self.others)
+        self._faint_items.append(self.others)
+        self._faint_keys.append(None)
         self.selected_curve = self.chart.plot([], [], pen=pg.mkPen(SELECTED_COLOR, width=2),
                                               name="selected trial")
         self.best_curve = self.chart.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2.5),
                                           name="best trial")
         self.metric_box.currentTextChanged.connect(lambda _t: self.redraw())
-        self.trial_list.itemChanged.connect(self._toggled)
 
     @property
     def metric(self) -> str:
@@ -229,10 +251,29 @@ class MetricOverlayChart(ChartView):
         if metrics is not self.metrics or (x_axis_of is not None
                                            and dict(x_axis_of) != self.x_axis_of):
             self._curves_cache.clear()  # new columns or axes; a live trial forgets its own
+            self._cache_generation += 1
         self.metrics = metrics
         if x_axis_of is not None:
             self.x_axis_of = dict(x_axis_of)
-        names = cd.metric_names(metrics, set(self.x_axis_of.values()))
+        self._name_counts = {}
+        for columns in metrics.values():
+            cd.count_metric_names(columns, self._name_counts)
+        self._counted = set(metrics)
+        self._offer_names()
+
+    def metrics_added(self, trial_id: int, x_axis_of: dict[str, str] | None = None) -> None:
+        """One trial's columns were added to ``metrics`` (live): only its names are counted."""
+        if x_axis_of is not None and dict(x_axis_of) != self.x_axis_of:
+            self.set_metrics(self.metrics, x_axis_of)
+            return
+        self.forget_trial(trial_id)
+        if trial_id not in self._counted and trial_id in self.metrics:
+            self._counted.add(trial_id)
+            cd.count_metric_names(self.metrics[trial_id], self._name_counts)
+        self._offer_names()
+
+    def _offer_names(self) -> None:
+        names = cd.names_by_count(self._name_counts, set(self.x_axis_of.values()))
         current = self.metric
         if names != [self.metric_box.itemText(i) for i in range(self.metric_box.count())]:
             self.metric_box.blockSignals(True)
@@ -243,30 +284,55 @@ class MetricOverlayChart(ChartView):
             self.metric_box.blockSignals(False)
 
     def forget_trial(self, trial_id: int) -> None:
-        """A running trial logged more: its curve is rebuilt at the next redraw."""
-        for key in [k for k in self._curves_cache if k[0] == trial_id]:
-            del self._curves_cache[key]
+        """A running trial logged more: its curves are rebuilt at the next redraw (its keys
+        popped, not the whole cache scanned: 5,000 trials' keys took 7 ms a trial)."""
+        for metric in list(self._name_counts) + list(self.x_axis_of.values()):
+            self._curves_cache.pop((trial_id, metric), None)
+            self._curves_cache.pop((-trial_id - 1, metric), None)
+        self._changed_ids.add(trial_id)
 
     def seed_curves(self, reduced: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]],
                     points: int) -> None:
         """Reduced curves computed off the UI thread (metric -> trial id -> curve)."""
+        if points != self._cache_points:
+            self._curves_cache = {k: v for k, v in self._curves_cache.items() if k[0] < 0}
         self._cache_points = points
+        self._cache_generation += 1
         for metric, curves in reduced.items():
             for trial_id, curve in curves.items():
                 self._curves_cache[(trial_id, metric)] = curve
 
+    def _settle_points(self, curves: int) -> None:
+        """Keep the cached reduced curves at the points ``curves`` curves may have: fewer
+        points are made from the cached curves themselves (min/max of min/max keeps the
+        peaks; milliseconds, where rebuilding from the raw columns took a quarter second),
+        more from the raw columns. Up to a quarter over the budget keeps what is cached, so
+        trials arriving one by one never re-reduce every curve."""
+        points = cd.points_per_curve(curves)
+        cached = self._cache_points
+        if points == cached or (points < cached
+                                and cached * curves <= cd.OVERLAY_POINT_BUDGET * 5 // 4):
+            return
+        metric = self.metric
+        kept = {k: v for k, v in self._curves_cache.items() if k[0] < 0}
+        if points < cached:
+            keys = [k for k in self._curves_cache if k[0] >= 0 and k[1] == metric]
+            smaller = cd.reduce_curves([self._curves_cache[k] for k in keys], points)
+            kept.update(zip(keys, smaller, strict=True))
+        self._curves_cache = kept
+        self._cache_points = points
+        self._cache_generation += 1
+
     def _reduced_curves(self, trial_ids: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The trials' reduced curves of the current metric, the missing ones built at once."""
-        points = cd.points_per_curve(len(trial_ids))
-        if points != self._cache_points:
-            self._curves_cache = {k: v for k, v in self._curves_cache.items() if k[0] < 0}
-            self._cache_points = points
+        """The trials' reduced curves of the current metric, the missing ones built at once
+        (call :meth:`_settle_points` first)."""
         metric = self.metric
         missing = [i for i in trial_ids if (i, metric) not in self._curves_cache]
         if missing:
             axis = self.x_axis_of.get(metric)
             raw = [cd.metric_curve(self.metrics.get(i, {}), metric, axis) for i in missing]
-            for trial_id, curve in zip(missing, cd.reduce_curves(raw, points), strict=True):
+            for trial_id, curve in zip(missing, cd.reduce_curves(raw, self._cache_points),
+                                       strict=True):
                 self._curves_cache[(trial_id, metric)] = curve
         return [self._curves_cache[(i, metric)] for i in trial_ids]
 
@@ -281,71 +347,90 @@ class MetricOverlayChart(ChartView):
         return curve
 
     def _fill_list(self) -> None:
-        """One tickable row per trial; live trials are appended and changed texts updated
-        in place (rebuilding 5,000 items for every finished trial took 100 ms)."""
-        wanted = [(t.id, f"#{t.number}  {'' if t.score is None else f'{t.score:.4f}'}")
-                  for t in self.trials]
-        present = self.trial_list.count()
-        same_prefix = (len(self._listed_ids) == present <= len(wanted)
-                       and self._listed_ids == [trial_id for trial_id, _ in wanted[:present]])
-        self.trial_list.blockSignals(True)
-        if not same_prefix:
-            self.trial_list.clear()
-            present = 0
-        for row in range(present):
-            item = self.trial_list.item(row)
-            if item.text() != wanted[row][1]:
-                item.setText(wanted[row][1])
-        for trial_id, text in wanted[present:]:
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, trial_id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked if trial_id in self.hidden
-                               else Qt.CheckState.Checked)
-            self.trial_list.addItem(item)
-        self._listed_ids = [trial_id for trial_id, _text in wanted]
-        self.trial_list.blockSignals(False)
-
-    def _toggled(self, item: QListWidgetItem) -> None:
-        trial_id = item.data(Qt.ItemDataRole.UserRole)
-        self.set_hidden(trial_id, item.checkState() != Qt.CheckState.Checked)
+        """One tickable row per trial; live trials are appended, changed texts repainted."""
+        self.checklist.set_rows(
+            [(t.id, f"#{t.number}  {'' if t.score is None else f'{t.score:.4f}'}")
+             for t in self.trials])
 
     def set_hidden(self, trial_id: int, hidden: bool) -> None:
         (self.hidden.add if hidden else self.hidden.discard)(trial_id)
         self.redraw()
 
+    def _faint_item(self, block: int) -> pg.PlotCurveItem:
+        while len(self._faint_items) <= block:
+            item = pg.PlotCurveItem(pen=self._faint_pen, connect="finite")
+            item.setZValue(self.others.zValue())
+            self.chart.addItem(item)
+            self._faint_items.append(item)
+            self._faint_keys.append(None)
+        return self._faint_items[block]
+
     def redraw(self) -> None:
         self._fill_list()
         self.chart.setLabel("left", self.metric)
         self.chart.setLabel("bottom", self.x_axis_of.get(self.metric) or "logged point")
+        self._hover_cache = None
         if not self.metric:
-            self.others.setData([], [])
+            for index, item in enumerate(self._faint_items):
+                item.setData([], [])
+                self._faint_keys[index] = None
             self.best_curve.setData([], [])
             self.selected_curve.setData([], [])
+            self._hover_curves = []
+            self._shown = []
             self.set_message(f"Reading the metrics of {len(self.trials)} trials…" if self.loading
                              else "No trial has logged a metric yet (ModelLogger.log).")
             return
         self.set_message("")
+        picked_ids = (self.best_id, self.selected_id)
+        blocks = []
+        for start in range(0, len(self.trials), FAINT_BLOCK):
+            blocks.append([t.id for t in self.trials[start:start + FAINT_BLOCK]
+                           if t.id not in self.hidden and t.id in self.metrics
+                           and t.id not in picked_ids])
+        faint_count = sum(map(len, blocks))
+        self._settle_points(faint_count)
+        changed, self._changed_ids = self._changed_ids, set()
+        state = (self.metric, self._cache_generation)
+        hover_curves = []
+        for block, ids in enumerate(blocks):
+            curves = self._reduced_curves(ids)
+            hover_curves += zip(ids, curves, strict=True)
+            key = (state, ids)
+            item = self._faint_item(block)
+            if self._faint_keys[block] == key and not changed.intersection(ids):
+                continue
+            item.setData(*cd.joined_curves(curves), connect="finite")
+            self._faint_keys[block] = key
+        for block in range(len(blocks), len(self._faint_items)):  # fewer trials than before
+            if self._faint_keys[block] is not None:
+                self._faint_items[block].setData([], [])
+                self._faint_keys[block] = None
         shown = [t.id for t in self.trials if t.id not in self.hidden and t.id in self.metrics]
-        faint_ids = [i for i in shown if i not in (self.best_id, self.selected_id)]
-        faint = self._reduced_curves(faint_ids)
-        x, y = cd.joined_curves(faint)
-        # every drawn point once, with its trial: a hover is one nearest-point search, not
-        # one per trial (5,000 trials)
-        picked = [i for i in (self.best_id, self.selected_id) if i in shown]
-        curves = faint + [self._curve(i, False) for i in picked]
-        self._hover_points = (
-            np.concatenate([c[0] for c in curves]) if curves else np.empty(0),
-            np.concatenate([c[1] for c in curves]) if curves else np.empty(0),
-            np.repeat(faint_ids + picked, [len(c[0]) for c in curves]).astype(np.int64))
-        self.others.setData(x, y, connect="finite")
+        shown_ids = set(shown)
+        picked = [i for i in dict.fromkeys(picked_ids) if i in shown_ids]
+        self._hover_curves = hover_curves + [(i, self._curve(i, False)) for i in picked]
         for curve, trial_id in ((self.best_curve, self.best_id),
                                 (self.selected_curve, self.selected_id)):
-            if trial_id in shown:
+            if trial_id in picked:
                 curve.setData(*self._curve(trial_id, False))
             else:
                 curve.setData([], [])
         self._shown = shown
+
+    @property
+    def _hover_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every drawn point once, with its trial: a hover is one nearest-point search, not
+        one per trial (5,000 trials). Built at the first hover after a redraw, not at each
+        redraw (live trials redraw several times a second)."""
+        if self._hover_cache is None:
+            curves = [curve for _trial_id, curve in self._hover_curves]
+            self._hover_cache = (
+                np.concatenate([c[0] for c in curves]) if curves else np.empty(0),
+                np.concatenate([c[1] for c in curves]) if curves else np.empty(0),
+                np.repeat([trial_id for trial_id, _curve in self._hover_curves],
+                          [len(c[0]) for c in curves]).astype(np.int64))
+        return self._hover_cache
 
     def hover(self, x: float, y: float, pixel: tuple[float, float]) -> Hover | None:
         """The trial whose curve passes nearest the mouse, with its value there; the best
@@ -727,9 +812,14 @@ class TrialCharts(QTabWidget):
         if not self._timer.isActive():
             self._timer.start()
 
-    def metrics_changed(self, x_axis_of: dict[str, str] | None = None) -> None:
-        """New metric names may have appeared (the metric chart's own dict was extended)."""
-        self.metric_chart.set_metrics(self.metric_chart.metrics, x_axis_of)
+    def metrics_changed(self, x_axis_of: dict[str, str] | None = None,
+                        trial_id: int | None = None) -> None:
+        """New metric names may have appeared (the metric chart's own dict was extended:
+        with ``trial_id``, by that trial's columns alone)."""
+        if trial_id is None:
+            self.metric_chart.set_metrics(self.metric_chart.metrics, x_axis_of)
+        else:
+            self.metric_chart.metrics_added(trial_id, x_axis_of)
         self._stale.add(self.charts.index(self.metric_chart))
         if not self._timer.isActive():
             self._timer.start()

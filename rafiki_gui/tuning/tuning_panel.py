@@ -504,12 +504,13 @@ class TuningPanel(QWidget):
         self.charts.metric_chart.loading = bool(self.trials)
         self.charts.set_data(self.trials, config, self.model.best_id, self.metrics,
                              self.x_axis_of)
-        self._read_metrics(experiments, experiment_id)
         self.detail.set_experiment(experiments, experiment)
         self._offer_search_choices()
         self._show_summary()
         if restore:
             self._restore_window(experiment)
+        # last: the window's own store reads above never queue behind the reader's
+        self._read_metrics(experiments, experiment_id)
         self.sig_experiment_opened.emit(experiment_id)
 
     def _offer_search_choices(self) -> None:
@@ -660,7 +661,7 @@ class TuningPanel(QWidget):
         state = "tuning" if self.worker is not None else f"{experiment.kind} experiment"
         from rafiki.compute_accounting import summarize_compute
 
-        compute = summarize_compute(self.trials)
+        compute = summarize_compute(self.trials, best_over_time=False)
         spent = f"; {compute.describe()}" if compute.trial_seconds else ""
         self.status.setText(f"<b>{experiment.name}</b> ({state} {experiment.id}, "
                             f"{experiment.model_class}): {progress}"
@@ -733,10 +734,11 @@ class TuningPanel(QWidget):
         if experiments is not None:
             if trial.id not in self.metrics:  # not delivered by a worker: read them here
                 self.metrics[trial.id] = experiments.trial_metrics(trial.id)
-            self.charts.metric_chart.metrics = self.metrics
+            if self.charts.metric_chart.metrics is not self.metrics:
+                self.charts.metric_chart.set_metrics(self.metrics)
             if not self.x_axis_of and self.metrics[trial.id]:
                 self.x_axis_of = experiments.plot_axes(trial.id)
-            self.charts.metrics_changed(self.x_axis_of)
+            self.charts.metrics_changed(self.x_axis_of, trial.id)
         self.charts.trials_changed(self.model.best_id, metrics_of=trial.id)
         if self.detail.trial is not None and self.detail.trial.id == trial.id:
             self.detail.show_trial(trial)
