@@ -12,6 +12,8 @@ import json
 import math
 from typing import Any
 
+import orjson
+
 # The store's SQL for "this row's score, when it is one" (text, blobs and out-of-range values
 # written by older versions read as NULL, so MAX and ORDER BY skip them as Python does).
 NUMERIC_SCORE_SQL = ("(CASE WHEN typeof({column}) IN ('real', 'integer') AND {column} "
@@ -40,10 +42,13 @@ def loads_or(text: Any, expected: type, default: Any) -> Any:
     """JSON ``text`` decoded when it is a value of type ``expected``, else ``default``."""
     if text is None:
         return default
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return default
+    try:  # orjson: a 5,000-trial experiment decodes 20,000 of these on opening
+        value = orjson.loads(text)
+    except (TypeError, orjson.JSONDecodeError):
+        try:  # json.dumps wrote NaN/Infinity as bare words, which only json reads
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            return default
     return value if isinstance(value, expected) else default
 
 

@@ -348,9 +348,7 @@ class MetricOverlayChart(ChartView):
 
     def _fill_list(self) -> None:
         """One tickable row per trial; live trials are appended, changed texts repainted."""
-        self.checklist.set_rows(
-            [(t.id, f"#{t.number}  {'' if t.score is None else f'{t.score:.4f}'}")
-             for t in self.trials])
+        self.checklist.set_trials(self.trials)
 
     def set_hidden(self, trial_id: int, hidden: bool) -> None:
         (self.hidden.add if hidden else self.hidden.discard)(trial_id)

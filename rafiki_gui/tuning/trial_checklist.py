@@ -2,8 +2,8 @@
 
 A list model, not a QListWidget: a widget item per trial meant 5,000 Python-made items on
 opening a 5,000-trial experiment, and comparing every item's text on each live update (about
-100 ms a redraw while trials streamed in). Here the rows are plain Python tuples, a live trial
-is one inserted row, and the view asks only for the rows it shows.
+100 ms a redraw while trials streamed in). Here a row is a trial of the chart's list, a live
+trial is one inserted row, and the view asks only for the rows it shows.
 """
 
 from __future__ import annotations
@@ -15,36 +15,35 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 
 
 class TrialChecklist(QAbstractListModel):
-    """Rows of (trial id, text), checked unless the trial id is in ``hidden``; ticking a row
-    calls ``on_toggled(trial id, hidden)``."""
+    """One row per trial of ``trials`` ("#12  0.8731"), checked unless its id is in
+    ``hidden``; ticking a row calls ``on_toggled(trial id, hidden)``. Texts are made when the
+    view asks for them (the rows in view), not for every trial at every redraw."""
 
     def __init__(self, hidden: set[int], on_toggled: Callable[[int, bool], None],
                  parent: Any = None):
         super().__init__(parent)
         self.hidden = hidden
         self.on_toggled = on_toggled
-        self.ids: list[int] = []
-        self.texts: list[str] = []
+        self.trials: list[Any] = []
+        self.ids: list[int] = []  # the trial id of each row, as last shown
 
-    def set_rows(self, rows: list[tuple[int, str]]) -> None:
-        """Show these rows: trials appended after the same ones are inserted, changed texts
-        repainted; anything else replaces every row."""
-        ids = [trial_id for trial_id, _text in rows]
-        texts = [text for _trial_id, text in rows]
+    def set_trials(self, trials: list[Any]) -> None:
+        """Show these trials: trials appended after the same ones are inserted and the rest
+        repainted (a live trial's score); anything else replaces every row."""
+        ids = [trial.id for trial in trials]
         present = len(self.ids)
         if present > len(ids) or self.ids != ids[:present]:
             self.beginResetModel()
-            self.ids, self.texts = ids, texts
+            self.trials, self.ids = trials, ids
             self.endResetModel()
             return
-        changed = [row for row in range(present) if self.texts[row] != texts[row]]
-        self.texts[:present] = texts[:present]
-        for row in changed:
-            index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+        self.trials = trials
+        if present:
+            self.dataChanged.emit(self.index(0), self.index(present - 1),
+                                  [Qt.ItemDataRole.DisplayRole])
         if len(ids) > present:
             self.beginInsertRows(QModelIndex(), present, len(ids) - 1)
-            self.ids, self.texts = ids, texts
+            self.ids = ids
             self.endInsertRows()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
@@ -56,7 +55,8 @@ class TrialChecklist(QAbstractListModel):
             return None
         row = index.row()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.texts[row]
+            trial = self.trials[row]
+            return f"#{trial.number}  {'' if trial.score is None else f'{trial.score:.4f}'}"
         if role == Qt.ItemDataRole.CheckStateRole:
             return (Qt.CheckState.Unchecked if self.ids[row] in self.hidden
                     else Qt.CheckState.Checked)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -636,14 +638,12 @@ class TuningPanel(QWidget):
         experiment = self.experiment
         if experiment is None:
             return
-        done = sum(1 for t in self.trials if t.status != "running")
+        counts = Counter(map(attrgetter("status"), self.trials))  # C loops: 5,000 trials
+        done = len(self.trials) - counts.get("running", 0)
         best = self.model.trials[self.model.row_of(self.model.best_id)] \
             if self.model.best_id is not None else None
         best_text = f"best score {best.score:.4f} (trial {best.number})" if best else \
             "no score yet"
-        counts: dict[str, int] = {}
-        for trial in self.trials:
-            counts[trial.status] = counts.get(trial.status, 0) + 1
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         if self.worker is not None or self.tuning_trial_ids:
             # this tuning's own count: a resumed experiment already holds earlier trials
