@@ -64,6 +64,14 @@ def _plot_widget() -> pg.PlotWidget:
     return widget
 
 
+def _set_label(widget: pg.PlotWidget, side: str, text: str) -> None:
+    """An axis label, set only when it changes: setting it re-sizes the axis, and the plot
+    was laid out again and every curve's bounds recomputed at each live redraw."""
+    axis = widget.getPlotItem().getAxis(side)
+    if axis.labelText != text or not axis.label.isVisible():
+        widget.setLabel(side, text)
+
+
 def _trial_title(trial: Any) -> str:
     return f"Trial {trial.number}"
 
@@ -365,8 +373,8 @@ class MetricOverlayChart(ChartView):
 
     def redraw(self) -> None:
         self._fill_list()
-        self.chart.setLabel("left", self.metric)
-        self.chart.setLabel("bottom", self.x_axis_of.get(self.metric) or "logged point")
+        _set_label(self.chart, "left", self.metric)
+        _set_label(self.chart, "bottom", self.x_axis_of.get(self.metric) or "logged point")
         self._hover_cache = None
         if not self.metric:
             for index, item in enumerate(self._faint_items):
@@ -699,7 +707,7 @@ class SliceChart(ChartView):
         name = self.knob_box.currentText()
         knob = self.knob_config.get(name)
         values, scores = cd.slice_points(self.trials, name) if name else ([], np.empty(0))
-        self.chart.setLabel("bottom", name)
+        _set_label(self.chart, "bottom", name)
         axis = self.chart.getPlotItem().getAxis("bottom")
         log = bool(getattr(knob, "is_exp", False))
         self.chart.setLogMode(x=log, y=False)

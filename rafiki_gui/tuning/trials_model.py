@@ -100,6 +100,12 @@ def best_trial_id(trials: list[Any]) -> int | None:
     return None if best is None else best.id
 
 
+_ANSWERED_ROLES = frozenset({
+    Qt.ItemDataRole.DisplayRole, SORT_ROLE, TRIAL_ROLE, Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.TextAlignmentRole})
+
+
 class TrialsModel(QAbstractTableModel):
     """Trials as rows: number, status, score, duration, then one column per knob."""
 
@@ -336,8 +342,8 @@ class TrialsModel(QAbstractTableModel):
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
+        if role not in _ANSWERED_ROLES or not index.isValid():
+            return None  # a painted cell asks ~10 roles, half of them never answered here
         trial = self.trials[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:

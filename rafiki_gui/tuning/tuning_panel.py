@@ -235,6 +235,10 @@ class TuningPanel(QWidget):
         self.status = QLabel("No experiment open. Choose a model and datasets, then Start.")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # two lines' room from the start: the line is rewritten several times a second while
+        # trials stream in, and each change of its height laid the whole tab out again (the
+        # charts resized, every curve's bounds and both axes recomputed: a stall per update)
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
         actions.addWidget(self.status, 1)
         top.addStretch(1)
         outer.addLayout(actions)
