@@ -225,6 +225,26 @@ def test_metrics_are_stored_as_columns_per_batch(store, model_file, datasets):
     assert store.trial_metrics(store.start_trial(trial.experiment_id, {}).id) == {}
 
 
+def test_experiment_metrics_read_in_slices_are_every_trials_columns(store, model_file,
+                                                                   datasets, monkeypatch):
+    """The GUI's whole-experiment read goes a few trials per query (the lock is released
+    between slices); slices change nothing in what is read."""
+    monkeypatch.setattr(store_module, "_METRICS_TRIALS_PER_QUERY", 3)
+    experiment_id = _experiment(store, model_file, datasets)
+    ids = []
+    for number in range(8):
+        trial = store.start_trial(experiment_id, {})
+        ids.append(trial.id)
+        if number != 4:  # one trial logged nothing
+            for batch in range(2):
+                store.record_events(trial.id, [{"kind": "metrics", "time": float(batch),
+                                                "values": {"loss": number + batch / 10}}])
+    read = store.experiment_metrics(experiment_id)
+    assert list(read) == [i for n, i in enumerate(ids) if n != 4]
+    assert read == {i: store.trial_metrics(i) for i in read}
+    assert read[ids[7]]["loss"] == [7.0, 7.1]
+
+
 def test_output_beyond_the_limit_is_dropped_with_a_note(store, model_file, datasets,
                                                         monkeypatch):
     monkeypatch.setattr(store_module, "OUTPUT_LIMIT_BYTES", 100)

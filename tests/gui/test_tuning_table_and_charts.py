@@ -16,7 +16,7 @@ from rafiki_gui.tuning.importance import knob_importance
 from rafiki_gui.tuning.trial_charts import TrialCharts
 from rafiki_gui.tuning.trials_model import TrialsModel, TrialsProxy, format_knob
 
-from .tuning_trials import KNOB_CONFIG, filled_store, plain_trial
+from .tuning_trials import KNOB_CONFIG, Ended, filled_store, plain_trial
 
 
 @pytest.fixture
@@ -146,6 +146,49 @@ def test_charts_draw_every_tab_and_export_png_svg_csv(qtbot, stored, tmp_path):
     rows = list(csv.DictReader(io.StringIO(trials_csv(trials, list(KNOB_CONFIG)))))
     assert len(rows) == 30 and rows[9]["status"] == "errored"
     assert float(rows[0]["learning_rate"]) == trials[0].knobs["learning_rate"]
+
+
+def test_overlay_list_hides_an_unticked_trial_and_takes_live_trials(qtbot, stored):
+    store, experiment_id = stored
+    trials = store.trials(experiment_id)
+    best = store.best_trial(experiment_id)
+    metrics = store.experiment_metrics(experiment_id)
+    charts = TrialCharts()
+    qtbot.addWidget(charts)
+    charts.show()
+    charts.setCurrentWidget(charts.metric_chart)
+    charts.set_data(trials, KNOB_CONFIG, best.id, metrics)
+    overlay, rows = charts.metric_chart, charts.metric_chart.checklist
+
+    def faint_curves() -> int:  # every faint curve ends with a NaN gap
+        return sum(int(np.count_nonzero(np.isnan(item.xData))) for item in overlay._faint_items
+                   if item.xData is not None)
+
+    assert rows.rowCount() == 30
+    first = trials[0]
+    assert rows.data(rows.index(0)) == f"#{first.number}  {first.score:.4f}"
+    shown = faint_curves()
+    other = next(row for row, t in enumerate(trials) if t.id != best.id and t.id in metrics)
+    # the user unticks a trial's row: its curve goes, and stays gone as trials arrive
+    rows.setData(rows.index(other), Qt.CheckState.Unchecked.value,
+                 Qt.ItemDataRole.CheckStateRole)
+    assert trials[other].id in overlay.hidden and faint_curves() == shown - 1
+    assert rows.data(rows.index(other), Qt.ItemDataRole.CheckStateRole) == \
+        Qt.CheckState.Unchecked
+    live = store.start_trial(experiment_id, {"learning_rate": 1e-3, "hidden_units": 8,
+                                             "activation": "relu"})
+    store.record_events(live.id, [{"kind": "metrics", "time": float(step),
+                                   "values": {"loss": 1.0 / (step + 2)}} for step in range(50)])
+    trials.append(store.finish_trial(live.id, Ended("COMPLETED", score=0.01)))
+    metrics[live.id] = store.trial_metrics(live.id)
+    charts.metrics_changed(None, live.id)
+    charts.trials_changed(best.id, metrics_of=live.id)
+    charts.redraw_now()
+    assert rows.rowCount() == 31 and rows.data(rows.index(30)).endswith("0.0100")
+    assert faint_curves() == shown and trials[other].id in overlay.hidden
+    # points per curve go in steps: one more curve does not reduce every curve again
+    assert [cd.points_per_curve(n) for n in (1, 1000, 4999, 5000, 5001)] == [200, 200, 40,
+                                                                             40, 32]
 
 
 def test_importance_explains_why_it_is_absent():
