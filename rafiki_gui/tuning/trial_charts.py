@@ -220,7 +220,8 @@ class MetricOverlayChart(ChartView):
         self.controls.addWidget(QLabel("Metric"))
         self.controls.addWidget(self.metric_box)
         self.controls.addStretch(1)
-        self.checklist = TrialChecklist(self.hidden, self.set_hidden, self)
+        self.checklist = TrialChecklist(lambda trial_id: trial_id in self.hidden,
+                                        self.set_hidden, self)
         self.trial_list = QListView()
         self.trial_list.setModel(self.checklist)
         self.trial_list.setUniformItemSizes(True)  # 5,000 rows: no per-row size asked

@@ -15,32 +15,37 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 
 
 class TrialChecklist(QAbstractListModel):
-    """One row per trial of ``trials`` ("#12  0.8731"), checked unless its id is in
-    ``hidden``; ticking a row calls ``on_toggled(trial id, hidden)``. Texts are made when the
-    view asks for them (the rows in view), not for every trial at every redraw."""
+    """One row per trial of ``trials`` ("#12  0.8731"), checked unless ``is_hidden(trial
+    id)``; ticking a row calls ``on_toggled(trial id, hidden)``. Texts are made when the view
+    asks for them (the rows in view), not for every trial at every redraw."""
 
-    def __init__(self, hidden: set[int], on_toggled: Callable[[int, bool], None],
-                 parent: Any = None):
+    def __init__(self, is_hidden: Callable[[int], bool],
+                 on_toggled: Callable[[int, bool], None], parent: Any = None):
         super().__init__(parent)
-        self.hidden = hidden
+        self.is_hidden = is_hidden
         self.on_toggled = on_toggled
         self.trials: list[Any] = []
         self.ids: list[int] = []  # the trial id of each row, as last shown
+        self.scores: list[Any] = []  # each row's score, as last shown
 
     def set_trials(self, trials: list[Any]) -> None:
         """Show these trials: trials appended after the same ones are inserted and the rest
         repainted (a live trial's score); anything else replaces every row."""
         ids = [trial.id for trial in trials]
+        scores = [trial.score for trial in trials]
         present = len(self.ids)
         if present > len(ids) or self.ids != ids[:present]:
             self.beginResetModel()
-            self.trials, self.ids = trials, ids
+            self.trials, self.ids, self.scores = trials, ids, scores
             self.endResetModel()
             return
         self.trials = trials
-        if present:
-            self.dataChanged.emit(self.index(0), self.index(present - 1),
-                                  [Qt.ItemDataRole.DisplayRole])
+        if self.scores != scores[:present]:  # a row's score came (one dataChanged per row:
+            # a range over every row made the list view ask 40,000 row counts a redraw)
+            for row in [r for r in range(present) if self.scores[r] != scores[r]]:
+                index = self.index(row)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+        self.scores = scores
         if len(ids) > present:
             self.beginInsertRows(QModelIndex(), present, len(ids) - 1)
             self.ids = ids
@@ -58,7 +63,7 @@ class TrialChecklist(QAbstractListModel):
             trial = self.trials[row]
             return f"#{trial.number}  {'' if trial.score is None else f'{trial.score:.4f}'}"
         if role == Qt.ItemDataRole.CheckStateRole:
-            return (Qt.CheckState.Unchecked if self.ids[row] in self.hidden
+            return (Qt.CheckState.Unchecked if self.is_hidden(self.ids[row])
                     else Qt.CheckState.Checked)
         if role == Qt.ItemDataRole.UserRole:
             return self.ids[row]
