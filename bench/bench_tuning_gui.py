@@ -167,7 +167,7 @@ def bench_scale(app, trials: int, points: int, rate: float) -> None:
     chart = panel.charts.metric_chart
 
     def redraw_overlay() -> None:
-        chart._curves_cache.clear()  # noqa: SLF001 (the worst case: every curve rebuilt)
+        chart.forget_curves()  # the worst case: every curve rebuilt, every item set again
         chart.redraw()
         chart.chart.repaint()
 

@@ -300,6 +300,11 @@ class MetricOverlayChart(ChartView):
             self._curves_cache.pop((-trial_id - 1, metric), None)
         self._changed_ids.add(trial_id)
 
+    def forget_curves(self) -> None:
+        """Every curve is rebuilt from the metric columns at the next redraw."""
+        self._curves_cache.clear()
+        self._cache_generation += 1
+
     def seed_curves(self, reduced: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]],
                     points: int) -> None:
         """Reduced curves computed off the UI thread (metric -> trial id -> curve)."""
