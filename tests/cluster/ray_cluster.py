@@ -2,15 +2,18 @@
 
 Each node is one `ray start ... --block` process: terminating it ends that node's raylet and
 workers (and, for the head, the GCS), so a test kills a node, or the whole cluster, by the
-process id it started and nothing else. Every node and the driver are bound to 127.0.0.1.
-Start-up is slow (12-16 s a node on a loaded 2-core machine), so the tests share one cluster.
-Ray 2.60 resolves ``--node-ip-address 127.0.0.1`` to the machine's own address for a
-multi-node cluster (``resolve_ip_for_localhost``); the option it offers against that
-(``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``) refuses worker nodes. So the nodes are started with
-127.0.0.1 as asked, and Ray listens on the machine's address: the tests reach nothing beyond
-this machine, but its ports are open on that address while they run.
-Ray's token authentication
-is turned off for the nodes and the driver (``RAY_AUTH_MODE``): a
+process id it started and nothing else. Start-up is slow (12-16 s a node on a loaded 2-core
+machine), so the tests share one cluster.
+
+Every node is started from a thread inside a private network namespace whose only interface
+is loopback (:mod:`.loopback_network`; the tests' fixture enters it), and so are the Ray
+driver and the ``rafiki tune`` processes of the tests. ``--node-ip-address 127.0.0.1`` alone
+does not keep Ray there: Ray 2.60 resolves it to the machine's own address for a multi-node
+cluster (``resolve_ip_for_localhost``), and the option it offers against that
+(``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``) refuses worker nodes. In the namespace Ray finds no
+address but 127.0.0.1, and could bind no other. A test proves it from /proc: every process
+the tests started is in that namespace, and every socket listening there is on 127.0.0.1.
+Ray's token authentication is turned off for the nodes and the driver (``RAY_AUTH_MODE``): a
 token file left in the user's home by another Ray would otherwise decide whether nodes can
 join.
 """

@@ -2,6 +2,9 @@
 
 One cluster (a head and a worker, `ray start --block` processes) serves the module, since a
 node takes 12-16 s to start here; the node-loss test kills the worker and so runs last. The
+cluster, the Ray driver and the `rafiki tune` processes live in a private network namespace
+with only loopback (see ray_cluster.py); where this process can make none, the module is
+skipped and says how to run it. The
 model waits at a gate (a file the test creates) so that each test acts while a trial is
 really running on its node, never after a guessed delay.
 """
@@ -21,12 +24,22 @@ import pytest
 pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
 
 from rafiki.cli_tables import print_experiment  # noqa: E402
-from rafiki.cluster.connection import describe_cluster, disconnect  # noqa: E402
+from rafiki.cluster.connection import connect, describe_cluster, disconnect  # noqa: E402
 from rafiki.cluster.ray_executor import RayExecutor  # noqa: E402
 from rafiki.store import Store, file_sha256  # noqa: E402
 from rafiki.tuning import Tuner  # noqa: E402
 
 from ..sdk.model_files.datasets import write_image_zip  # noqa: E402
+from .loopback_network import (  # noqa: E402
+    LOOPBACK_ADDRESSES,
+    LoopbackNetwork,
+    NoPrivateNetwork,
+    descendants,
+    host_of,
+    listening_sockets,
+    namespace_of,
+    socket_owners,
+)
 from .ray_cluster import TEST_ENVIRONMENT, LocalRayCluster  # noqa: E402
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
@@ -81,13 +94,29 @@ class GatedModel(BaseModel):
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def network():
+    """This thread, and all it starts, in a namespace with only loopback (left at the end)."""
+    private = LoopbackNetwork()
+    try:
+        private.enter()
+    except NoPrivateNetwork as exc:
+        pytest.skip("the cluster tests keep every Ray process on 127.0.0.1 in a private network "
+                    f"namespace, and this process cannot make one: {exc}")
+    try:
+        yield private
+    finally:
+        private.leave()
+
+
+@pytest.fixture(scope="module")
+def cluster(network):
     saved = {name: os.environ.get(name) for name in TEST_ENVIRONMENT}
     os.environ.update(TEST_ENVIRONMENT)  # the driver's side, as the nodes'
     started = LocalRayCluster()
     try:
         started.start_head(cpus=1, resources={"slot": 1})
         started.add_worker("worker", cpus=2, resources={"slot": 1, "worker_node": 2})
+        connect(started.address, "127.0.0.1")  # the driver, from this thread: in the namespace
         yield started
     finally:
         disconnect()
@@ -150,6 +179,30 @@ def _run_in_thread(tuner):
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread, done
+
+
+def _ray_driver_pids() -> list[int]:
+    """The processes that are this module's Ray drivers: this one."""
+    return [os.getpid()]
+
+
+def test_every_ray_process_listens_on_127_0_0_1_only(cluster, network):
+    """Read from /proc: each process the tests started (nodes, their children, the driver)
+    is in the loopback-only namespace, and every socket listening there is on 127.0.0.1."""
+    listening = listening_sockets()  # first: a process that starts later is checked below
+    started = descendants([node.process.pid for node in cluster.nodes] + _ray_driver_pids())
+    assert len(started) > 6  # two `ray start`, a GCS, two raylets, their agents, the driver
+    outside = {pid: namespace_of(pid) for pid in started
+               if os.path.exists(f"/proc/{pid}") and namespace_of(pid) != network.namespace}
+    assert not outside, outside
+    owners = socket_owners(started)
+    print("\n".join(f"{address} pid {owners.get(inode)}"
+                    for inode, address in sorted(listening.items(), key=lambda i: i[1])))
+    assert {host_of(address) for address in listening.values()} <= LOOPBACK_ADDRESSES, listening
+    gcs = [inode for inode, address in listening.items()
+           if address.endswith(f":{cluster.port}")]
+    assert gcs and owners.get(gcs[0]) in started  # the head's GCS is one of them
+    assert sum(inode in owners for inode in listening) >= 4  # GCS, raylets, driver and more
 
 
 def test_trials_ship_stream_and_return_parameters(cluster, store, gated):
