@@ -1,28 +1,30 @@
 """This process's connection to a Ray cluster, and what the cluster holds.
 
-Ray allows one connection per process, so the window's Connect check and the tuning that
-follows share it; connecting to another address ends the first one. Imports Ray: only the
-user's choice of a cluster reaches this module.
+The connection is a driver child process (:mod:`rafiki.cluster.driver`): Ray ends a driver
+whose machine's raylet dies, and the window must outlive its cluster, so the window is never
+the driver itself. One driver serves the process, so the window's Connect check and the
+tuning that follows share it; connecting to another address ends the first one. Imports
+nothing of Ray (only checks that it is installed: the driver needs it).
 """
 
 from __future__ import annotations
 
-import logging
+import atexit
+import importlib.util
 import math
-import os
 import threading
 from dataclasses import dataclass, field
 
-import ray
+from .driver_process import DriverError, DriverGone, DriverProcess
+
+if importlib.util.find_spec("ray") is None:  # the callers' "Ray is not installed" message
+    raise ImportError("No module named 'ray'", name="ray")
 
 _lock = threading.Lock()
+_driver: DriverProcess | None = None
 _connected_to: str | None = None
-
-# When the cluster's head goes away, a Ray driver waits this long and then ends its own process
-# (Ray's default is 60 s). The workbench must outlive its cluster: it notices the loss itself
-# (ClusterLostError, within seconds) and ends the tuning with every finished trial kept.
-_RECONNECT_VARIABLE = "RAY_gcs_rpc_server_reconnect_timeout_s"
-_RECONNECT_SECONDS = str(7 * 24 * 3600)
+CONNECT_SECONDS = 300.0  # Ray's start-up on a loaded machine; past it, no cluster
+DESCRIBE_SECONDS = 120.0
 
 
 class ClusterConnectionError(Exception):
@@ -77,52 +79,72 @@ class ClusterInfo:
 
 def connect(address: str, node_ip_address: str | None = None) -> None:
     """Connect this process to the cluster at ``address`` (``auto``, ``HOST:PORT`` or
-    ``ray://HOST:10001``); already connected there, or by the program's own ``ray.init``,
-    nothing happens."""
-    global _connected_to
+    ``ray://HOST:10001``) through a driver child; already connected there, nothing happens."""
+    global _driver, _connected_to
     address = address.strip() or "auto"
     with _lock:
-        if ray.is_initialized() and _connected_to in (None, address):
-            return  # connected there already, or by the program itself (ray.init): use it
-        if ray.is_initialized():
-            ray.shutdown()
-        os.environ.setdefault(_RECONNECT_VARIABLE, _RECONNECT_SECONDS)
-        options: dict = {"address": address, "logging_level": logging.WARNING,
-                         "log_to_driver": False, "configure_logging": False}
-        if node_ip_address and not address.startswith("ray://"):
-            options["_node_ip_address"] = node_ip_address
+        if _driver is not None and _driver.alive() and _connected_to == address:
+            return
+        if _driver is not None:
+            _driver.stop()
+        _driver, _connected_to = DriverProcess(), None
         try:
-            ray.init(**options)
-        except Exception as exc:  # ConnectionError, RuntimeError, ValueError: all "cannot"
+            _driver.call("connect", address, node_ip_address, timeout=CONNECT_SECONDS)
+        except (DriverError, DriverGone) as exc:  # ConnectionError, RuntimeError...: "cannot"
+            _driver.stop()
+            _driver = None
             raise ClusterConnectionError(
                 f"cannot connect to the Ray cluster at {address}: {exc}") from exc
         _connected_to = address
 
 
+@atexit.register
+def _stop_the_driver_at_exit() -> None:
+    """The driver ends by itself when this process's end of its pipe closes; stopping it here
+    ends it by its process id, at once, and lets it leave the cluster cleanly."""
+    disconnect()
+
+
 def connected_address() -> str | None:
-    return _connected_to if ray.is_initialized() else None
+    return _connected_to if _driver is not None and _driver.alive() else None
+
+
+def driver() -> DriverProcess:
+    """The connected driver (raises when there is none: connect first)."""
+    current = _driver
+    if current is None or _connected_to is None:
+        raise ClusterConnectionError("not connected to a Ray cluster")
+    return current
+
+
+def driver_process_id() -> int | None:
+    """The driver child's process id (tests check where it listens), None when there is
+    none."""
+    return _driver.pid if _driver is not None and _driver.alive() else None
 
 
 def disconnect() -> None:
-    """End this process's connection (tests; the window when the address changes)."""
-    global _connected_to
+    """End the driver child (tests; the window when the address changes)."""
+    global _driver, _connected_to
     with _lock:
-        if ray.is_initialized():
-            ray.shutdown()
-        _connected_to = None
+        if _driver is not None:
+            _driver.stop()
+        _driver, _connected_to = None, None
 
 
 def describe_cluster() -> ClusterInfo:
     """The connected cluster's nodes, alive and dead (raises when it cannot be asked)."""
+    try:
+        entries = driver().call("describe", timeout=DESCRIBE_SECONDS)
+    except (DriverError, DriverGone) as exc:
+        raise ClusterConnectionError(f"cannot ask the Ray cluster at {_connected_to}: "
+                                     f"{exc}") from exc
     nodes = [
-        NodeInfo(
-            node_id=entry.get("NodeID", ""), host=entry.get("NodeManagerHostname", "?"),
-            address=entry.get("NodeManagerAddress", "?"), alive=bool(entry.get("Alive")),
-            cpus=float((entry.get("Resources") or {}).get("CPU", 0.0)),
-            memory_bytes=float((entry.get("Resources") or {}).get("memory", 0.0)),
-            resources=dict(entry.get("Resources") or {}),
-        )
-        for entry in ray.nodes()
+        NodeInfo(node_id=entry["node_id"], host=entry["host"], address=entry["address"],
+                 alive=entry["alive"], cpus=float(entry["resources"].get("CPU", 0.0)),
+                 memory_bytes=float(entry["resources"].get("memory", 0.0)),
+                 resources=entry["resources"])
+        for entry in entries
     ]
     return ClusterInfo(address=_connected_to or "?", nodes=nodes)
 
@@ -135,18 +157,11 @@ def check_cluster(address: str, node_ip_address: str | None = None) -> ClusterIn
 
 
 def cluster_answers(timeout: float = 10.0) -> bool:
-    """Whether the cluster still answers within ``timeout`` (asked on a side thread: a call to
-    a head that is gone can block for as long as Ray's reconnect timeout)."""
-    answer: dict[str, bool] = {}
-
-    def ask() -> None:
-        try:
-            ray.nodes()
-            answer["ok"] = True
-        except Exception:
-            answer["ok"] = False
-
-    asker = threading.Thread(target=ask, daemon=True, name="rafiki-ray-liveness")
-    asker.start()
-    asker.join(timeout)
-    return answer.get("ok", False)
+    """Whether the cluster still answers within ``timeout`` (False when the driver is gone)."""
+    current = _driver
+    if current is None:
+        return False
+    try:
+        return bool(current.call("answers", timeout, timeout=timeout + 5.0))
+    except (DriverError, DriverGone):
+        return False

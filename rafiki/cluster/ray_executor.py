@@ -2,50 +2,45 @@
 
 Per trial the head (this process) ships the model's folder and the dataset zips by digest
 (:mod:`rafiki.cluster.shipping`: bytes put in Ray's object store once per tuning, fetched by a
-node only when its cache lacks them), starts a streaming-generator task
-(:func:`rafiki.cluster.node_trial.run_trial_on_node`) and reads its items on a thread of its
-own: the node's name (recorded as a ``node`` event), event batches in order, then the outcome
-and the parameters file, written to ``spec.params_path`` before ``wait`` returns.
+node only when its cache lacks them), and the Ray driver child (:mod:`rafiki.cluster.driver`;
+this process never calls Ray, so Ray cannot end it) starts a streaming-generator task
+(:func:`rafiki.cluster.node_trial.run_trial_on_node`) and forwards its items, which a thread
+of this process reads: the node's name (recorded as a ``node`` event), event batches in order,
+then the outcome and the parameters file, written to ``spec.params_path`` before ``wait``
+returns.
 
 Faults: Stop cancels the task (the node stops the child's process group) and the trial ends as
 *stopped* within ``stop_grace`` seconds whatever the node does; a task lost with its node ends
-as *interrupted*, naming the node; a cluster that stops answering raises
-:class:`ClusterLostError` from ``wait``, which ends the tuning (finished trials are already
-stored).
+as *interrupted*, naming the node; a cluster that stops answering, or a driver that Ray ended,
+raises :class:`ClusterLostError` from ``wait``, which ends the tuning (finished trials are
+already stored).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import queue
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import ray
-from ray import exceptions as ray_errors
-
 from ..executors import EventsCallback, ExecutorLostError, TrialExecutor, TrialHandle
 from ..paths import local_path_of
 from ..runner.run import RunnerState, RunOutcome, RunSpec
 from ..store import file_sha256
-from .connection import cluster_answers, connect, describe_cluster
-from .node_trial import run_trial_on_node
+from .connection import connect, describe_cluster, driver
+from .driver_process import DriverError, DriverGone
 from .shipping import ShippedFile, bundle_key, model_bundle
 
 _SPEC_FIELDS_NOT_SHIPPED = ("python",)  # chosen per node (the executor's ``python``)
 STOP_GRACE_SECONDS = 2.0
+_trial_keys = itertools.count(1)
 
 
 class ClusterLostError(ExecutorLostError):
     """The Ray cluster stopped answering: no trial can start or finish there."""
-
-
-def _trial_task(spec_fields, model_files, model_bundle_key, model_relative, datasets, blobs):
-    """The remote body: ``blobs`` maps digests to object refs inside a dict, so Ray does not
-    fetch them to the node up front; only the digests the node's cache lacks are fetched."""
-    yield from run_trial_on_node(spec_fields, model_files, model_bundle_key, model_relative,
-                                 datasets, lambda digest: ray.get(blobs[digest]))
 
 
 class RayExecutor(TrialExecutor):
@@ -76,8 +71,7 @@ class RayExecutor(TrialExecutor):
             options["memory"] = trial_memory_mb * 1024 * 1024
         if resources:
             options["resources"] = dict(resources)
-        self._task = ray.remote(_trial_task).options(**options)
-        self._blobs: dict[str, ray.ObjectRef] = {}
+        self._options = options
         self._blobs_lock = threading.Lock()
         self._lost: str | None = None
         self._node_names: dict[str, str] = {}
@@ -106,21 +100,28 @@ class RayExecutor(TrialExecutor):
     def submit(self, spec: RunSpec, on_events: EventsCallback) -> TrialHandle:
         if self._lost:
             raise ClusterLostError(self._lost)
-        model_files, bundle, relative, datasets, refs = self._shipment(spec)
+        model_files, bundle, relative, datasets, paths = self._shipment(spec)
         fields = {name: value for name, value in spec.__dict__.items()
                   if name not in _SPEC_FIELDS_NOT_SHIPPED}
         fields["python"] = self.python
         fields["cpu_threads"] = max(1, int(self.trial_cpus))
         if self.trial_memory_mb and not spec.memory_limit_mb:
             fields["memory_limit_mb"] = self.trial_memory_mb
-        generator = self._task.remote(fields, model_files, bundle, relative, datasets, refs)
-        handle = _RayTrial(self, spec, generator, on_events)
+        handle = _RayTrial(self, spec, f"trial-{next(_trial_keys)}", on_events)
         handle.start()
+        try:
+            driver().call("submit", handle.key, self._options, fields, model_files, bundle,
+                          relative, datasets, paths)
+        except (DriverGone, DriverError) as exc:  # the driver is gone, or Ray refused
+            handle.abandon(str(exc))
+            raise ClusterLostError(self._cluster_lost(str(exc))) from exc
         return handle
 
     def close(self) -> None:
-        with self._blobs_lock:
-            self._blobs.clear()  # the object store frees the shipped bytes
+        try:
+            driver().tell("forget_blobs")  # the object store frees the shipped bytes
+        except Exception:  # disconnected already: nothing is kept
+            pass
 
     # -- shipping ----------------------------------------------------------------------------
 
@@ -143,33 +144,26 @@ class RayExecutor(TrialExecutor):
             shipped = ShippedFile(relative, file_sha256(path), path.stat().st_size)
             model_files.append(shipped)
             local.append((path, shipped))
-        refs = {shipped.sha256: self._blob(path, shipped.sha256) for path, shipped in local}
+        paths = {shipped.sha256: str(path) for path, shipped in local}  # the driver puts them
         relative = Path(spec.model_file_path).resolve().name
-        return model_files, bundle_key(model_files), relative, datasets, refs
+        return model_files, bundle_key(model_files), relative, datasets, paths
 
-    def _blob(self, path: Path, digest: str) -> ray.ObjectRef:
-        with self._blobs_lock:
-            ref = self._blobs.get(digest)
-            if ref is None:
-                ref = self._blobs[digest] = ray.put(path.read_bytes())
-            return ref
-
-    def _cluster_lost(self, cause: BaseException) -> str:
+    def _cluster_lost(self, cause: str) -> str:
         self._lost = self._lost or (
-            f"lost the connection to the Ray cluster at {self.address} "
-            f"({type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}); "
+            f"lost the connection to the Ray cluster at {self.address} ({cause}); "
             "the tuning ended, every finished trial is kept")
         return self._lost
 
 
 class _RayTrial(TrialHandle):
-    """One trial's task and the thread that reads its items."""
+    """One trial's task, as the driver forwards it, and the thread that reads its items."""
 
-    def __init__(self, executor: RayExecutor, spec: RunSpec, generator, on_events):
+    def __init__(self, executor: RayExecutor, spec: RunSpec, key: str, on_events):
         self._executor = executor
         self._spec = spec
-        self._generator = generator
+        self.key = key
         self._on_events = on_events
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._started = time.monotonic()
         self._deliver = threading.Lock()
         self._done = threading.Event()
@@ -180,6 +174,9 @@ class _RayTrial(TrialHandle):
         self.node: str | None = None
 
     def start(self) -> None:
+        """Route the driver's messages for this trial here, read on a thread of its own
+        (handling one may ask the driver for node names: never on the driver's reader)."""
+        driver().open_trial(self.key, self._inbox.put)
         threading.Thread(target=self._read, daemon=True, name="rafiki-ray-trial").start()
 
     # -- TrialHandle -------------------------------------------------------------------------
@@ -188,16 +185,20 @@ class _RayTrial(TrialHandle):
         """Cancel the task (the node stops the child's group); ends as stopped within
         ``stop_grace`` even when the node does not answer."""
         self._stopped = True
-        try:
-            ray.cancel(self._generator)
-        except Exception:  # already finished, or the cluster is gone: either way, it ends
-            pass
+        self._cancel(force=False)  # already finished, or the cluster is gone: it ends
         if not self._done.wait(self._executor.stop_grace * 0.75):
             self._finish(self._ending(RunnerState.STOPPED, "Stopped", "the run was stopped"))
-            try:
-                ray.cancel(self._generator, force=True)  # the worker and the child with it
-            except Exception:
-                pass
+            self._cancel(force=True)  # the worker and the child with it
+
+    def abandon(self, why: str) -> None:
+        """The task was never started: end the reader."""
+        self._inbox.put(("end", self.key, "cluster_lost", why))
+
+    def _cancel(self, force: bool) -> None:
+        try:
+            driver().tell("cancel", self.key, force)
+        except Exception:
+            pass
 
     def wait(self) -> RunOutcome:
         self._done.wait()
@@ -209,11 +210,12 @@ class _RayTrial(TrialHandle):
     # -- the reader --------------------------------------------------------------------------
 
     def _read(self) -> None:
-        try:
-            for ref in self._generator:
-                item = ray.get(ref)
-                if self._done.is_set():
-                    return  # stopped on the head already: later items are not this trial's
+        while True:
+            message = self._inbox.get()
+            if self._done.is_set():
+                return  # stopped on the head already: later items are not this trial's
+            if message[0] == "item":
+                item = message[2]
                 if "node" in item:
                     self.node = self._executor.node_name(item.get("node_id"), item["node"])
                     self._events([{"kind": "node", "time": time.time(), "node": self.node}])
@@ -222,26 +224,29 @@ class _RayTrial(TrialHandle):
                 elif "outcome" in item:
                     self._finish(self._landed(item))
                     return
+                continue
+            self._ended(message[2], message[3])
+            return
+
+    def _ended(self, kind: str, detail: str) -> None:
+        """The task ended without an outcome: why, as the driver saw it."""
+        if kind == "exhausted":
             self._finish(self._ending(RunnerState.CRASHED, "ProtocolError",
                                       "the cluster task ended without an outcome"))
-        except (ray_errors.TaskCancelledError, KeyboardInterrupt):
+        elif kind == "cancelled" or self._stopped:
             self._finish(self._ending(RunnerState.STOPPED, "Stopped", "the run was stopped"))
-        except ray_errors.RayTaskError as exc:  # the node's side of the workbench failed
-            state = RunnerState.STOPPED if self._stopped else RunnerState.ERRORED
-            self._finish(self._ending(state, "ClusterTaskError",
+        elif kind == "task_error":  # the node's side of the workbench failed
+            self._finish(self._ending(RunnerState.ERRORED, "ClusterTaskError",
                                       f"the trial's task failed on node {self.node or '?'}: "
-                                      f"{exc.cause if exc.cause is not None else exc}"))
-        except Exception as exc:  # RayError of a lost worker or node, or of the connection
-            if self._stopped:
-                self._finish(self._ending(RunnerState.STOPPED, "Stopped", "the run was stopped"))
-            elif not cluster_answers():
-                self._fail(ClusterLostError(self._executor._cluster_lost(exc)))
-            else:
-                where = f"the node {self.node}" if self.node else "its node"
-                self._finish(self._ending(
-                    RunnerState.INTERRUPTED, "NodeLost",
-                    f"{where} running this trial was lost ({type(exc).__name__}); "
-                    "the tuning goes on"))
+                                      f"{detail}"))
+        elif kind == "node_lost":
+            where = f"the node {self.node}" if self.node else "its node"
+            self._finish(self._ending(
+                RunnerState.INTERRUPTED, "NodeLost",
+                f"{where} running this trial was lost ({detail.split(':')[0]}); "
+                "the tuning goes on"))
+        else:  # cluster_lost, driver_gone: no trial can start or finish there
+            self._fail(ClusterLostError(self._executor._cluster_lost(detail)))
 
     def _events(self, batch: list[dict]) -> None:
         for index, event in enumerate(batch):

@@ -24,7 +24,12 @@ import pytest
 pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
 
 from rafiki.cli_tables import print_experiment  # noqa: E402
-from rafiki.cluster.connection import connect, describe_cluster, disconnect  # noqa: E402
+from rafiki.cluster.connection import (  # noqa: E402
+    connect,
+    describe_cluster,
+    disconnect,
+    driver_process_id,
+)
 from rafiki.cluster.ray_executor import RayExecutor  # noqa: E402
 from rafiki.store import Store, file_sha256  # noqa: E402
 from rafiki.tuning import Tuner  # noqa: E402
@@ -182,8 +187,8 @@ def _run_in_thread(tuner):
 
 
 def _ray_driver_pids() -> list[int]:
-    """The processes that are this module's Ray drivers: this one."""
-    return [os.getpid()]
+    """This module's Ray driver: the child this process talks to Ray through."""
+    return [driver_process_id()]
 
 
 def test_every_ray_process_listens_on_127_0_0_1_only(cluster, network):
@@ -192,6 +197,7 @@ def test_every_ray_process_listens_on_127_0_0_1_only(cluster, network):
     listening = listening_sockets()  # first: a process that starts later is checked below
     started = descendants([node.process.pid for node in cluster.nodes] + _ray_driver_pids())
     assert len(started) > 6  # two `ray start`, a GCS, two raylets, their agents, the driver
+    assert os.getpid() not in started  # this process is no Ray driver (see connection.py)
     outside = {pid: namespace_of(pid) for pid in started
                if os.path.exists(f"/proc/{pid}") and namespace_of(pid) != network.namespace}
     assert not outside, outside
@@ -326,6 +332,11 @@ def test_the_window_s_connect_check_shows_nodes_cpus_and_memory(cluster, qtbot):
     assert "GB memory" in choice.result_label.text()
     assert capacity.args == [3]  # one-CPU trials: "At once" offered
     assert choice.result_label.toolTip().count("CPUs") == 2  # one line per node
+    import ray
+
+    # the window's process is no Ray driver (Ray could end it): its driver is a child of it
+    assert not ray.is_initialized()
+    assert driver_process_id() in _children(os.getpid())
 
 
 def test_a_trial_whose_node_dies_is_interrupted_and_retried(cluster, store, gated):
@@ -376,14 +387,33 @@ def _status(pid: int) -> str:
         return ""
 
 
+RAW_DRIVER = """
+import sys, time
+import ray
+ray.init(address=sys.argv[1], _node_ip_address="127.0.0.1", log_to_driver=False,
+         logging_level="WARNING")
+print("connected", flush=True)
+while True:  # what a tuning's driver does all along: puts files, reads trial items
+    try:
+        ray.get(ray.put(b"x" * 1000), timeout=5)
+    except Exception as exc:
+        print("a Ray error, and the process goes on:", type(exc).__name__, flush=True)
+        break
+    time.sleep(0.1)
+print("survived", flush=True)
+"""
+
+
 def test_losing_the_cluster_ends_the_tuning_clearly_and_keeps_finished_trials(cluster, gated):
     """Runs after the node-loss test, last of all: it ends the head. The tuning runs in a
     `rafiki tune --ray` process, as a user's would: the first trial passes its gate, the
     second waits at it while the head goes away.
 
-    This process stops being a Ray driver first: the earlier tests connected it to the head's
-    raylet, and a driver whose raylet dies may be ended by Ray itself (exit 1, mid-suite, as
-    seen once in CI)."""
+    Beside it, a plain Ray driver on the head's machine, as the window and `rafiki tune` were
+    before the driver became a child process: Ray ends it (exit code 1, no exception) when the
+    head's raylet dies, as it ended this test's whole pytest process once in CI. The tuning's
+    process outlives it: only its driver child ends. This process has its own driver child
+    stopped first (by process id), so nothing of the suite is left attached to the head."""
     disconnect()
     folder, gates, train, test = gated
     (gates / "pass-once").touch()  # the model's gate lets the first trial through
@@ -399,22 +429,39 @@ def test_losing_the_cluster_ends_the_tuning_clearly_and_keeps_finished_trials(cl
                "--ray", cluster.address]
     tuning = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
+    raw = subprocess.Popen([sys.executable, "-c", RAW_DRIVER, cluster.address],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         for _ in range(2400):  # the second trial waits at its gate
             if len(list(gates.glob("started-*"))) >= 2 or tuning.poll() is not None:
                 break
             time.sleep(0.05)
         assert len(list(gates.glob("started-*"))) >= 2, tuning.communicate(timeout=60)
+        said = []
+        while not said or said[-1] not in ("connected\n", ""):  # Ray may warn first
+            said.append(raw.stdout.readline())
+        assert said[-1] == "connected\n", said
+        tuning_driver = _children(tuning.pid)
         cluster.nodes[0].stop()  # the head: the whole cluster is gone
         out, err = tuning.communicate(timeout=180)
+        raw_out, _ = raw.communicate(timeout=180)
     finally:
-        if tuning.poll() is None:
-            tuning.kill()
+        for process in (tuning, raw):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    # Ray ended the plain driver: this is what the window's process was exposed to
+    assert raw.returncode == 1 and "survived" not in raw_out, (raw.returncode, raw_out)
+    # the tuning's process outlived its driver, said why the tuning ended, and kept the trials
     assert "lost the connection to the Ray cluster" in err, out + err
     assert "every finished trial is kept" in err
-    assert tuning.returncode != 0
+    assert tuning.returncode == 1 and "Traceback" not in err  # the CLI's own exit, not Ray's
+    assert tuning_driver and not any(_pid_alive(pid) for pid in tuning_driver)
     with Store() as store:
         experiment = store.list_experiments()[0]
         statuses = [t.status for t in store.trials(experiment.id)]
     assert statuses[0] == "completed" and "running" not in statuses, statuses
 
+
+def _children(pid: int) -> list[int]:
+    return [child for child in descendants([pid]) if child != pid]

@@ -11,7 +11,7 @@ _IMPORTS = """
 import sys
 import rafiki.cli, rafiki.cli_tables, rafiki.tuning, rafiki.executors, rafiki.experiments
 import rafiki.runner, rafiki.store, rafiki.cluster, rafiki.cluster.shipping
-import rafiki.cluster.node_trial
+import rafiki.cluster.node_trial, rafiki.cluster.driver, rafiki.cluster.driver_process
 import rafiki_gui.session, rafiki_gui.tuning.cluster_choice, rafiki_gui.tuning.tuning_worker
 from rafiki.cli import build_parser
 build_parser().parse_args(["tune", "m.py", "--train", "a", "--test", "b", "--ray", "auto"])
