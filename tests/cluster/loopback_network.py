@@ -157,5 +157,9 @@ def descendants(roots: list[int]) -> list[int]:
     return found
 
 
-def namespace_of(pid: int) -> str:
-    return os.readlink(f"/proc/{pid}/ns/net")
+def namespace_of(pid: int) -> str | None:
+    """The process's network namespace (``net:[inode]``), None when it has ended."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None

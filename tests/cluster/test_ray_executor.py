@@ -198,8 +198,9 @@ def test_every_ray_process_listens_on_127_0_0_1_only(cluster, network):
     started = descendants([node.process.pid for node in cluster.nodes] + _ray_driver_pids())
     assert len(started) > 6  # two `ray start`, a GCS, two raylets, their agents, the driver
     assert os.getpid() not in started  # this process is no Ray driver (see connection.py)
-    outside = {pid: namespace_of(pid) for pid in started
-               if os.path.exists(f"/proc/{pid}") and namespace_of(pid) != network.namespace}
+    namespaces = {pid: namespace_of(pid) for pid in started}
+    outside = {pid: name for pid, name in namespaces.items()
+               if name is not None and name != network.namespace}  # None: ended meanwhile
     assert not outside, outside
     owners = socket_owners(started)
     print("\n".join(f"{address} pid {owners.get(inode)}"
