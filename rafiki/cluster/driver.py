@@ -9,7 +9,8 @@ process; the workbench sees its pipe close and ends the tuning as it does for a 
 every finished trial kept (:mod:`rafiki.cluster.driver_process` is the other end).
 
 The protocol: requests ``(request_id, name, args)`` in, ``("reply", request_id, ok, value)``
-out, each handled on a thread of its own (a slow ``put`` never holds up a cancel); a trial's
+out, each handled on a thread of its own (a slow ``put`` never holds up a cancel; ``connect``,
+the first, on the main thread); a trial's
 items stream out as ``("item", key, item)`` and its end as ``("end", key, kind, detail)``,
 kind one of ``exhausted``, ``cancelled``, ``task_error``, ``node_lost`` and
 ``cluster_lost``. The process ends when its parent's end of the pipe closes.
@@ -69,6 +70,9 @@ class Driver:
             if name == "shutdown":
                 self._reply(request_id, True, None)
                 return
+            if name == "connect":  # on the main thread, as Ray wants its init (signals)
+                self._handle(request_id, name, args)
+                continue
             threading.Thread(target=self._handle, args=(request_id, name, args), daemon=True,
                              name=f"rafiki-driver-{name}").start()
 
