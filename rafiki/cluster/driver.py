@@ -10,10 +10,10 @@ every finished trial kept (:mod:`rafiki.cluster.driver_process` is the other end
 
 The protocol: requests ``(request_id, name, args)`` in, ``("reply", request_id, ok, value)``
 out, each handled on a thread of its own (a slow ``put`` never holds up a cancel; ``connect``,
-the first, on the main thread); a trial's
-items stream out as ``("item", key, item)`` and its end as ``("end", key, kind, detail)``,
-kind one of ``exhausted``, ``cancelled``, ``task_error``, ``node_lost`` and
-``cluster_lost``. The process ends when its parent's end of the pipe closes.
+the first, on the main thread); a trial's items stream out as ``("item", key, item)`` and its
+end as ``("end", key, kind, detail)``, kind one of ``exhausted``, ``cancelled``,
+``task_error``, ``node_lost`` and ``cluster_lost``. The process ends when its parent's end of
+the pipe closes.
 
 Run as ``python -m rafiki.cluster.driver READ_FD WRITE_FD``.
 """
