@@ -49,7 +49,8 @@ class RayExecutor(TrialExecutor):
     ``trial_cpus`` and ``trial_memory_mb`` go to Ray's scheduler (a trial waits for a node
     with that much free) and to the child: its numeric libraries' thread caps and its memory
     limit. ``python``: the interpreter on the nodes (None: the Python Ray runs there).
-    ``node_ip_address`` binds this driver to one address (tests use 127.0.0.1)."""
+    ``node_ip_address``: the driver's address for Ray (Ray 2.60 replaces 127.0.0.1 with the
+    machine's own address unless it finds no other: see tests/cluster/ray_cluster.py)."""
 
     def __init__(self, address: str = "auto", *, trial_cpus: float = 1.0,
                  trial_memory_mb: int | None = None, python: str | None = None,
