@@ -60,8 +60,9 @@ class PredictionWorker(QThread):
     """The model is loaded in its child and requests can be answered."""
     sig_progress = Signal(int, int, int)
     """(request id, queries done, queries in all) while a request is being predicted."""
-    sig_returned = Signal(int, object, list)
-    """(request id, PreparedQueries, predictions) for a request that succeeded."""
+    sig_returned = Signal(int, object, object)
+    """(request id, PreparedQueries, predictions: a list) for a request that succeeded;
+    ``object`` so Qt does not copy 10,000 predictions through its variant types."""
     sig_errored = Signal(int, dict)
     """(request id, error: stage ("load", "queries" or "predict"), type, message, traceback);
     request id 0 is the service itself failing to start (the worker then ends)."""

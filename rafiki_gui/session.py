@@ -77,8 +77,10 @@ class Session(QObject):
     """(message) a pending run could not start, saying why."""
     sig_run_started = Signal()
     """A run started; last_spec is its RunSpec, last_run its RunRecord."""
-    sig_run_events = Signal(list)
-    """A batch of the running lifecycle's event dicts (rafiki/events.py), in order."""
+    sig_run_events = Signal(object)
+    """A batch of the running lifecycle's event dicts (rafiki/events.py), in order: a list,
+    the same object for every slot (slots must not change it; ``object`` so Qt does not copy
+    it through its variant types, see RunWorker.sig_events)."""
     sig_run_filed = Signal(int)
     """The running run was filed in the store as this trial: (trial id); last_trial_id is set.
     Not emitted when the store cannot be used (the run goes on, unrecorded)."""

@@ -40,8 +40,11 @@ class RunWorker(ThreadWorker):
     sig_test_samples = Signal(object)
     """(rafiki.test_samples.TestSamples) the test samples a completed run without queries
     predicted, with their labels; comes before sig_returned."""
-    sig_events = Signal(list)
-    """A coalesced batch of event dicts, in order; together they are every event of the run."""
+    sig_events = Signal(object)
+    """A coalesced batch of event dicts, in order; together they are every event of the run.
+    Declared ``object``, not ``list``: a ``list`` signal converts every event dict to a
+    QVariantMap on this thread and back to Python for each slot on the UI thread (0.9 s per
+    10,000 points with three slots; the 200,000-point flood stalled the window for seconds)."""
     sig_returned = Signal(object)
     """The run ended with a RunOutcome (completed, errored, stopped, crashed or timed out)."""
     sig_aborted = Signal()

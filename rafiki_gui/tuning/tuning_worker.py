@@ -38,8 +38,9 @@ class TuningWorker(ThreadWorker):
     """The tuner is prepared (advisor warmed with the stored trials) and launching trials."""
     sig_trial_started = Signal(object)
     """A trial was started: (rafiki.experiments.Trial, status running)."""
-    sig_trial_events = Signal(int, list)
-    """Events of a running trial: (trial id, event dicts in order)."""
+    sig_trial_events = Signal(int, object)
+    """Events of a running trial: (trial id, list of event dicts in order; ``object`` so Qt
+    does not copy every dict through its variant types, see RunWorker.sig_events)."""
     sig_trial_metrics = Signal(int, object)
     """A finished trial's metric columns, read here so the UI thread never waits on the
     store while trials write to it: (trial id, {metric: values}); just before its
