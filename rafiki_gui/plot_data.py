@@ -1,19 +1,22 @@
 """The numbers behind the live plots: growable numpy series fed from a run's event dicts.
 
-Kept apart from the widgets so the routing of 200,000 points costs a few list appends per
-event on the UI thread, and the drawing (a timer in the plots panel) reads whole arrays. No Qt.
+Kept apart from the widgets so the routing of 200,000 points costs a few numpy conversions per
+batch on the UI thread, and the drawing (a timer in the plots panel) reads whole arrays. No Qt.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import repeat
+from operator import is_not, itemgetter
 
 import numpy as np
 
 TIME_AXIS_LABEL = "time (s)"
 
-_Pending = dict[Any, tuple[list[float], list[float]]]
+_TIME = itemgetter("time")
+_VALUES = itemgetter("values")
 
 
 class GrowingSeries:
@@ -28,7 +31,7 @@ class GrowingSeries:
     def __len__(self) -> int:
         return self._size
 
-    def extend(self, xs: list[float], ys: list[float]) -> None:
+    def extend(self, xs: Sequence[float], ys: Sequence[float]) -> None:
         count = len(xs)
         if not count:
             return
@@ -86,46 +89,72 @@ class RunPlotData:
         self._columns: dict[str, GrowingSeries] = {}  # metric -> x: row, y: value
 
     def add_events(self, events: list[dict]) -> list[PlotSeries]:
-        """Route a batch; returns the plots it defined (new ones, for the view to create)."""
+        """Route a batch; returns the plots it defined (new ones, for the view to create).
+
+        Metrics are routed a column at a time (one numpy conversion per metric per batch),
+        not point by point: routing each event in Python cost the UI thread ~5 µs a point,
+        a second over a 200,000-point flood (bench/bench_gui_stall.py)."""
         defined: list[PlotSeries] = []
-        pending: _Pending = {}
-        columns: _Pending = {}
-        times: tuple[list[float], list[float]] = ([], [])
-        plots = list(self.plots.values())
-        for event in events:
-            kind = event.get("kind")
-            if self.start_time is None and "time" in event:
-                self.start_time = float(event["time"])
+        if self.start_time is None:
+            first = next((event["time"] for event in events if "time" in event), None)
+            if first is not None:
+                self.start_time = float(first)
+        metrics: list[dict] = []
+        for event in events:  # a plot's definition splits the batch: points before it
+            kind = event.get("kind")  # are backfilled into it, points after it routed
             if kind == "metrics":
-                values = event["values"]
-                moment = float(event["time"])
-                row = self._rows
-                self._rows += 1
-                times[0].append(row)
-                times[1].append(moment)
-                for name, value in values.items():
-                    rows, column = columns.setdefault(name, ([], []))
-                    rows.append(row)
-                    column.append(value)
-                for plot in plots:
-                    self._route(plot, moment, values, pending)
+                metrics.append(event)
             elif kind == "plot":
-                self._flush(pending)
-                self._flush_columns(columns, times)
-                pending, columns, times = {}, {}, ([], [])
+                self._add_metrics(metrics)
+                metrics = []
                 plot = self._define(event)
                 if plot is not None:
                     defined.append(plot)
-                    plots = list(self.plots.values())
-        self._flush(pending)
-        self._flush_columns(columns, times)
+        self._add_metrics(metrics)
         return defined
 
-    def _flush_columns(self, columns: _Pending,
-                       times: tuple[list[float], list[float]]) -> None:
-        self._row_times.extend(*times)
-        for name, (rows, values) in columns.items():
-            self._columns.setdefault(name, GrowingSeries()).extend(rows, values)
+    def _add_metrics(self, events: list[dict]) -> None:
+        """A run of metrics events (no plot defined among them) into the columns and plots."""
+        count = len(events)
+        if not count:
+            return
+        times = np.fromiter(map(_TIME, events), dtype=float, count=count)
+        values = list(map(_VALUES, events))
+        rows = np.arange(self._rows, self._rows + count, dtype=float)
+        self._rows += count
+        self._row_times.extend(rows, times)
+        columns: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}  # (present or None
+        # when present in every point, values)
+        for name in set().union(*values):
+            column = list(map(dict.get, values, repeat(name, count)))
+            if None in column:  # logged in some points only
+                present = np.fromiter(map(is_not, column, repeat(None, count)), dtype=bool,
+                                      count=count)
+                numbers = np.array(column, dtype=float)  # None (absent) reads as NaN, masked
+                columns[name] = present, numbers
+                self._columns.setdefault(name, GrowingSeries()).extend(rows[present],
+                                                                       numbers[present])
+            else:
+                numbers = np.fromiter(column, dtype=float, count=count)
+                columns[name] = None, numbers
+                self._columns.setdefault(name, GrowingSeries()).extend(rows, numbers)
+        origin = self.start_time if self.start_time is not None else float(times[0])
+        for plot in self.plots.values():
+            if plot.x_axis is None:
+                x_present, x = None, times - origin
+            elif plot.x_axis in columns:
+                x_present, x = columns[plot.x_axis]
+            else:
+                continue
+            for metric in plot.metrics:
+                if metric not in columns:
+                    continue
+                y_present, y = columns[metric]
+                if x_present is None and y_present is None:
+                    plot.series[metric].extend(x, y)
+                    continue
+                keep = _both(x_present, y_present)
+                plot.series[metric].extend(x[keep], y[keep])
 
     def _define(self, event: dict) -> PlotSeries | None:
         title = str(event.get("title"))
@@ -157,21 +186,9 @@ class RunPlotData:
                                                  return_indices=True)
             plot.series[metric].extend(x_column.y[x_at], column.y[y_at])
 
-    def _route(self, plot: PlotSeries, moment: float, values: dict[str, Any],
-               pending: _Pending) -> None:
-        if plot.x_axis is None:
-            x = moment - (moment if self.start_time is None else self.start_time)
-        else:
-            x = values.get(plot.x_axis)
-            if x is None:
-                return
-        for metric in plot.metrics:
-            y = values.get(metric)
-            if y is not None:
-                xs, ys = pending.setdefault((plot.title, metric), ([], []))
-                xs.append(x)
-                ys.append(y)
 
-    def _flush(self, pending: _Pending) -> None:
-        for (title, metric), (xs, ys) in pending.items():
-            self.plots[title].series[metric].extend(xs, ys)
+def _both(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray:
+    """Where both masks hold (None: everywhere)."""
+    if first is None:
+        return second
+    return first if second is None else first & second
