@@ -67,6 +67,7 @@ def main() -> None:
     spec = RunSpec(model_file_path=str(model), model_class="Flood",
                    task="IMAGE_CLASSIFICATION", train_dataset_uri="unused.zip",
                    test_dataset_uri="unused.zip", knobs={"points": POINTS},
+                   queries=[[[0]]],  # given (one 1x1 image): none sampled from the test set
                    params_path=store.params_path_for(trial.id))
     received = []
     child, parent, wall, _ = _measure(Run, spec, lambda events: received.append(len(events)))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import math
 import os
 import pickle
 import shutil
@@ -28,6 +29,7 @@ import time
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -506,6 +508,16 @@ class Store:
                     raise KeyError(f"No trial {trial_id} in {self.path}")
                 output_bytes = found[0][0]
             quota = self._quotas.get(trial_id) or self._stored_quota(trial_id)
+            points = [event for event in events if event.get("kind") == ev.METRICS]
+            values = [event.get("values") or {} for event in points]
+            if points and quota.admit_metrics_batch(values):
+                # the usual batch, all within the quotas: its columns a comprehension each,
+                # not statements per point (the run worker's share of the GIL under a flood)
+                count = len(points)
+                metrics_times = [event.get("time") for event in points]
+                for name in dict.fromkeys(chain.from_iterable(values)):  # first-seen order
+                    metrics_columns[name] = list(map(dict.get, values, repeat(name, count)))
+                events = [event for event in events if event.get("kind") != ev.METRICS]
             for event in events:
                 kind = event.get("kind")
                 if kind == ev.METRICS:
@@ -558,7 +570,8 @@ class Store:
                         column.extend([None] * (count - len(column)))
                     conn.execute(
                         "INSERT INTO trial_metrics (trial_id, count, columns) VALUES (?, ?, ?)",
-                        (trial_id, count, _dumps({"time": metrics_times, **metrics_columns})),
+                        (trial_id, count,
+                         _dumps_columns({"time": metrics_times, **metrics_columns})),
                     )
                 if timings:
                     stored = conn.execute("SELECT timings FROM trials WHERE id = ?",
@@ -736,6 +749,29 @@ class Store:
                 )
             warnings.warn(f"Loading parameters file {path} from outside the store", stacklevel=2)
         return load_parameters_file(path, sha256, trust_unverified)
+
+
+def _dumps_columns(columns: dict[str, list]) -> str:
+    """A batch's metric columns as JSON. orjson writes them ~20x faster than json.dumps (its
+    float formatting was half the run worker's time under a flood, holding the GIL the
+    window's UI thread waits for), but writes NaN and infinities as null: a column holding
+    one (a diverging loss is worth keeping) goes through json.dumps, as before."""
+    if all(map(_finite_numbers, columns.values())):
+        try:
+            return orjson.dumps(columns).decode()
+        except TypeError:  # a value orjson cannot write (an int past 64 bits)
+            pass
+    return _dumps(columns)
+
+
+def _finite_numbers(column: list) -> bool:
+    """Whether every value of ``column`` is None or a finite number (one C-level sum)."""
+    try:
+        if None in column:
+            column = [value for value in column if value is not None]
+        return math.isfinite(sum(column))  # NaN or an infinity anywhere makes the sum one
+    except (TypeError, OverflowError):  # not numbers, or past a float's range
+        return False
 
 
 def _decode_columns(text: str) -> Any:

@@ -69,6 +69,26 @@ class TrialQuota:
         self.metric_values += count
         return True
 
+    def admit_metrics_batch(self, points: list[dict[str, Any]]) -> bool:
+        """Whether every point of a batch fits at once (then all are counted); False leaves
+        the count as it was, for :meth:`admit_metrics` to admit point by point up to the cap.
+        Each cap is a running total, so when the batch fits whole, every point would have
+        fit one by one: the same points are kept, with one check per batch, not per point."""
+        count = len(points)
+        values = sum(map(len, points))
+        if self.metric_points + count > METRIC_POINTS_LIMIT \
+                or self.metric_values + values > METRIC_VALUES_LIMIT:
+            return False
+        names = self.metric_names
+        new = set().union(*points) - names
+        if new and (len(names) + len(new) > METRIC_NAMES_LIMIT
+                    or any(len(name) > METRIC_NAME_CHARS for name in new)):
+            return False
+        names |= new
+        self.metric_points += count
+        self.metric_values += values
+        return True
+
     def metrics_note(self) -> dict[str, Any] | None:
         """The message saying metric points were dropped, the first time only."""
         if self.metrics_noted:

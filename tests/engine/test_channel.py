@@ -35,3 +35,22 @@ def test_a_slow_flush_is_not_overtaken_by_a_later_one(monkeypatch):
     with os.fdopen(read_fd, "rb") as reader:
         order = [event["n"] for line in reader for event in decode_batch(line)]
     assert order == [0, 1]
+
+
+def test_a_batch_reads_back_as_written_whatever_json_it_needs():
+    """Lines are read with orjson, which refuses NaN, infinities and integers past 64 bits:
+    those lines still read back exactly (through json), and a broken line is refused."""
+    import math
+
+    import pytest
+
+    from rafiki.runner.protocol import ProtocolError, encode_batch
+
+    plain = [{"kind": "metrics", "time": 1.5, "values": {"step": 3, "loss": 0.25}}]
+    assert decode_batch(encode_batch(plain)) == plain
+    odd = [{"kind": "metrics", "time": 2.0,
+            "values": {"loss": float("nan"), "gain": float("inf"), "id": 2**70}}]
+    values = decode_batch(encode_batch(odd))[0]["values"]
+    assert math.isnan(values["loss"]) and values["gain"] == math.inf and values["id"] == 2**70
+    with pytest.raises(ProtocolError, match="unreadable line"):
+        decode_batch(b'{"v": 1, "events": [')
