@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,10 @@ from PySide6.QtCore import QObject, Signal
 from .dataset_loader import DatasetReader
 from .queries_choice import FROM_JSON, FROM_MODEL_FILE, QUERY_SOURCES, QueriesChoice
 from .run_record import OTHER_CLASS, OTHER_MODEL_FILE, RunRecord
+
+UI_SWITCH_INTERVAL_S = 0.0005
+"""How long another thread may hold the GIL while the UI thread waits for it (Python's
+default is 0.005 s)."""
 
 if TYPE_CHECKING:
     from rafiki.dataset_summary import DatasetSummary
@@ -546,7 +551,7 @@ class Session(QObject):
         worker = RunWorker(spec, experiments=self.experiments,
                            knob_config=serialize_knob_config(self.knob_config))
         worker.sig_filed.connect(self._on_run_filed)
-        worker.sig_events.connect(self.sig_run_events)
+        worker.sig_events.connect(self._on_run_events)
         worker.sig_test_samples.connect(self._on_test_samples)
         worker.sig_returned.connect(self._on_run_returned)
         worker.sig_errored.connect(self._on_run_errored)
@@ -565,6 +570,12 @@ class Session(QObject):
         # a flooding run allocates fast, and each full collection walking them all would
         # pause the UI thread for tens of milliseconds.
         gc.freeze()
+        # Each call from Qt into Python (a slot, every paint override of a chart) takes the
+        # GIL; while the run's reader and worker threads run Python, the UI thread waited up
+        # to the switch interval (5 ms by default) each time: a frame of a few dozen such
+        # calls took 290 ms for 36 ms of its own CPU under the flood. Measured with py-spy and
+        # bench/bench_gui_stall.py (load ~12): longest stall 1.6 s at 5 ms, 0.59 s at 0.5 ms.
+        sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
         self.sig_run_started.emit()
         worker.start()
 
@@ -584,6 +595,13 @@ class Session(QObject):
             return experiments.trial(trial_id).number
         except Exception:  # the caption goes without it
             return None
+
+    def _on_run_events(self, events: list[dict]) -> None:
+        """A batch of the running run's events, to the views; then the worker may send the
+        next (it holds them back while the views are busy with this one)."""
+        self.sig_run_events.emit(events)
+        if self._worker is not None:
+            self._worker.events_shown()
 
     def _on_test_samples(self, samples: TestSamples) -> None:
         """The worker read the test samples the run predicted, with their labels."""

@@ -61,7 +61,10 @@ class RunWorker(ThreadWorker):
         self._experiments = experiments
         self._knob_config = knob_config
         self._trial_id: int | None = None
-        self._pending: list[dict] = []
+        self._pending: list[dict] = []  # from the reader thread, not yet stored
+        self._unshown: list[dict] = []  # stored, not yet handed to the UI thread
+        self._shown = threading.Event()
+        self._shown.set()
         self._run = None
 
     def stop(self) -> None:
@@ -95,17 +98,28 @@ class RunWorker(ThreadWorker):
             return
         self.sig_test_samples.emit(samples)
 
-    def _flush(self) -> None:
+    def events_shown(self) -> None:
+        """The UI thread took the last batch of sig_events (any thread may call this)."""
+        self._shown.set()
+
+    def _flush(self, final: bool = True) -> None:
+        """Store what the reader buffered, and hand it to the UI thread, unless the UI has
+        not taken the previous batch yet (``final``: hand it over anyway). A UI thread that
+        falls behind (a loaded machine) then gets one larger batch instead of a queue of
+        them: Qt delivers every queued batch in one pass of its event loop, a stall as long
+        as all of them together (bench/bench_gui_stall.py)."""
         with self._lock:
             batch, self._pending = self._pending, []
-        if not batch:
-            return
-        if self._trial_id is not None:
+        if batch and self._trial_id is not None:
             try:
                 self._experiments.record(self._trial_id, batch)
             except Exception as exc:  # a failing store must not lose the run's view
                 self._unrecorded("events", exc)
-        self.sig_events.emit(batch)
+        self._unshown.extend(batch)
+        if self._unshown and (final or self._shown.is_set()):
+            self._shown.clear()
+            unshown, self._unshown = self._unshown, []
+            self.sig_events.emit(unshown)
 
     def _unrecorded(self, what: str, exc: Exception) -> None:
         from rafiki.experiments import StoreError
@@ -153,7 +167,7 @@ class RunWorker(ThreadWorker):
             live = (RunnerState.STARTING, RunnerState.RUNNING)
             while run.state in live:
                 time.sleep(FLUSH_INTERVAL)
-                self._flush()
+                self._flush(final=False)
             outcome = run.wait()
             self._flush()
         except Exception as exc:  # not the model's fault: the trial still has to end
