@@ -13,8 +13,11 @@ Needs ../shared/datasets (digits).
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,8 +46,12 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["RAFIKI_FLOOD_POINTS"] = str(args.points)
     os.environ["RAFIKI_FLOOD_SECONDS"] = str(args.seconds)
-    os.environ.setdefault("RAFIKI_HOME", str(Path(os.environ.get("TMPDIR", "/tmp"))
-                                             / "rafiki-bench-home"))
+    # a fresh data folder unless one is given: a shared one grew a store of every earlier
+    # run's 200,000 points (145 MB) and remembered plot choices (smoothing) between runs
+    if "RAFIKI_HOME" not in os.environ:
+        home = tempfile.mkdtemp(prefix="rafiki-bench-stall-")
+        atexit.register(shutil.rmtree, home, ignore_errors=True)
+        os.environ["RAFIKI_HOME"] = home
     from PySide6.QtWidgets import QApplication
 
     from rafiki_gui.main_window import MainWindow
