@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
+try:
+    import orjson
+except ImportError:  # a model's own interpreter may run the child, which only encodes
+    orjson = None
 
 PROTOCOL_VERSION = 1
 
@@ -32,8 +35,10 @@ def decode_batch(line: bytes | str) -> list[dict[str, Any]]:
     (bench/bench_gui_stall.py). It refuses NaN and Infinity, which the child writes for a
     diverging loss, and integers past 64 bits: such lines are read by json, as before."""
     try:
+        if orjson is None:
+            raise ValueError("no orjson here")
         message = orjson.loads(line)
-    except orjson.JSONDecodeError:
+    except ValueError:  # orjson.JSONDecodeError is one
         try:
             message = json.loads(line)
         except ValueError as exc:
