@@ -1,7 +1,7 @@
 """A dataset's summary and a small preview, read off the UI thread.
 
 Summarizing decodes the whole dataset (through the shared cache, so the run that follows does
-not decode it again); that can take seconds for a large zip, so it runs on a QThread and the
+not decode it again); that can take seconds for a large zip, so it runs on a worker and the
 panel only paints the answer. ``load_dataset_view`` is the plain function that reads it: it
 knows nothing of widgets and can be called directly (tests, benchmarks).
 
@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
+
+from .thread_worker import ThreadWorker, error_dict
 
 if TYPE_CHECKING:  # the dataset code loads on the loader's thread, not with the window
     import numpy as np
@@ -118,20 +120,20 @@ def read_dataset_view_isolated(path: str) -> DatasetView:
     return answer
 
 
-class DatasetLoader(QThread):
-    """Loads one dataset's view on its own thread; one loader per request."""
+class DatasetLoader(ThreadWorker):
+    """Loads one dataset's view on its own worker; one loader per request."""
 
-    sig_returned = Signal(str, object)
-    """(path, DatasetView) when the dataset was read."""
-    sig_errored = Signal(str, str)
-    """(path, message naming the file and the cause) when it could not be."""
+    # from ThreadWorker: sig_returned (the DatasetView) when the dataset was read,
+    # sig_errored (error dict whose message names the file and the cause) when it could not
+    # be, sig_finished after either
 
-    def __init__(self, path: str, parent=None):
-        super().__init__(parent)
+    error_stage = "read"
+
+    def __init__(self, path: str):
+        super().__init__("rafiki-dataset-loader", daemon=True)  # may be left at exit
         self.path = path
-        self.setObjectName("rafiki-dataset-loader")
 
-    def run(self) -> None:
+    def _drive(self) -> None:
         try:
             # NOT YET read_dataset_view_isolated: under load its spawn outlived tests that do
             # not wait for the loader (tests/gui/test_session.py); see docs/RELIABILITY.md
@@ -140,9 +142,9 @@ class DatasetLoader(QThread):
             message = str(exc)
             if self.path not in message:
                 message = f"{self.path}: {type(exc).__name__}: {message}"
-            self.sig_errored.emit(self.path, message)
+            self.sig_errored.emit(error_dict(self.error_stage, exc) | {"message": message})
             return
-        self.sig_returned.emit(self.path, view)
+        self.sig_returned.emit(view)
 
 
 class DatasetReader(QObject):
@@ -176,7 +178,7 @@ class DatasetReader(QObject):
             loader = DatasetLoader(path)
             loader.sig_returned.connect(self._returned)
             loader.sig_errored.connect(self._errored)
-            loader.finished.connect(lambda: self._forget(loader))
+            loader.sig_finished.connect(self._forget)
             self._loaders.add(loader)
             loader.start()
         return True
@@ -192,21 +194,20 @@ class DatasetReader(QObject):
     def _roles_of(self, path: str) -> list[str]:
         return [role for role, chosen in self.paths.items() if chosen == path]
 
-    def _returned(self, path: str, view: DatasetView) -> None:
-        for role in self._roles_of(path):
+    def _returned(self, view: DatasetView) -> None:
+        for role in self._roles_of(self.sender().path):
             self.views[role] = view
             self._pending.discard(role)
             self.sig_read.emit(role)
 
-    def _errored(self, path: str, message: str) -> None:
-        for role in self._roles_of(path):
-            self.errors[role] = message
+    def _errored(self, error: dict) -> None:
+        for role in self._roles_of(self.sender().path):
+            self.errors[role] = error["message"]
             self._pending.discard(role)
             self.sig_read.emit(role)
 
-    def _forget(self, loader: DatasetLoader) -> None:
-        self._loaders.discard(loader)
-        loader.deleteLater()
+    def _forget(self) -> None:
+        self._loaders.discard(self.sender())  # the loader deletes itself with its thread
         # a path chosen again while its loader was finishing: read it afresh
         for role in list(self._pending):
             path = self.paths[role]

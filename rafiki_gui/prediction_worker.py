@@ -1,11 +1,11 @@
 """A trained model kept loaded in a :class:`rafiki.runner.PredictService` child, driven from a
-QThread so the window never waits for the model.
+worker (:mod:`rafiki_gui.thread_worker`) so the window never waits for the model.
 
 The panel hands the worker requests: a plain function that builds the queries (reading the
 test set or image files happens here too, off the UI thread) and returns them with whatever
 the panel needs to show them. The worker predicts in chunks, reporting progress, and answers
-each request with ``sig_returned`` or ``sig_errored`` (with the model's traceback); one failed
-request does not end the service, so the panel stays usable.
+each request with ``sig_answered`` or ``sig_request_failed`` (with the model's traceback); one
+failed request does not end the service, so the panel stays usable.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
+
+from .thread_worker import ThreadWorker
 
 CHUNK = 1000
 """Queries per predict call: progress moves, and one answer never gets huge."""
@@ -53,24 +55,26 @@ class ServiceSpec:
 Builder = Callable[[], PreparedQueries]
 
 
-class PredictionWorker(QThread):
+class PredictionWorker(ThreadWorker):
     """One predict service on its own thread, answering requests in order until closed."""
 
     sig_ready = Signal()
     """The model is loaded in its child and requests can be answered."""
-    sig_progress = Signal(int, int, int)
-    """(request id, queries done, queries in all) while a request is being predicted."""
-    sig_returned = Signal(int, object, object)
+    sig_answered = Signal(int, object, object)
     """(request id, PreparedQueries, predictions: a list) for a request that succeeded;
     ``object`` so Qt does not copy 10,000 predictions through its variant types."""
-    sig_errored = Signal(int, dict)
-    """(request id, error: stage ("load", "queries" or "predict"), type, message, traceback);
-    request id 0 is the service itself failing to start (the worker then ends)."""
+    sig_request_failed = Signal(int, dict)
+    """(request id, error: stage ("queries" or "predict"), type, message, traceback); the
+    service goes on."""
+    # from ThreadWorker: sig_progress ((request id, queries done, queries in all) while a
+    # request is predicted), sig_errored (the service could not start: stage "load"; the
+    # worker then ends), sig_started and sig_finished
 
-    def __init__(self, spec: ServiceSpec, parent=None):
-        super().__init__(parent)
+    error_stage = "load"
+
+    def __init__(self, spec: ServiceSpec):
+        super().__init__("rafiki-prediction-worker")
         self.spec = spec
-        self.setObjectName("rafiki-prediction-worker")
         self._requests: queue.Queue[tuple[int, Builder] | None] = queue.Queue()
         self._next_id = 0
         self._service = None
@@ -84,7 +88,7 @@ class PredictionWorker(QThread):
         return self._next_id
 
     def request_close(self) -> None:
-        """Ask the service and the thread to end, without waiting (``finished`` follows)."""
+        """Ask the service and the thread to end, without waiting (``sig_finished`` follows)."""
         if not self._closing:
             self._closing = True
             self._requests.put(None)
@@ -96,13 +100,13 @@ class PredictionWorker(QThread):
         """End the service and the thread (waiting up to ``timeout`` s); True when ended."""
         self.request_close()
         service = self._service
-        if self.wait(int(timeout * 1000)):
+        if self.wait(timeout):
             return True
         if service is not None:
             service.close()  # a model stuck in predict: end its child, the request fails
-        return self.wait(5000)
+        return self.wait(5.0)
 
-    def run(self) -> None:
+    def _drive(self) -> None:
         from rafiki.runner import PredictError, PredictService
 
         if self._closing:
@@ -117,7 +121,7 @@ class PredictionWorker(QThread):
                 service.start(timeout=START_TIMEOUT)
             except Exception as exc:
                 if not self._closing:
-                    self.sig_errored.emit(0, _error("load", exc))
+                    self.sig_errored.emit(_error("load", exc))
                 return
             self.ready = True
             self.sig_ready.emit()
@@ -133,7 +137,7 @@ class PredictionWorker(QThread):
         try:
             prepared = build()
         except Exception as exc:
-            self.sig_errored.emit(request_id, _error("queries", exc))
+            self.sig_request_failed.emit(request_id, _error("queries", exc))
             return
         queries, predictions = prepared.queries, []
         try:
@@ -141,12 +145,12 @@ class PredictionWorker(QThread):
                 if self._closing:
                     return
                 predictions += service.predict(queries[start:start + CHUNK])
-                self.sig_progress.emit(request_id, len(predictions), len(queries))
+                self.sig_progress.emit((request_id, len(predictions), len(queries)))
         except Exception as exc:
             if not self._closing:
-                self.sig_errored.emit(request_id, _error("predict", exc))
+                self.sig_request_failed.emit(request_id, _error("predict", exc))
             return
-        self.sig_returned.emit(request_id, prepared, predictions)
+        self.sig_answered.emit(request_id, prepared, predictions)
 
 
 def _error(stage: str, exc: BaseException) -> dict:

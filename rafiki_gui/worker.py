@@ -13,7 +13,6 @@ model file and both dataset zips, seconds for large ones).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -35,8 +34,6 @@ class RunWorker(ThreadWorker):
 
     sig_filed = Signal(int)
     """The run was filed as a new trial of its setup's runs experiment: (trial id)."""
-    sig_started = Signal()
-    """The child process was started."""
     sig_test_samples = Signal(object)
     """(rafiki.test_samples.TestSamples) the test samples a completed run without queries
     predicted, with their labels; comes before sig_returned."""
@@ -52,7 +49,7 @@ class RunWorker(ThreadWorker):
     sig_store_failed = Signal(str)
     """The store could not keep the run (damaged, read-only, locked, full): (the one line
     saying so); the run goes on unrecorded."""
-    # sig_errored and sig_finished come from ThreadWorker
+    # sig_started, sig_errored and sig_finished come from ThreadWorker; stop() from it too
 
     def __init__(self, spec: RunSpec, experiments: Experiments | None = None,
                  knob_config: str | None = None):
@@ -67,12 +64,12 @@ class RunWorker(ThreadWorker):
         self._shown.set()
         self._run = None
 
-    def stop(self) -> None:
-        """Ask the run to stop, without blocking the caller (the runner escalates to kill)."""
-        self._stop_requested.set()
+    def _interrupt(self) -> None:
+        """stop(): the runner interrupts, terminates, then kills the child (seconds: the
+        base runs this off the caller's thread)."""
         run = self._run
         if run is not None:
-            threading.Thread(target=run.stop, name="rafiki-run-stop", daemon=True).start()
+            run.stop()
 
     def _on_runner_events(self, events: list[dict]) -> None:
         """Called on the runner's reader thread: only buffer, never touch Qt."""
@@ -161,7 +158,6 @@ class RunWorker(ThreadWorker):
             run = Run(self._spec, on_events=self._on_runner_events)
             self._run = run
             run.start()
-            self.sig_started.emit()
             if self._stop_requested.is_set():
                 self.stop()
             live = (RunnerState.STARTING, RunnerState.RUNNING)

@@ -90,3 +90,47 @@ def test_the_rule_above_sees_a_panel_reaching_for_the_store(tmp_path):
     assert "rafiki.store" in _imported_modules(bad)
     tree = ast.parse(bad.read_text())
     assert any(isinstance(n, ast.Attribute) and n.attr == "store" for n in ast.walk(tree))
+
+
+WORKER_BASE = "rafiki_gui/thread_worker.py"
+
+
+def _thread_starts(path) -> list[str]:
+    """Where a file makes a thread of its own: threading.Thread (however imported), a
+    QThread made or subclassed, or a QRunnable/thread pool."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in ("threading", "_thread"):
+            found += [f"{node.lineno}: from {node.module} import {a.name}" for a in node.names
+                      if a.name in ("Thread", "start_new_thread")]
+        elif isinstance(node, ast.Attribute) and node.attr in (
+                "Thread", "start_new_thread", "QThreadPool", "QRunnable") and \
+                isinstance(node.value, ast.Name):
+            found.append(f"{node.lineno}: {node.value.id}.{node.attr}")
+        elif isinstance(node, ast.Name) and node.id in ("QThread", "QThreadPool", "QRunnable"):
+            found.append(f"{node.lineno}: {node.id}")
+    return found
+
+
+def test_background_jobs_use_the_one_worker_base():
+    """Every background job of the window runs on rafiki_gui.thread_worker's ThreadWorker
+    (one signal vocabulary: started, progress, returned, errored, aborted, finished); widgets
+    never start bare threads (there were five ways of doing it)."""
+    offenders = []
+    for path in sorted((PROJECT_ROOT / "rafiki_gui").rglob("*.py")):
+        relative = path.relative_to(PROJECT_ROOT).as_posix()
+        if relative != WORKER_BASE:
+            offenders += [f"{relative}:{where}" for where in _thread_starts(path)]
+    assert not offenders, offenders
+
+
+def test_the_rule_above_sees_a_bare_thread(tmp_path):
+    """The worker rule's own control: each way of starting a thread is caught."""
+    bad = tmp_path / "bad_widget.py"
+    bad.write_text("import threading\nfrom threading import Thread\n"
+                   "from PySide6.QtCore import QThread\n"
+                   "threading.Thread(target=print).start()\n"
+                   "class Loader(QThread):\n    pass\n")
+    found = _thread_starts(bad)
+    assert sorted(line.split(":")[0] for line in found) == ["2", "4", "5"], found

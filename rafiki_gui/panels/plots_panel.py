@@ -4,13 +4,12 @@ model runs.
 Events only append numbers to numpy buffers (:mod:`rafiki_gui.plot_data`); a QTimer redraws
 the plots whose data changed, at most ``REDRAW_HZ`` times a second, with pyqtgraph's peak
 downsampling and clip-to-view, so a model logging 100,000 points a second cannot stall the
-window. numpy and pyqtgraph are imported on a background thread just after launch, which
+window. numpy and pyqtgraph are imported on a background worker just after launch, which
 keeps both the launch and the first plot of a run fast.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
@@ -41,8 +40,11 @@ def _import_plotting() -> None:
 def preload_plotting() -> None:
     """Import numpy and pyqtgraph on a background thread once the window is up, so the first
     ``define_plot`` of a run does not freeze the UI thread for the ~150 ms they take."""
-    threading.Thread(target=_import_plotting, name="rafiki-preload-plotting",
-                     daemon=True).start()
+    from ..thread_worker import call_detached
+
+    # no worker: nothing answers, and a signal sent while the interpreter exits (a window
+    # closed within the preload) crashed the process at exit
+    call_detached(_import_plotting, "rafiki-preload-plotting")
 
 
 class PlotsPanel(QWidget):

@@ -132,6 +132,8 @@ class PredictionsPanel(QWidget):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+        if session.is_running:  # built while a run goes (the tab opened mid-run)
+            self._on_run_started()
 
     # -- building -----------------------------------------------------------------------
 
@@ -402,9 +404,10 @@ class PredictionsPanel(QWidget):
             worker = PredictionWorker(self.spec)
             worker.sig_ready.connect(self._on_ready)
             worker.sig_progress.connect(self._on_progress)
-            worker.sig_returned.connect(self._on_returned)
-            worker.sig_errored.connect(self._on_errored)
-            worker.finished.connect(partial(self._on_worker_finished, worker))
+            worker.sig_answered.connect(self._on_returned)
+            worker.sig_request_failed.connect(self._on_errored)
+            worker.sig_errored.connect(self._on_service_failed)
+            worker.sig_finished.connect(partial(self._on_worker_finished, worker))
             self.worker = worker
             self._set_status(f"Loading {self.spec.describe()} in its predict service…")
             self._watch_window()
@@ -414,8 +417,7 @@ class PredictionsPanel(QWidget):
     def _on_worker_finished(self, worker: PredictionWorker) -> None:
         if worker is self.worker:
             self.worker = None
-        self._retiring.discard(worker)
-        worker.deleteLater()
+        self._retiring.discard(worker)  # the worker deletes itself with its thread
 
     def _retire_worker(self) -> None:
         """The previous model's service ends in the background."""
@@ -450,14 +452,22 @@ class PredictionsPanel(QWidget):
                 self._set_status(f"{self.spec.describe()} is loaded and ready.")
         self.sig_service_ready.emit()
 
-    def _on_progress(self, request_id: int, done: int, total: int) -> None:
+    def _on_progress(self, progress: tuple[int, int, int]) -> None:
+        request_id, done, total = progress
         if request_id == self._latest_request:
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
 
+    def _on_service_failed(self, error: dict) -> None:
+        """The predict service could not start (the model did not load)."""
+        if self.sender() is self.worker:
+            self._show_failure(error)
+
     def _on_errored(self, request_id: int, error: dict) -> None:
-        if self.sender() is not self.worker:
-            return  # a retired model's late answer
+        if self.sender() is self.worker:  # else a retired model's late answer
+            self._show_failure(error)
+
+    def _show_failure(self, error: dict) -> None:
         self.progress.hide()
         stage = error.get("stage")
         headline = {"load": "The model could not be loaded for predictions",

@@ -1,6 +1,6 @@
 """Where the tuning's trials run: "this machine" or "Ray cluster [address]", with Connect.
 
-Connect asks the cluster for its nodes, CPUs and memory on a thread of its own (connecting
+Connect asks the cluster for its nodes, CPUs and memory on a worker of its own (connecting
 takes seconds, and Ray may not even be installed), and reports on the UI thread through a
 queued signal. The tuning itself connects again on its worker's thread (Ray keeps one
 connection per process, so the second time costs nothing); this widget only says where and
@@ -9,7 +9,6 @@ offers how many trials fit at once.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,22 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ..function_worker import call_off_ui_thread
+
 RAY_MISSING = 'Ray is not installed here: pip install "rafiki-workbench[ray]"'
+
+
+def _check_cluster(address: str) -> tuple[Any, str]:
+    """(ClusterInfo or None, what to say), on a worker: connecting takes seconds."""
+    try:
+        from rafiki.cluster.connection import check_cluster
+    except ImportError:
+        return None, RAY_MISSING
+    try:
+        info = check_cluster(address)
+    except Exception as exc:  # ClusterConnectionError and whatever Ray raises
+        return None, str(exc)
+    return info, info.summary()
 
 
 class ClusterChoice(QGroupBox):
@@ -109,21 +123,11 @@ class ClusterChoice(QGroupBox):
         self.cluster_radio.setChecked(True)
         self.result_label.setText(f"Connecting to {self.address}…")
         self._update()
-        threading.Thread(target=self._check, args=(self.address,), daemon=True,
-                         name="rafiki-cluster-check").start()
-
-    def _check(self, address: str) -> None:
-        try:
-            from rafiki.cluster.connection import check_cluster
-        except ImportError:
-            self.sig_checked.emit(None, RAY_MISSING)
-            return
-        try:
-            info = check_cluster(address)
-        except Exception as exc:  # ClusterConnectionError and whatever Ray raises
-            self.sig_checked.emit(None, str(exc))
-            return
-        self.sig_checked.emit(info, info.summary())
+        call_off_ui_thread(self, _check_cluster, self.address,
+                           on_returned=lambda answer: self.sig_checked.emit(*answer),
+                           on_errored=lambda error: self.sig_checked.emit(None,
+                                                                          error["message"]),
+                           thread_name="rafiki-cluster-check")
 
     def _checked(self, info: Any, message: str) -> None:
         self._checking = False

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import shlex
 import sys
-import threading
 from typing import Any
 
 from PySide6.QtCore import QProcess, Signal
@@ -30,8 +29,24 @@ from PySide6.QtWidgets import (
 )
 
 from .. import file_dialogs
+from ..function_worker import call_off_ui_thread
 from ..session import Session
 from ..settings import INTERPRETER_SETTING, chosen_interpreter, settings
+
+
+def _check(python: str | None, dependencies: dict) -> Any:
+    """The interpreter's report (on a worker: it starts that interpreter)."""
+    from rafiki.runner import check_interpreter
+
+    return check_interpreter(python, dependencies)
+
+
+def _failed_report(python: str | None, error: dict) -> Any:
+    """A check that could not run, as a report the dialog shows."""
+    from rafiki.runner.interpreter import InterpreterReport
+
+    return InterpreterReport(python=python or sys.executable,
+                             error=f"{error['type']}: {error['message']}")
 
 
 class InterpreterDialog(QDialog):
@@ -41,7 +56,6 @@ class InterpreterDialog(QDialog):
     """A check finished: (rafiki.runner.InterpreterReport)."""
     sig_install_finished = Signal(int)
     """The install command ended: (its exit code; the check runs again after it)."""
-    _sig_report = Signal(object, int)
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -97,7 +111,6 @@ class InterpreterDialog(QDialog):
         self.check_button.clicked.connect(self.check)
         self.install_button.clicked.connect(self.install)
         self.path_edit.returnPressed.connect(self.check)
-        self._sig_report.connect(self._show_report)
 
     @property
     def python(self) -> str | None:
@@ -117,22 +130,11 @@ class InterpreterDialog(QDialog):
         self.summary.setText(f"Checking {python or sys.executable}…")
         self.install_button.setEnabled(False)
 
-        def work() -> None:
-            from rafiki.runner import check_interpreter
-
-            try:
-                report = check_interpreter(python, dependencies)
-            except Exception as exc:  # shown in the dialog, never lost on this thread
-                from rafiki.runner.interpreter import InterpreterReport
-
-                report = InterpreterReport(python=python or sys.executable,
-                                           error=f"{type(exc).__name__}: {exc}")
-            try:
-                self._sig_report.emit(report, generation)
-            except RuntimeError:  # the dialog is gone
-                pass
-
-        threading.Thread(target=work, name="rafiki-check-interpreter", daemon=True).start()
+        call_off_ui_thread(self, _check, python, dependencies,
+                           on_returned=lambda report: self._show_report(report, generation),
+                           on_errored=lambda error: self._show_report(
+                               _failed_report(python, error), generation),
+                           thread_name="rafiki-check-interpreter")
 
     def _show_report(self, report: Any, generation: int) -> None:
         if generation != self._generation:

@@ -10,7 +10,6 @@ trials) is computed on a background thread.
 from __future__ import annotations
 
 import math
-import threading
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,7 @@ from rafiki.model.knob import BaseKnob, CategoricalKnob, FixedKnob, IntegerKnob
 from ..chart_axes import NumberAxis, format_number
 from ..chart_hover import Crosshair, Hover, nearest_point, swatch, table_html
 from ..chart_legend import outside_legend
+from ..function_worker import call_off_ui_thread
 from ..style import plot_colors
 from . import chart_data as cd
 from .importance import KnobImportance, knob_importance
@@ -635,17 +635,12 @@ class ImportanceChart(ChartView):
         trials, config = list(self.trials), dict(self.knob_config)
         self.set_message("Computing knob importance…")
 
-        def compute() -> None:
-            try:
-                found = knob_importance(trials, config)
-            except Exception as exc:  # shown, never raised on a thread nobody watches
-                found = KnobImportance({}, "", f"knob importance failed: {exc}")
-            try:
-                self.sig_computed.emit(found, generation)
-            except RuntimeError:  # the chart was closed meanwhile
-                pass
-
-        threading.Thread(target=compute, name="rafiki-importance", daemon=True).start()
+        call_off_ui_thread(self, knob_importance, trials, config,
+                           on_returned=lambda found: self.sig_computed.emit(found, generation),
+                           on_errored=lambda error: self.sig_computed.emit(KnobImportance(
+                               {}, "", f"knob importance failed: {error['message']}"),
+                               generation),
+                           thread_name="rafiki-importance")
 
     def _show(self, found: KnobImportance, generation: int) -> None:
         if generation != self._generation:

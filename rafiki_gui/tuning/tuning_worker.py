@@ -13,8 +13,6 @@ happens here too, before the first trial, never on the UI thread.
 
 from __future__ import annotations
 
-import threading
-import traceback
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
@@ -34,8 +32,6 @@ class TuningWorker(ThreadWorker):
 
     sig_experiment = Signal(int)
     """The experiment tuned is known (found or created): (experiment id); comes first."""
-    sig_started = Signal()
-    """The tuner is prepared (advisor warmed with the stored trials) and launching trials."""
     sig_trial_started = Signal(object)
     """A trial was started: (rafiki.experiments.Trial, status running)."""
     sig_trial_events = Signal(int, object)
@@ -49,7 +45,8 @@ class TuningWorker(ThreadWorker):
     """A trial ended: (rafiki.experiments.Trial as stored, with status, score, error)."""
     sig_returned = Signal(object)
     """The tuning ended: (rafiki.tuning.TuningResult)."""
-    # sig_errored (the tuning could not go on) and sig_finished come from ThreadWorker
+    # sig_started, sig_errored (the tuning could not go on), sig_finished and stop() come
+    # from ThreadWorker
 
     error_stage = "tuning"
 
@@ -79,12 +76,11 @@ class TuningWorker(ThreadWorker):
         self.tuner: Tuner | None = None
         self._pending: list[TuningEvent] = []
 
-    def stop(self) -> None:
-        """No new trials; running ones end as stopped. Never blocks the caller."""
-        self._stop_requested.set()
+    def _interrupt(self) -> None:
+        """stop(): no new trials; running ones end as stopped (off the caller's thread)."""
         tuner = self.tuner
         if tuner is not None:
-            threading.Thread(target=tuner.stop, name="rafiki-tuning-stop", daemon=True).start()
+            tuner.stop()
 
     def _on_tuning_event(self, event: TuningEvent) -> None:
         """Called on the tuner's threads: only buffer, never touch Qt."""
@@ -130,25 +126,7 @@ class TuningWorker(ThreadWorker):
         self.tuner = tuner
         if self._stop_requested.is_set():
             tuner.stop()
-        self.sig_started.emit()
-        outcome: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                outcome["result"] = tuner.run()
-            except BaseException as exc:  # reported below, on this worker's thread
-                outcome["error"] = exc
-                outcome["traceback"] = traceback.format_exc()
-
-        runner = threading.Thread(target=run, name="rafiki-tuner", daemon=True)
-        runner.start()
-        while runner.is_alive():
-            runner.join(FLUSH_INTERVAL)
-            self._flush()
+        # the tuner's loop blocks: it runs beside this thread, which flushes meanwhile
+        result = self._call_beside(tuner.run, "rafiki-tuner", FLUSH_INTERVAL, self._flush)
         self._flush()
-        if "error" in outcome:
-            error = outcome["error"]
-            self.sig_errored.emit({"stage": "tuning", "type": type(error).__name__,
-                                   "message": str(error), "traceback": outcome["traceback"]})
-        else:
-            self.sig_returned.emit(outcome["result"])
+        self.sig_returned.emit(result)
