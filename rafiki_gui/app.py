@@ -128,10 +128,10 @@ class Launcher:
                 self.session.set_label_names_path(str(labels))
             except (ValueError, OSError) as exc:
                 self.report.append(f"class names not loaded: {exc}")
-        self.window.model_panel.sig_inspection_done.connect(self._on_loaded)
+        self.session.sig_inspection_done.connect(self._on_loaded)
         if not Path(model).exists():
             self._fail(f"The model file {model} does not exist")
-            self.window.run_panel.show_refusal(f"The model file {model} does not exist")
+            self.window.show_problem(f"The model file {model} does not exist")
             self._finish()
             return
         self.window.model_panel.open_model(str(model))
@@ -151,7 +151,7 @@ class Launcher:
             self.session.sig_run_finished.connect(self._on_run_finished)
             self.session.sig_run_refused.connect(self._on_run_refused)
             if not self.window.run():
-                self._fail(self.window.run_panel.error_view.text())
+                self._fail(self.window.last_problem or "the run was refused")
                 self._finish()
             return
         self._show_tab()

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session or Session(self)
         self.panels_built = False
+        self.last_problem = ""  # the last refusal or file problem shown (show_problem)
         self.setWindowTitle(WINDOW_TITLE)
         self.finish_notice = FinishNotice(self)
         icon_path = resource_path(*APP_ICON)
@@ -214,12 +215,11 @@ class MainWindow(QMainWindow):
 
     def _run_started(self) -> None:
         """Panels that follow a run exist before its events come (built now if hidden so
-        far: connected during this signal, they would miss it, so they are told here)."""
-        if not self._run_page.is_built:
-            self.run_panel.reset()
+        far: connected during this signal they miss it, so they take the running run up from
+        the session as they are built)."""
+        self._run_page.panel()
         if self.panels_built:
-            if not self._predictions_page.is_built:
-                self.predictions_panel._on_run_started()
+            self._predictions_page.panel()
             self.result_tabs.setCurrentWidget(self.plots_panel)
 
     def _run_finished(self, outcome: Any) -> None:
@@ -240,7 +240,8 @@ class MainWindow(QMainWindow):
 
     def show_problem(self, reason: str) -> None:
         """A run refused, or a file that could not be saved or opened: said in the run
-        details, opened for it."""
+        details, opened for it (last_problem keeps it for scripts driving the window)."""
+        self.last_problem = reason
         self.run_panel.show_refusal(reason)
         self.show_run_details(True)
 
@@ -343,5 +344,5 @@ class MainWindow(QMainWindow):
         tuning = getattr(self, "_tuning_page", None)
         if tuning is not None and tuning.is_built:
             tuning.panel().shutdown(STOP_GRACE_ON_CLOSE)
-        self.model_panel.inspector.wait(5.0)
+        self.session.wait_for_inspection(5.0)
         super().closeEvent(event)

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from .dataset_loader import DatasetReader
 from .queries_choice import FROM_JSON, FROM_MODEL_FILE, QUERY_SOURCES, QueriesChoice
 from .run_record import OTHER_CLASS, OTHER_MODEL_FILE, RunRecord
 
@@ -38,7 +37,8 @@ if TYPE_CHECKING:
     from rafiki.runner import ModelInspection, RunOutcome, RunSpec
     from rafiki.test_samples import TestSamples
 
-    from .dataset_loader import DatasetView
+    from .dataset_loader import DatasetReader, DatasetView
+    from .inspector import ModelInspector
     from .worker import RunWorker
 
 APP_MODES = ("DEV", "PROD")
@@ -58,6 +58,11 @@ class Session(QObject):
     """The model file changed: (path). Its inspection follows with sig_inspection_changed."""
     sig_inspection_changed = Signal(object)
     """The model file was inspected: (ModelInspection, or None while unknown)."""
+    sig_inspection_failed = Signal(str, dict)
+    """The inspection of the open model file could not run at all: (path, error dict)."""
+    sig_inspection_done = Signal()
+    """An inspection asked with inspect_model() answered (sig_inspection_changed) or failed
+    (sig_inspection_failed), or was for a file no longer open."""
     sig_model_class_changed = Signal(str)
     """The chosen model class changed: (class name); knob_config changed with it."""
     sig_datasets_changed = Signal()
@@ -151,8 +156,29 @@ class Session(QObject):
         self._model_file_watch.sig_changed.connect(self.sig_model_file_changed)
         self._task_from_model: str | None = None
         self._names_file: NamesFile | None = None
-        self._datasets = DatasetReader(self)
-        self._datasets.sig_read.connect(self._dataset_read)
+        # made when first needed: their modules (workers, dataset code) load after the
+        # window's first paint, not before it
+        self._dataset_reader: DatasetReader | None = None
+        self._model_inspector: ModelInspector | None = None
+
+    @property
+    def _datasets(self) -> DatasetReader:
+        if self._dataset_reader is None:
+            from .dataset_loader import DatasetReader
+
+            self._dataset_reader = DatasetReader(self)
+            self._dataset_reader.sig_read.connect(self._dataset_read)
+        return self._dataset_reader
+
+    @property
+    def _inspector(self) -> ModelInspector:
+        if self._model_inspector is None:
+            from .inspector import ModelInspector
+
+            self._model_inspector = ModelInspector(self)
+            self._model_inspector.sig_inspected.connect(self._inspected)
+            self._model_inspector.sig_failed.connect(self._inspection_failed)
+        return self._model_inspector
 
     # -- the experiments ----------------------------------------------------------------
 
@@ -210,6 +236,29 @@ class Session(QObject):
         self.sig_inspection_changed.emit(None)
         self.sig_queries_changed.emit()
         self._archive_run_of_another_model()
+
+    def inspect_model(self) -> None:
+        """Inspect the open model file in a child process, in the current app mode (off the
+        UI thread: a newer request supersedes an older one); sig_inspection_done follows."""
+        self._inspector.inspect(self.model_path, app_mode=self.app_mode)
+
+    @property
+    def inspecting(self) -> bool:
+        return self._model_inspector is not None and self._model_inspector.busy
+
+    def wait_for_inspection(self, timeout: float) -> bool:
+        """Block until inspections going on end (tests and shutdown); True when they did."""
+        return self._model_inspector is None or self._model_inspector.wait(timeout)
+
+    def _inspected(self, path: str, inspection: ModelInspection) -> None:
+        if path == self.model_path:
+            self.set_inspection(inspection)
+        self.sig_inspection_done.emit()
+
+    def _inspection_failed(self, path: str, error: dict) -> None:
+        if path == self.model_path:
+            self.sig_inspection_failed.emit(path, error)
+        self.sig_inspection_done.emit()
 
     def set_inspection(self, inspection: ModelInspection | None) -> None:
         """Take the child's inspection of the model file and pre-fill from its statics."""
@@ -385,19 +434,22 @@ class Session(QObject):
 
     def dataset_reading(self, role: str | None = None) -> bool:
         """True while the ``role`` dataset (either, for None) is being read."""
-        return self._datasets.reading(role)
+        return self._dataset_reader is not None and self._dataset_reader.reading(role)
 
     def dataset_view(self, role: str) -> DatasetView | None:
         """Summary and preview of the ``role`` dataset once read (None before, or when the
         file is no dataset: see dataset_error)."""
-        return self._datasets.views.get(role)
+        reader = self._dataset_reader
+        return None if reader is None else reader.views.get(role)
 
     def dataset_summary(self, role: str) -> DatasetSummary | None:
-        return self._datasets.summary(role)
+        reader = self._dataset_reader
+        return None if reader is None else reader.summary(role)
 
     def dataset_error(self, role: str) -> str | None:
         """Why the ``role`` file is no dataset at all (None when it is, or not read yet)."""
-        return self._datasets.errors.get(role)
+        reader = self._dataset_reader
+        return None if reader is None else reader.errors.get(role)
 
     def dataset_problems(self, role: str) -> list[str]:
         """Why a run cannot use the ``role`` dataset with the model's task (empty when it

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from .. import file_dialogs
 from ..error_view import ErrorView
-from ..inspector import ModelInspector
 from ..session import APP_MODES, Session
 from ..settings import add_recent_file, recent_files
 
@@ -34,12 +33,12 @@ class ModelPanel(QWidget):
     """Model file, class and app mode of the session, inspected in a child process."""
 
     sig_inspection_done = Signal()
-    """An inspection answer (or failure) arrived and was given to the session."""
+    """An inspection answer (or failure) arrived and is shown (the session's own
+    sig_inspection_done, after this panel showed it)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.inspector = ModelInspector(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         form = QFormLayout()
@@ -92,8 +91,8 @@ class ModelPanel(QWidget):
         self.open_button.clicked.connect(self.ask_open)
         self.class_combo.activated.connect(self._class_chosen)
         self.mode_combo.activated.connect(lambda i: session.set_app_mode(APP_MODES[i]))
-        self.inspector.sig_inspected.connect(self._inspected)
-        self.inspector.sig_failed.connect(self._inspection_failed)
+        session.sig_inspection_failed.connect(self._inspection_failed)
+        session.sig_inspection_done.connect(self.sig_inspection_done)
         session.sig_model_changed.connect(self._model_changed)
         session.sig_model_file_changed.connect(self._file_changed)
         session.sig_run_started.connect(self.changed_box.hide)
@@ -164,20 +163,13 @@ class ModelPanel(QWidget):
         self.status.setText(f"Inspecting {Path(self.session.model_path).name} in a child "
                             f"process ({self.session.app_mode})…")
         self.class_combo.setEnabled(False)
-        self.inspector.inspect(self.session.model_path, app_mode=self.session.app_mode)
-
-    def _inspected(self, path: str, inspection: Any) -> None:
-        if path == self.session.model_path:
-            self.session.set_inspection(inspection)
-        self.sig_inspection_done.emit()
+        self.session.inspect_model()
 
     def _inspection_failed(self, path: str, error: dict) -> None:
-        if path == self.session.model_path:
-            self.error_view.show_problem(
-                f"Could not inspect {path}: {error['type']}: {error['message']}",
-                error.get("traceback", ""))
-            self.status.setText("The model file could not be inspected.")
-        self.sig_inspection_done.emit()
+        self.error_view.show_problem(
+            f"Could not inspect {path}: {error['type']}: {error['message']}",
+            error.get("traceback", ""))
+        self.status.setText("The model file could not be inspected.")
 
     def _show_inspection(self, inspection: Any) -> None:
         self.class_combo.clear()

@@ -210,6 +210,8 @@ class RunPanel(QWidget):
                         session.sig_queries_changed):
             changed.connect(self._forget_refusal)
         self._fill_pending()
+        if session.is_running:  # built while a run goes (the details opened mid-run)
+            self.reset()
 
     # -- state --------------------------------------------------------------------------
 

@@ -121,7 +121,7 @@ class ExperimentsBrowser(QWidget):
             lambda: self._emit_selected(self.sig_resume_experiment))
         self.table.itemDoubleClicked.connect(
             lambda _item: self._emit_selected(self.sig_open_experiment))
-        self.compare_button.clicked.connect(self._compare_selected)
+        self.compare_button.clicked.connect(self.compare_selected)
         self.search_edit.textChanged.connect(self._apply_search)
         self.rename_button.clicked.connect(self._ask_rename)
         self.note_button.clicked.connect(self._ask_note)
@@ -256,7 +256,8 @@ class ExperimentsBrowser(QWidget):
         self.experiments_gateway.annotate(experiment_id, note)
         self.refresh()
 
-    def _compare_selected(self) -> None:
+    def compare_selected(self) -> None:
+        """Compare the selected experiments' trials (two or more selected)."""
         ids = self.selected_ids()
         if len(ids) >= 2:
             self.sig_compare_experiments.emit(ids)

@@ -310,7 +310,7 @@ class TuningPanel(QWidget):
                                           else Qt.ArrowType.RightArrow)
 
     def _connect(self) -> None:
-        self.start_button.clicked.connect(self._start_clicked)
+        self.start_button.clicked.connect(self.request_start)
         self.stop_button.clicked.connect(self.stop_tuning)
         self.compare_button.clicked.connect(self.compare_selected)
         self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
@@ -388,11 +388,16 @@ class TuningPanel(QWidget):
     def experiments(self) -> Experiments | None:
         return self.session.experiments
 
-    def _start_clicked(self) -> None:
+    def request_start(self) -> None:
+        """Start as the Start button or the Tuning menu asks: a refusal is said here."""
         try:
             self.start_tuning()
         except (TuningRefused, RunRefused) as refusal:
-            self.status.setText(str(refusal))
+            self.show_refusal(str(refusal))
+
+    def show_refusal(self, reason: str) -> None:
+        """Why a tuning, or opening an experiment, was refused."""
+        self.status.setText(reason)
 
     def budget(self) -> tuple[int | None, float | None]:
         trials = self.trials_spin.value() or None

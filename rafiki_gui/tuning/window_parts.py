@@ -76,7 +76,7 @@ def install_tuning(window: Any) -> None:
             else:
                 panel.open_experiment(experiment_id)
         except (TuningRefused, ValueError, KeyError) as refusal:
-            panel.status.setText(str(refusal))
+            panel.show_refusal(str(refusal))
 
     def forget_deleted(experiment_id: int) -> None:
         if window._tuning_page.is_built:
@@ -108,7 +108,7 @@ def install_tuning(window: Any) -> None:
     def start() -> None:
         panel = window.tuning_panel
         tabs.setCurrentWidget(panel)
-        panel.start_button.click()
+        panel.request_start()
 
     start_action.triggered.connect(start)
     stop_action.triggered.connect(lambda: window.tuning_panel.stop_tuning())
@@ -119,7 +119,7 @@ def install_tuning(window: Any) -> None:
     def compare() -> None:
         if window._experiments_page.is_built and \
                 tabs.currentWidget() is window.experiments_browser:
-            window.experiments_browser.compare_button.click()
+            window.experiments_browser.compare_selected()
         else:
             window.tuning_panel.compare_selected()
 
