@@ -13,7 +13,6 @@ the bug (pin ``PySide6-Essentials!=6.12.0``).
 
 from __future__ import annotations
 
-import ctypes
 import sys
 
 _RESERVE = 1 << 40
@@ -41,8 +40,12 @@ def guard_none_refcount() -> bool:
     if sys.version_info >= (3, 12):
         return False
     leaked = leaked_singletons()
+    if not leaked:
+        return False
+    import ctypes  # only for a binding with the bug: ~8 ms of the launch otherwise
+
     # the same bug loses bools passed through signals too: guard all three when any leaks
-    for singleton in (None, True, False) if leaked else ():
+    for singleton in (None, True, False):
         refcount = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt comes first
         refcount.value += _RESERVE
-    return bool(leaked)
+    return True

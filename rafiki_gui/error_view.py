@@ -9,7 +9,6 @@ an issue. A user's Stop is not a failure: :meth:`ErrorView.show_note` says it in
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -102,7 +101,9 @@ class ErrorView(QFrame):
 
         self.setStyleSheet(f"#ErrorView {{ border: 1px solid {color}; border-radius: 4px; }}")
         self._headline_text = headline
-        self.headline.setText(f"<b style='color:{color}'>{html.escape(headline)}</b>")
+        from html import escape  # with the first problem shown, not at launch
+
+        self.headline.setText(f"<b style='color:{color}'>{escape(headline)}</b>")
         self._full = details
         self._model_file = model_file
         self._folded = fold_traceback(details, model_file) if details else ""

@@ -9,10 +9,12 @@ back to its own widget dialog, which we size and set to the detail view.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QHeaderView, QSplitter, QTreeView, QWidget
+
+if TYPE_CHECKING:  # the dialog classes load when a dialog opens, not with the window (~7 ms)
+    from PySide6.QtWidgets import QFileDialog, QWidget
 
 FALLBACK_SIZE = (960, 600)
 """Room for a long file name, its size, type and date in the detail view."""
@@ -37,6 +39,9 @@ def has_native_dialogs() -> bool:
 def fallback_dialog(parent: QWidget | None, caption: str, directory: str,
                     name_filter: str) -> QFileDialog:
     """Qt's own dialog, in the detail view, sized so names and sizes show in full."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QFileDialog
+
     dialog = QFileDialog(parent, caption, directory, name_filter)
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.setViewMode(QFileDialog.ViewMode.Detail)
@@ -55,6 +60,8 @@ def fallback_dialog(parent: QWidget | None, caption: str, directory: str,
 def _size_columns(dialog: QFileDialog, width: int) -> None:
     """A narrow sidebar; size, type and date as wide as their contents; the name gets the
     rest (Qt's defaults gave the name 380 px and cut the date off)."""
+    from PySide6.QtWidgets import QHeaderView, QSplitter, QTreeView
+
     for splitter in dialog.findChildren(QSplitter):
         if splitter.count() == 2:  # the places sidebar | the files
             splitter.setSizes([SIDEBAR_WIDTH, max(width - SIDEBAR_WIDTH, 0)])
@@ -75,6 +82,8 @@ def _run(dialog: QFileDialog) -> list[str]:
 def open_path(parent: QWidget | None, caption: str, directory: str = "",
               name_filter: str = "") -> str:
     """A file to open, or "" when the user cancelled."""
+    from PySide6.QtWidgets import QFileDialog
+
     if has_native_dialogs():
         path, _ = QFileDialog.getOpenFileName(parent, caption, directory, name_filter)
         return path
@@ -87,6 +96,8 @@ def open_path(parent: QWidget | None, caption: str, directory: str = "",
 def open_paths(parent: QWidget | None, caption: str, directory: str = "",
                name_filter: str = "") -> list[str]:
     """Files to open (empty when the user cancelled)."""
+    from PySide6.QtWidgets import QFileDialog
+
     if has_native_dialogs():
         paths, _ = QFileDialog.getOpenFileNames(parent, caption, directory, name_filter)
         return paths
@@ -98,6 +109,8 @@ def open_paths(parent: QWidget | None, caption: str, directory: str = "",
 def save_path(parent: QWidget | None, caption: str, directory: str = "",
               name_filter: str = "") -> str:
     """A file to write, or "" when the user cancelled (the dialog asks before overwriting)."""
+    from PySide6.QtWidgets import QFileDialog
+
     if has_native_dialogs():
         path, _ = QFileDialog.getSaveFileName(parent, caption, directory, name_filter)
         return path

@@ -9,7 +9,6 @@ counts only when the file's contents differ (a touch, or a save without edits, i
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
@@ -19,6 +18,8 @@ SETTLE_MS = 300
 
 
 def _digest(path: str) -> str | None:
+    import hashlib  # with the first model file, not with the window (~9 ms of the launch)
+
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
@@ -35,8 +36,7 @@ class ModelFileWatch(QObject):
         super().__init__(parent)
         self.path = ""
         self._digest: str | None = None
-        self._watcher = QFileSystemWatcher(self)
-        self._watcher.fileChanged.connect(self._touched)
+        self._watcher: QFileSystemWatcher | None = None  # made with the first file watched
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
@@ -44,6 +44,11 @@ class ModelFileWatch(QObject):
 
     def watch(self, path: str) -> None:
         """Watch ``path`` (empty: nothing) instead of the file watched so far."""
+        if self._watcher is None:
+            if not path:
+                return
+            self._watcher = QFileSystemWatcher(self)
+            self._watcher.fileChanged.connect(self._touched)
         if self._watcher.files():
             self._watcher.removePaths(self._watcher.files())
         self.path = str(path) if path else ""

@@ -63,17 +63,34 @@ def restore_geometry(window: QMainWindow) -> bool:
 def restore_layout(root: QWidget) -> None:
     """Splitter positions and current tabs of every named splitter and tab widget under
     ``root`` (a lazily built panel calls this once it exists)."""
+    # by the names saved, not by walking every child: on a first launch nothing is saved
+    # and this costs nothing (walking the window's children took ~25 ms of the launch)
     stored = settings()
-    for splitter in root.findChildren(QSplitter):
-        name = splitter.objectName()
-        state = stored.value(SPLITTER_PREFIX + name) if name else None
-        if isinstance(state, QByteArray):
+    for name in _saved_names(stored, SPLITTER_PREFIX):
+        splitter = _named(root, QSplitter, name)
+        state = stored.value(SPLITTER_PREFIX + name)
+        if splitter is not None and isinstance(state, QByteArray):
             splitter.restoreState(state)
-    for tabs in root.findChildren(QTabWidget):
-        name = tabs.objectName()
-        index = stored.value(TAB_PREFIX + name) if name else None
-        if index is not None and 0 <= int(index) < tabs.count():
+    for name in _saved_names(stored, TAB_PREFIX):
+        tabs = _named(root, QTabWidget, name)
+        index = stored.value(TAB_PREFIX + name)
+        if tabs is not None and index is not None and 0 <= int(index) < tabs.count():
             tabs.setCurrentIndex(int(index))
+
+
+def _saved_names(stored, prefix: str) -> list[str]:
+    stored.beginGroup(prefix.rstrip("/"))
+    try:
+        return [name for name in stored.childKeys() if name]
+    finally:
+        stored.endGroup()
+
+
+def _named(root: QWidget, kind: type, name: str) -> QWidget | None:
+    """``root`` itself or its descendant of that kind and object name."""
+    if isinstance(root, kind) and root.objectName() == name:
+        return root
+    return root.findChild(kind, name)
 
 
 def save(window: QMainWindow) -> None:

@@ -8,7 +8,6 @@ definition raises with a message that says what to change.
 from __future__ import annotations
 
 import abc
-import json
 import math
 import numbers
 from typing import Any
@@ -46,10 +45,14 @@ class BaseKnob(abc.ABC):
         self._knob_args = dict(knob_args or {})
 
     def to_json(self) -> str:
+        import json  # here, not at the top: the window's launch builds no knob (json ~5 ms)
+
         return json.dumps({"type": self.__class__.__name__, "args": self._knob_args})
 
     @classmethod
     def from_json(cls, json_str: str) -> BaseKnob:
+        import json
+
         json_dict = json.loads(json_str)
         if not isinstance(json_dict, dict) or "type" not in json_dict or "args" not in json_dict:
             raise ValueError(f"Invalid JSON representation of knob: {json_str}")
@@ -262,11 +265,15 @@ class FloatKnob(_RangeKnob):
 
 def serialize_knob_config(knob_config: dict[str, BaseKnob]) -> str:
     """Knob config to JSON text, in Rafiki's form (a dict of each knob's own JSON)."""
+    import json
+
     return json.dumps({name: knob.to_json() for name, knob in knob_config.items()})
 
 
 def deserialize_knob_config(knob_config_str: str) -> dict[str, BaseKnob]:
     """The inverse of :func:`serialize_knob_config`; the round trip is exact."""
+    import json
+
     return {
         name: BaseKnob.from_json(knob_str)
         for name, knob_str in json.loads(knob_config_str).items()
