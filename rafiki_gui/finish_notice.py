@@ -8,8 +8,13 @@ checking the window.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication, QMainWindow, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+if TYPE_CHECKING:  # the tray loads with the first notice, not with the window
+    from PySide6.QtWidgets import QSystemTrayIcon
 
 NOTIFICATION_MS = 8000
 
@@ -33,6 +38,8 @@ class FinishNotice(QObject):
         self.last_message = text
         self._set_prefix(f"[{text}] ")
         QApplication.alert(self.window, 0)
+        from PySide6.QtWidgets import QSystemTrayIcon
+
         if QSystemTrayIcon.isSystemTrayAvailable():
             if self._tray is None:
                 self._tray = QSystemTrayIcon(self.window.windowIcon(), self)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QGroupBox,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -312,6 +311,8 @@ class MainWindow(QMainWindow):
         busy = self.is_busy()
         if not busy:
             return True
+        from PySide6.QtWidgets import QMessageBox  # when asked, not at launch (~6 ms)
+
         self.quit_question = QMessageBox(
             QMessageBox.Icon.Question, "Quit the workbench?",
             f"{busy.capitalize()} is going. Quitting stops it (finished trials and runs are "

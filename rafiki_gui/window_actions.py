@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from . import file_dialogs
 from .knob_history import KnobHistory
@@ -258,6 +258,9 @@ class WindowActions:
         self.theme_actions[theme].setChecked(True)
 
     def _documentation(self) -> None:
+        from PySide6.QtCore import QUrl  # here: QUrl's enums cost the launch ~4 ms
+        from PySide6.QtWidgets import QMessageBox
+
         url = QUrl.fromLocalFile(str(DOCUMENTATION)) if DOCUMENTATION.is_file() \
             else QUrl(ONLINE_DOCUMENTATION)
         if not QDesktopServices.openUrl(url):

@@ -49,13 +49,15 @@ def restore_geometry(window: QMainWindow) -> bool:
     """The last geometry and dock/toolbar state; False when none was saved (first launch)."""
     stored = settings()
     geometry = stored.value(GEOMETRY_KEY)
-    restored = isinstance(geometry, QByteArray) and window.restoreGeometry(geometry)
+    # "is not None" first: a first launch never touches QByteArray's type (its enums)
+    restored = geometry is not None and isinstance(geometry, QByteArray) and \
+        window.restoreGeometry(geometry)
     if restored:
         shrink_to_screen(window)
     else:
         fit_to_screen(window)
     state = stored.value(STATE_KEY)
-    if isinstance(state, QByteArray):
+    if state is not None and isinstance(state, QByteArray):
         window.restoreState(state)
     return bool(restored)
 
