@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QTextCursor
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QTextEdit,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:  # the traceback's text view is made with the first problem shown
+    from PySide6.QtWidgets import QPlainTextEdit
 
 ERROR_COLOR = "#e53935"
 NOTE_COLOR = "#757575"
@@ -71,12 +66,10 @@ class ErrorView(QFrame):
         top.addWidget(self.headline, 1)
         top.addWidget(self.full_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.details = QPlainTextEdit()
-        self.details.setReadOnly(True)
-        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.details.setMaximumHeight(max_details_height)
         layout.addLayout(top)
-        layout.addWidget(self.details)
+        self._layout = layout
+        self._max_details_height = max_details_height
+        self._details: QPlainTextEdit | None = None
         self.full_button.toggled.connect(lambda _on: self._show_details())
         self.copy_button.clicked.connect(self.copy)
         self._headline_text = ""
@@ -85,6 +78,21 @@ class ErrorView(QFrame):
         self._model_file = ""
         self.is_error = False
         self.hide()
+
+    @property
+    def details(self) -> QPlainTextEdit:
+        """The traceback's text view, made the first time a problem is shown: every panel has
+        an error view, and the text view with its document took ~25 ms of the launch."""
+        if self._details is None:
+            from PySide6.QtWidgets import QPlainTextEdit
+
+            details = QPlainTextEdit()
+            details.setReadOnly(True)
+            details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            details.setMaximumHeight(self._max_details_height)
+            self._layout.addWidget(details)
+            self._details = details
+        return self._details
 
     def show_problem(self, headline: str, details: str = "", model_file: str = "") -> None:
         """A failure: ``details`` (a traceback) opens at ``model_file``'s innermost frame."""
@@ -120,6 +128,9 @@ class ErrorView(QFrame):
         line = model_frame_line(shown, self._model_file)
         selections = []
         if line is not None:
+            from PySide6.QtGui import QColor, QTextCursor
+            from PySide6.QtWidgets import QTextEdit
+
             block = self.details.document().findBlockByNumber(line)
             cursor = QTextCursor(block)
             self.details.setTextCursor(cursor)
@@ -150,7 +161,8 @@ class ErrorView(QFrame):
 
     def clear(self) -> None:
         self.headline.clear()
-        self.details.clear()
+        if self._details is not None:
+            self._details.clear()
         self._headline_text = self._full = self._folded = ""
         self.is_error = False
         self.hide()
