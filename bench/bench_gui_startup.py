@@ -5,7 +5,7 @@ reports that its window received its first paint, and (workbench) until its pane
 just after that first paint, were painted too; medians of alternating samples are compared.
 The issue's bar: the workbench's painted window at most 1.5x the bare script.
 
-    python bench/bench_gui_startup.py [--samples 7]
+    python bench/bench_gui_startup.py [--samples 7] [--against ../other-checkout]
 """
 
 from __future__ import annotations
@@ -63,15 +63,16 @@ window = MainWindow(defer_panels=True)
 """ + _PAINT_WAITER
 
 
-def time_to_paint(script: str) -> tuple[float, float, float, float]:
+def time_to_paint(script: str, root: Path = ROOT) -> tuple[float, float, float, float]:
     """(s to the window's first paint, s to the panels built and painted) from spawn, then
     the child's CPU seconds at each: on a loaded machine wall time mostly measures the wait
     for a core, CPU time what the launch itself costs."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
-               RAFIKI_HOME=HOME)  # a first launch: no saved tab or dock to restore
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root),
+               RAFIKI_HOME=tempfile.mkdtemp(prefix="rafiki-bench-home-", dir=HOME))
+    # a first launch (a fresh home each time: no saved tab, dock or splitter to restore)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=root)
     painted = proc.stdout.readline().split()
     first = time.perf_counter() - start
     ready = proc.stdout.readline().split()
@@ -85,13 +86,18 @@ def time_to_paint(script: str) -> tuple[float, float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=7)
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout whose workbench is timed in the same "
+                             "sitting, interleaved (CPU times compared at the end)")
     args = parser.parse_args()
     time_to_paint(BARE)  # warm the OS file cache for both
     time_to_paint(WORKBENCH)
-    bare, bench = [], []
+    bare, bench, other = [], [], []
     for _ in range(args.samples):
         bare.append(time_to_paint(BARE))
         bench.append(time_to_paint(WORKBENCH))
+        if args.against is not None:
+            other.append(time_to_paint(WORKBENCH, args.against.resolve()))
     bare_paint = statistics.median(b[0] for b in bare)
     bench_paint = statistics.median(b[0] for b in bench)
     bench_full = statistics.median(b[1] for b in bench)
@@ -109,6 +115,12 @@ def main() -> None:
     print(f"CPU time (child): bare {bare_cpu * 1000:.0f} ms, workbench painted "
           f"{paint_cpu * 1000:.0f} ms ({paint_cpu / bare_cpu:.2f}x), every panel "
           f"{full_cpu * 1000:.0f} ms ({full_cpu / bare_cpu:.2f}x)")
+    if other:
+        other_paint = statistics.median(b[2] for b in other)
+        other_full = statistics.median(b[3] for b in other)
+        print(f"CPU time, {args.against}: painted {other_paint * 1000:.0f} ms "
+              f"({other_paint / bare_cpu:.2f}x), every panel {other_full * 1000:.0f} ms "
+              f"({other_full / bare_cpu:.2f}x)")
 
 
 if __name__ == "__main__":
