@@ -66,6 +66,7 @@ class ThreadWorker(QObject):
         self._done = threading.Event()
         self._name = thread_name
         self._thread: QThread | None = None
+        self._daemon: threading.Thread | None = None
         if daemon:
             self.sig_finished.connect(self._release, Qt.ConnectionType.QueuedConnection)
             return
@@ -80,7 +81,8 @@ class ThreadWorker(QObject):
     def start(self) -> None:
         _LIVE_WORKERS.add(self)
         if self._thread is None:
-            threading.Thread(target=self._work, name=self._name, daemon=True).start()
+            self._daemon = threading.Thread(target=self._work, name=self._name, daemon=True)
+            self._daemon.start()
         else:
             self._thread.start()
 
@@ -151,6 +153,10 @@ class ThreadWorker(QObject):
         if self._thread is not None:
             self._thread.wait()
             self._thread.deleteLater()
+        elif self._daemon is not None:
+            # the daemon thread posted this from inside sig_finished.emit(): let it leave
+            # the emit (microseconds) before the worker is deleted under it (a segfault)
+            self._daemon.join()
         self.deleteLater()
         _LIVE_WORKERS.discard(self)
 
