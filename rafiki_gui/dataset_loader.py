@@ -130,7 +130,7 @@ class DatasetLoader(ThreadWorker):
     error_stage = "read"
 
     def __init__(self, path: str):
-        super().__init__("rafiki-dataset-loader", daemon=True)  # may be left at exit
+        super().__init__("rafiki-dataset-loader")
         self.path = path
 
     def _drive(self) -> None:

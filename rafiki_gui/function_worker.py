@@ -27,9 +27,7 @@ class FunctionWorker(ThreadWorker):
 
     def __init__(self, function: Callable[..., Any], *args: Any,
                  thread_name: str = "rafiki-function", error_stage: str | None = None):
-        # a daemon worker: a window that quits while an inspection, a cluster check or the
-        # plotting preload is out neither waits for it nor aborts at exit
-        super().__init__(thread_name, daemon=True)
+        super().__init__(thread_name)
         self._function = function
         self._args = args
         self.error_stage = error_stage

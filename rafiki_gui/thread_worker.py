@@ -10,10 +10,11 @@ worker's thread), how buffered results reach the UI (``_flush``) and, when it ca
 interrupted, how (``_interrupt``). Long jobs with a blocking call that must be watched while
 the worker's thread flushes (the tuner's loop) run it with ``_call_beside``.
 
-This is the only module of ``rafiki_gui`` that starts a ``threading.Thread`` (a test checks):
-daemon workers and the two helpers below use one where a QThread cannot serve (a job the
-window may leave behind at exit, a call that must never block the caller, the watched call),
-so widgets never start threads of their own.
+Every job runs on a QThread: jobs on plain Python threads that emitted the worker's signals
+and were then deleted crashed the test process (a segfault after the Ray cluster tests). This
+is the only module of ``rafiki_gui`` that starts a ``threading.Thread`` (a test checks): the
+two helpers below use one where a QThread cannot serve (a call that must never block the
+caller and answers nothing, and the watched call), so widgets never start threads.
 """
 
 from __future__ import annotations
@@ -53,23 +54,12 @@ class ThreadWorker(QObject):
 
     error_stage: str | None = None  # what sig_errored names as the stage
 
-    def __init__(self, thread_name: str, *, daemon: bool = False):
-        """``daemon``: run the job on a daemon thread instead of a QThread, for short jobs
-        the window may leave behind when it quits (an import, an inspection, a dataset
-        read): a QThread still running when the interpreter exits aborts the process
-        ("QThread: Destroyed while thread is still running"); a daemon thread just ends.
-        The worker object then stays on the UI thread; its signals reach the UI queued all
-        the same (they are emitted from another thread)."""
+    def __init__(self, thread_name: str):
         super().__init__()
         self._lock = threading.Lock()
         self._stop_requested = threading.Event()
         self._done = threading.Event()
         self._name = thread_name
-        self._thread: QThread | None = None
-        self._daemon: threading.Thread | None = None
-        if daemon:
-            self.sig_finished.connect(self._release, Qt.ConnectionType.QueuedConnection)
-            return
         self._thread = QThread()
         self._thread.setObjectName(thread_name)
         self.moveToThread(self._thread)
@@ -80,11 +70,7 @@ class ThreadWorker(QObject):
 
     def start(self) -> None:
         _LIVE_WORKERS.add(self)
-        if self._thread is None:
-            self._daemon = threading.Thread(target=self._work, name=self._name, daemon=True)
-            self._daemon.start()
-        else:
-            self._thread.start()
+        self._thread.start()
 
     @property
     def stop_requested(self) -> bool:
@@ -107,8 +93,6 @@ class ThreadWorker(QObject):
         """Block until the job and the worker's thread are done; True when they are."""
         if not self._done.wait(timeout):
             return False
-        if self._thread is None:
-            return True
         try:
             return self._thread.wait(int(timeout * 1000))
         except RuntimeError:  # the thread object was already deleted: it is finished
@@ -150,13 +134,8 @@ class ThreadWorker(QObject):
 
     def _release(self) -> None:
         """The thread finished (runs on the UI thread): delete both, drop the references."""
-        if self._thread is not None:
-            self._thread.wait()
-            self._thread.deleteLater()
-        elif self._daemon is not None:
-            # the daemon thread posted this from inside sig_finished.emit(): let it leave
-            # the emit (microseconds) before the worker is deleted under it (a segfault)
-            self._daemon.join()
+        self._thread.wait()
+        self._thread.deleteLater()
         self.deleteLater()
         _LIVE_WORKERS.discard(self)
 
@@ -172,9 +151,8 @@ class ThreadWorker(QObject):
             self._flush()
             self.sig_errored.emit(error_dict(self.error_stage, exc, traceback.format_exc()))
         finally:
-            if self._thread is not None:
-                # back to the UI thread, so _release and deleteLater run there after the quit
-                self.moveToThread(QCoreApplication.instance().thread())
+            # back to the UI thread, so _release and deleteLater run there after the quit
+            self.moveToThread(QCoreApplication.instance().thread())
             self._done.set()
             self.sig_finished.emit()
 
