@@ -19,6 +19,7 @@ caller and answers nothing, and the watched call), so widgets never start thread
 
 from __future__ import annotations
 
+import atexit
 import threading
 import traceback
 from collections.abc import Callable
@@ -188,3 +189,14 @@ def wait_for_workers(timeout: float) -> bool:
         if not worker.wait(max(0.0, deadline - time.monotonic())):
             return False
     return True
+
+
+EXIT_GRACE = 15.0
+"""Seconds a process exiting waits for jobs still running (an inspection of the model just
+opened): a QThread destroyed while it runs aborts the process ("QThread: Destroyed while
+thread is still running"), as a window probe that exited right after opening a model did."""
+
+
+@atexit.register
+def _wait_at_exit() -> None:
+    wait_for_workers(EXIT_GRACE)
