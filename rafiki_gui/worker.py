@@ -13,6 +13,7 @@ model file and both dataset zips, seconds for large ones).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING
 
