@@ -346,4 +346,5 @@ class MainWindow(QMainWindow):
         if tuning is not None and tuning.is_built:
             tuning.panel().shutdown(STOP_GRACE_ON_CLOSE)
         self.session.wait_for_inspection(5.0)
+        self.session.cancel_dataset_reads()  # a large zip's read need not finish for nobody
         super().closeEvent(event)

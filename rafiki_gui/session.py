@@ -71,6 +71,9 @@ class Session(QObject):
     """(role: "train" or "test") that dataset was read: dataset_view(role) or
     dataset_error(role) holds the answer; task, dataset problems and the fit of the names file
     and queries may have changed with it."""
+    sig_datasets_settled = Signal()
+    """No dataset is being read any more (after the last sig_dataset_read of a batch): a start
+    that waited for the datasets (a run, a tuning) may go ahead."""
     sig_label_names_changed = Signal()
     """label_names_path, label_names (the names applied: {} when the file does not fit),
     label_names_problem or names_offer changed."""
@@ -436,6 +439,15 @@ class Session(QObject):
         """True while the ``role`` dataset (either, for None) is being read."""
         return self._dataset_reader is not None and self._dataset_reader.reading(role)
 
+    def problems_besides_reading(self) -> list[str]:
+        """run_problems() without "still being read": what must be fixed before a start can
+        wait for the datasets instead of being refused."""
+        return [p for p in self.run_problems() if not p.endswith("still being read")]
+
+    def cancel_dataset_reads(self) -> None:
+        """Stop the reads in flight (the window closes): their child processes are killed."""
+        self._datasets.shutdown()
+
     def dataset_view(self, role: str) -> DatasetView | None:
         """Summary and preview of the ``role`` dataset once read (None before, or when the
         file is no dataset: see dataset_error)."""
@@ -483,8 +495,10 @@ class Session(QObject):
         self._apply_label_names()
         self.sig_dataset_read.emit(role)
         self.sig_queries_changed.emit()  # the queries' fit is judged against the test set
-        if self._run_pending and not self.dataset_reading():
-            self._start_pending_run()
+        if not self.dataset_reading():
+            if self._run_pending:
+                self._start_pending_run()
+            self.sig_datasets_settled.emit()
 
     # -- queries ------------------------------------------------------------------------
 
@@ -587,7 +601,7 @@ class Session(QObject):
         if self._worker is not None:
             raise RunRefused("A run is already going; stop it first")
         if self.dataset_reading():
-            waiting = [p for p in self.run_problems() if not p.endswith("still being read")]
+            waiting = self.problems_besides_reading()
             if waiting:
                 raise RunRefused("Cannot run: " + "; ".join(waiting))
             if not self._run_pending:

@@ -57,3 +57,4 @@ def session(qtbot, tmp_path):
     if made.is_running:
         made.stop_run()
         qtbot.waitUntil(lambda: not made.is_running, timeout=15000)
+    made.cancel_dataset_reads()  # a read the test did not wait for ends with its child
