@@ -189,9 +189,13 @@ def _clean_leftovers_once() -> None:
 class Experiments:
     """Experiments and trials as every front end sees them (one store underneath)."""
 
-    def __init__(self, store: Store | str | Path | None = None):
+    def __init__(self, store: Store | str | Path | None = None,
+                 open_timeout_s: float | None = None):
+        """``open_timeout_s``: how long opening the store waits for another program's lock
+        (the store's busy timeout by default); a StoreError (LOCKED) after it."""
         _clean_leftovers_once()
-        self._store = store if isinstance(store, Store) else Store(store)
+        self._store = store if isinstance(store, Store) \
+            else Store(store, open_timeout_s=open_timeout_s)
         self._temp_folder: Path | None = None
 
     @classmethod

@@ -255,7 +255,11 @@ class Store:
     ``path`` defaults to ``data_dir()/store.sqlite3`` (``RAFIKI_HOME`` moves it); ``":memory:"``
     keeps everything in memory (then give ``params_dir``, where parameters files go)."""
 
-    def __init__(self, path: str | Path | None = None, params_dir: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, params_dir: str | Path | None = None,
+                 open_timeout_s: float | None = None):
+        """``open_timeout_s``: how long the opening waits for another program's lock (the busy
+        timeout, 30 s, by default; a window's start waits less and says the store is busy);
+        once open, the store waits the busy timeout as usual."""
         self._lock = threading.RLock()
         self._output_bytes: dict[int, int] = {}
         self._quotas: dict[int, TrialQuota] = {}  # per running trial: store_quotas
@@ -265,16 +269,19 @@ class Store:
         self.params_dir = Path(params_dir) if params_dir else self.path.parent / "params"
         try:  # every way a store can fail to open becomes one StoreError naming the file
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            opening_ms = _BUSY_TIMEOUT_MS if open_timeout_s is None \
+                else max(0, int(open_timeout_s * 1000))
             self._conn = sqlite3.connect(
                 str(self.path), isolation_level=None, check_same_thread=False,
-                timeout=_BUSY_TIMEOUT_MS / 1000,
+                timeout=opening_ms / 1000,
             )
-            self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            self._conn.execute(f"PRAGMA busy_timeout = {opening_ms}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives kills
             self._conn.execute("PRAGMA foreign_keys = ON")
             self.schema_version = migrate(self._conn)
             self.interrupted_on_open = self._interrupt_orphaned_trials()
+            self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         except (sqlite3.Error, OSError, StoreError) as exc:
             if self._conn is not None:
                 self._conn.close()

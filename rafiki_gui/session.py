@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from .dataset_loader import DatasetReader, DatasetView
     from .inspector import ModelInspector
+    from .store_opening import StoreOpening
     from .worker import RunWorker
 
 APP_MODES = ("DEV", "PROD")
@@ -113,7 +114,10 @@ class Session(QObject):
     sig_store_problem = Signal(str)
     """(message) the store on disk cannot be used (damaged, read-only, locked, full): one line
     naming the file, what is wrong and what to do; the session keeps its experiments in
-    memory from then on (store_problem holds the message)."""
+    memory from then on (store_problem holds the message; retry_store tries the file again)."""
+    sig_store_ready = Signal(str)
+    """(message) retry_store found the store on disk usable again: the message says whether
+    the session now uses it, or keeps this window's runs in memory until it is restarted."""
 
     def __init__(self, parent: QObject | None = None,
                  experiments: Experiments | None = None):
@@ -151,6 +155,7 @@ class Session(QObject):
         self._experiments_failed = False
         self.store_problem: str | None = None
         """Why the store on disk could not be used (experiments are then in memory)."""
+        self._store_opening: StoreOpening | None = None
         self._worker: RunWorker | None = None
         self._run_pending = False
         from .model_file_watch import ModelFileWatch
@@ -204,23 +209,96 @@ class Session(QObject):
 
     @property
     def experiments(self) -> Experiments | None:
-        """The experiments gateway, opened on first use. When the store on disk cannot be used
-        (a StoreError), a gateway over a store in memory, and sig_store_problem says why;
-        None on any other failure (runs still work, unrecorded; the log says why)."""
+        """The experiments gateway, opened on first use (or by open_store_off_ui_thread: then
+        this waits for that opening, which waits at most STORE_OPEN_WAIT_S for a lock). When
+        the store on disk cannot be used (a StoreError), a gateway over a store in memory, and
+        sig_store_problem says why; None on any other failure (runs still work, unrecorded;
+        the log says why)."""
+        opening = self._store_opening
+        if self._experiments is None and opening is not None:
+            opening.wait()
+            self._store_answered(opening)
         if self._experiments is None and not self._experiments_failed:
             from rafiki.experiments import Experiments, StoreError
 
             try:
                 self._experiments = Experiments()
             except StoreError as exc:  # said in a dialog; runs and tunings go on in memory
-                self.store_problem = str(exc)
-                self._experiments = Experiments.in_memory()
-                self.sig_store_problem.emit(self.store_problem)
+                self._use_memory_store(str(exc))
             except Exception as exc:  # an unusable store must not stop runs; say so in the log
-                _log.warning("The experiment store could not be opened, runs are not kept: "
-                             "%s: %s", type(exc).__name__, exc)
-                self._experiments_failed = True
+                self._store_unusable(f"{type(exc).__name__}: {exc}")
         return self._experiments
+
+    def open_store_off_ui_thread(self) -> None:
+        """Open the store on a worker thread (the window's start: a store another program
+        holds must not freeze the window); a problem, a lock included, is said with
+        sig_store_problem after at most STORE_OPEN_WAIT_S."""
+        if self._experiments is None and not self._experiments_failed and \
+                self._store_opening is None:
+            from .store_opening import StoreOpening
+
+            self._store_opening = StoreOpening(self, self._store_answered)
+
+    @property
+    def store_opening(self) -> bool:
+        """The store is being opened (or retried) on a worker thread."""
+        return self._store_opening is not None
+
+    def retry_store(self) -> None:
+        """Try the store on disk again after a problem (off the UI thread): sig_store_ready
+        when it can be used, sig_store_problem again when it still cannot."""
+        if self.store_problem is not None and self._store_opening is None:
+            from .store_opening import StoreOpening
+
+            self._store_opening = StoreOpening(self, self._store_answered)
+
+    def _store_answered(self, opening: StoreOpening) -> None:
+        """An opening's answer (on the UI thread; once, whoever takes it first)."""
+        if opening is not self._store_opening:
+            return
+        self._store_opening = None
+        answer = opening.take()
+        if answer is None:
+            return
+        from .store_opening import FAILED, OPENED
+
+        kind, value = answer
+        if kind == OPENED:
+            self._store_usable(value)
+        elif kind == FAILED:
+            if self._experiments is None:
+                self._store_unusable(value)
+        elif self._experiments is None:
+            self._use_memory_store(value)
+        else:  # a retry that found the store still unusable: said again
+            self.store_problem = value
+            self.sig_store_problem.emit(value)
+
+    def _store_usable(self, gateway: Experiments) -> None:
+        if self._experiments is None:
+            self._experiments = gateway
+            return
+        memory = self._experiments
+        path = gateway.path
+        if self._worker is None and not memory.list():  # nothing kept in memory yet: switch
+            self._experiments, self.store_problem = gateway, None
+            memory.close()
+            self.sig_store_ready.emit(f"The experiment store {path} is in use again.")
+        else:
+            gateway.close()
+            self.sig_store_ready.emit(f"The experiment store {path} can be used again; this "
+                                      "window keeps its runs in memory until it is restarted.")
+
+    def _use_memory_store(self, message: str) -> None:
+        from rafiki.experiments import Experiments
+
+        self.store_problem = message
+        self._experiments = Experiments.in_memory()
+        self.sig_store_problem.emit(message)
+
+    def _store_unusable(self, why: str) -> None:
+        _log.warning("The experiment store could not be opened, runs are not kept: %s", why)
+        self._experiments_failed = True
 
     # -- setters ------------------------------------------------------------------------
 
