@@ -89,6 +89,8 @@ def _state_icon(state: str) -> QIcon:
     return QIcon(pixmap)
 
 
+WAITING_FOR_DATASETS = "Waiting for the datasets to be read…"
+
 class SearchableOutput(QWidget):
     """The model's stdout/stderr, with a search box that finds and highlights text."""
 
@@ -201,7 +203,9 @@ class RunPanel(QWidget):
         session.sig_run_events.connect(self.add_events)
         session.sig_run_finished.connect(self.finish)
         session.sig_run_pending.connect(
-            lambda: self.state_label.setText("Waiting for the datasets to be read…"))
+            lambda: self.state_label.setText(WAITING_FOR_DATASETS))
+        if session.is_run_pending:  # built (on first use) while a run waits
+            self.state_label.setText(WAITING_FOR_DATASETS)
         session.sig_run_refused.connect(self.show_refusal)
         session.sig_run_archived.connect(self.clear_results)
         self._refusal_shown = False

@@ -83,6 +83,9 @@ class TuningPanel(QWidget):
 
     sig_tuning_started = Signal(int)
     """A tuning started: (experiment id)."""
+    sig_tuning_pending = Signal()
+    """start_tuning was asked for while the datasets are being read: the tuning starts (or
+    the status line says why it cannot) once they are read."""
     sig_tuning_finished = Signal(object)
     """A tuning ended: (TuningResult, or None when it failed; the status line says why)."""
     sig_compare_trials = Signal(list)
@@ -95,6 +98,7 @@ class TuningPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
+        self._tuning_pending = False
         self.experiment: Experiment | None = None
         self.trials: list[Trial] = []
         self.metrics: dict[int, dict[str, list]] = {}
@@ -317,6 +321,7 @@ class TuningPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.charts.sig_trial_clicked.connect(self.select_trial)
         self.session.sig_model_class_changed.connect(self._class_changed)
+        self.session.sig_datasets_settled.connect(self._start_pending_tuning)
         self.session.sig_model_changed.connect(lambda _path: self._close_other_models())
         self.session.sig_knobs_changed.connect(lambda _knobs: self._show_pinnable())
         self.session.sig_inspection_changed.connect(self._inspected)
@@ -385,6 +390,11 @@ class TuningPanel(QWidget):
         return self.worker is not None
 
     @property
+    def is_tuning_pending(self) -> bool:
+        """start_tuning waits for the datasets being read."""
+        return self._tuning_pending
+
+    @property
     def experiments(self) -> Experiments | None:
         return self.session.experiments
 
@@ -423,6 +433,16 @@ class TuningPanel(QWidget):
         if experiment_id is None:
             from rafiki.model.knob import serialize_knob_config
 
+            if self.session.dataset_reading():  # wait for them rather than refuse
+                waiting = self.session.problems_besides_reading()
+                if waiting:
+                    raise RunRefused("Cannot run: " + "; ".join(waiting))
+                self._tuning_pending = True
+                self.status.setText("Waiting for the datasets to be read…")
+                self.start_button.setEnabled(False)
+                self.stop_button.setEnabled(True)  # cancels the wait
+                self.sig_tuning_pending.emit()
+                return
             setup = self.session.build_spec()  # raises RunRefused with what is missing
             knob_config = serialize_knob_config(self.session.knob_config)
         else:
@@ -485,8 +505,22 @@ class TuningPanel(QWidget):
         self.open_experiment(experiment_id)
         self.start_tuning(experiment_id)
 
+    def _start_pending_tuning(self) -> None:
+        """The datasets were read: start the tuning that waited for them, or say why not."""
+        if not self.is_tuning_pending:
+            return
+        self._tuning_pending = False
+        self._update_controls()
+        self._start_clicked()
+
     def stop_tuning(self) -> None:
-        """No new trials; running ones end as stopped. Returns at once."""
+        """No new trials; running ones end as stopped. Returns at once. A tuning still waiting
+        for its datasets is cancelled."""
+        if self.is_tuning_pending:
+            self._tuning_pending = False
+            self._update_controls()
+            self.status.setText("The tuning waiting for the datasets was cancelled")
+            return
         if self.worker is not None:
             self.worker.stop()
             self.status.setText("Stopping: running trials end as stopped…")

@@ -135,6 +135,37 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     assert len(store.trials(started[0])) == 8
 
 
+@pytest.mark.slow
+def test_a_tuning_started_while_the_datasets_are_read_waits_for_them(qtbot, window,
+                                                                     tmp_path):
+    import shutil
+
+    panel, session = window.tuning_panel, window.session
+    train = tmp_path / "train_copy.zip"
+    shutil.copy(TRAIN, train)
+    session.set_train_path(str(train))  # read in its child process from now on
+    assert session.dataset_reading("train")
+    panel.trials_spin.setValue(1)
+    panel.parallel_spin.setValue(1)
+    with qtbot.waitSignal(panel.sig_tuning_pending):
+        panel.start_tuning()  # not refused with "still being read"
+    assert panel.is_tuning_pending and not panel.is_tuning
+    assert panel.status.text() == "Waiting for the datasets to be read…"
+    with qtbot.waitSignal(panel.sig_tuning_finished, timeout=TUNING_TIMEOUT_MS) as done:
+        pass
+    assert done.args[0] is not None and len(done.args[0].trials) == 1, panel.status.text()
+    assert not panel.is_tuning_pending
+
+    session.set_train_path(str(TRAIN))
+    with qtbot.waitSignal(panel.sig_tuning_pending):
+        panel.start_tuning()
+    panel.stop_button.click()  # cancels the wait
+    assert not panel.is_tuning_pending
+    assert panel.status.text() == "The tuning waiting for the datasets was cancelled"
+    qtbot.waitUntil(lambda: not session.dataset_reading(), timeout=60_000)
+    assert panel.worker is None and panel.start_button.isEnabled()
+
+
 def test_stop_during_tuning_keeps_finished_trials(qtbot, window):
     panel = window.tuning_panel
     panel.trials_spin.setValue(20)

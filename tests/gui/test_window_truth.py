@@ -230,6 +230,18 @@ def test_run_right_after_choosing_datasets_waits_for_them_then_is_refused(window
     assert window.state_label.text() == "Not run" and not window.session.is_running
 
 
+def test_run_right_after_choosing_datasets_waits_for_them_then_runs(window, qtbot, digits):
+    load(window, qtbot, MODELS / "quick_model.py")
+    window.session.set_train_path(digits[0])
+    window.session.set_test_path(digits[1])  # read in a child process: the run waits
+    with qtbot.waitSignal(window.session.sig_run_finished, timeout=120_000) as finished:
+        started = window.run()
+        shown = [window.run_panel.state_label.text(), window.state_label.text()]
+    assert started and shown == ["Waiting for the datasets to be read…",
+                                 "Waiting for the datasets…"]
+    assert finished.args[0].state.name == "COMPLETED", window.run_panel.error_view.text()
+
+
 def test_the_file_s_28x28_queries_are_not_offered_for_8x8_digits(window, qtbot, digits,
                                                                  tmp_path):
     load(window, qtbot, MODELS / "mnist_sized_model.py", *digits)
