@@ -48,11 +48,13 @@ class DatasetLoader(ThreadWorker):
         if reader is not None:
             reader.kill()
 
-    def _reading_with(self, reader: ReaderProcess) -> None:
+    def _reading_with(self, reader: ReaderProcess | None) -> None:
+        """The child reading for this loader (None once its read is over: from then on it may
+        serve another loader, which a cancel of this one must not kill)."""
         with self._lock:
             self._reader = reader
             cancelled = self._cancelled
-        if cancelled:
+        if cancelled and reader is not None:
             reader.kill()
 
     def _drive(self) -> None:
@@ -113,10 +115,14 @@ class DatasetReader(QObject):
             if loader.path not in wanted:
                 loader.cancel()
 
-    def shutdown(self) -> None:
-        """Cancel every read in flight (the window closes)."""
+    def shutdown(self, wait_ms: int = 10_000) -> None:
+        """Cancel every read in flight and wait for its thread (the window closes: a QThread
+        destroyed while running aborts the process). A cancelled read ends as soon as its child
+        is killed, so the wait is short."""
         for loader in self._loaders:
             loader.cancel()
+        for loader in list(self._loaders):
+            loader.wait(wait_ms)
 
     def reading(self, role: str | None = None) -> bool:
         """True while the ``role`` dataset (either, for None) is still being read."""

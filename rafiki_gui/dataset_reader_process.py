@@ -247,7 +247,8 @@ def read_dataset_view_isolated(path: str, timeout: float = READ_TIMEOUT_S,
                                on_reader=None) -> DatasetView:
     """The view of the dataset at ``path``, read by a warm child of ``pool`` (the shared one
     by default); raises ValueError naming the file. ``on_reader(reader)`` is called with the
-    child before the read, so that the caller can cancel it (``reader.kill()``)."""
+    child before the read, so that the caller can cancel it (``reader.kill()``), and
+    ``on_reader(None)`` after it, before the child serves anyone else."""
     pool = pool or shared_pool()
     reader = pool.acquire()
     try:
@@ -255,4 +256,6 @@ def read_dataset_view_isolated(path: str, timeout: float = READ_TIMEOUT_S,
             on_reader(reader)
         return reader.read(path, timeout)
     finally:
+        if on_reader is not None:
+            on_reader(None)
         pool.release(reader)

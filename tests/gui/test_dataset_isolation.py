@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -27,6 +28,7 @@ before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 session.set_train_path(sys.argv[1])
 app.exec()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+session.cancel_dataset_reads()  # the loader's thread ends before the interpreter does
 view = session.dataset_view("train")
 print(json.dumps({"size": view.summary.size, "shape": view.summary.image_shape,
                   "preview": None if view.images is None else list(view.images.shape),
@@ -65,9 +67,14 @@ def test_reads_reuse_one_warm_child(shared_dataset):
     pool = ReaderPool()
     try:
         children = []
+
+        def remember(reader):
+            if reader is not None:
+                children.append(reader.process.pid)
+
         for name in ("digits_train.zip", "digits_test.zip"):
             view = read_dataset_view_isolated(str(shared_dataset(name)), pool=pool,
-                                              on_reader=lambda r: children.append(r.process.pid))
+                                              on_reader=remember)
             assert view.summary.size > 0 and view.images is not None
         assert children[0] == children[1]
         assert pool.pids() == [children[0]]  # kept warm for the next read
@@ -76,41 +83,52 @@ def test_reads_reuse_one_warm_child(shared_dataset):
     assert pool.pids() == []
 
 
-needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+needs_sigstop = pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="no SIGSTOP here")
 
 
-@needs_fifo
-def test_a_read_that_hangs_is_stopped_at_its_timeout(tmp_path):
+def _stopped_warm_child(pool) -> int:
+    """Start ``pool``'s warm child and stop it (SIGSTOP): the next read hangs in it."""
+    pool.prestart()
+    (pid,) = pool.pids()
+    os.kill(pid, signal.SIGSTOP)
+    return pid
+
+
+@needs_sigstop
+def test_a_read_that_hangs_is_stopped_at_its_timeout(shared_dataset):
     from rafiki_gui.dataset_reader_process import ReaderPool, read_dataset_view_isolated
 
-    fifo = tmp_path / "hangs.zip"
-    os.mkfifo(fifo)  # opening it for reading waits for a writer that never comes
+    path = str(shared_dataset("digits_test.zip"))
     pool = ReaderPool()
     readers = []
     try:
-        with pytest.raises(ValueError, match=f"^{fifo}: reading it took longer than 1 s; "
+        _stopped_warm_child(pool)
+        with pytest.raises(ValueError, match=f"^{path}: reading it took longer than 1 s; "
                                              "it was stopped$"):
-            read_dataset_view_isolated(str(fifo), timeout=1, pool=pool, on_reader=readers.append)
+            read_dataset_view_isolated(path, timeout=1, pool=pool, on_reader=readers.append)
+        assert readers[1] is None  # the read is over
         assert not readers[0].process.is_alive() and pool.pids() == []
     finally:
         pool.shutdown()
 
 
-@needs_fifo
-def test_a_read_no_longer_wanted_is_cancelled_and_its_child_ended(tmp_path, qtbot,
-                                                                  shared_dataset):
+@needs_sigstop
+def test_a_read_no_longer_wanted_is_cancelled_and_its_child_ended(qtbot, shared_dataset):
     from rafiki_gui.dataset_loader import DatasetReader
+    from rafiki_gui.dataset_reader_process import shared_pool
 
-    fifo = tmp_path / "hangs.zip"
-    os.mkfifo(fifo)
+    pool = shared_pool()
+    pool.shutdown()  # no warm child but the stopped one
+    stopped = _stopped_warm_child(pool)
     reader = DatasetReader()
-    reader.set_path("train", str(fifo))
+    reader.set_path("train", str(shared_dataset("digits_test.zip")))
     (loader,) = reader._loaders
     qtbot.waitUntil(lambda: loader._reader is not None, timeout=30_000)
     child = loader._reader.process
+    assert child.pid == stopped  # the read hangs in it
     with qtbot.waitSignal(reader.sig_read, timeout=60_000) as read:
         reader.set_path("train", str(shared_dataset("digits_train.zip")))
     assert read.args == ["train"] and reader.views["train"].summary.size > 0
     assert "train" not in reader.errors  # the cancelled read's answer was dropped
     child.join(5)
-    assert not child.is_alive()
+    assert not child.is_alive() and stopped not in pool.pids()

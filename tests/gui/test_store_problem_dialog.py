@@ -34,7 +34,11 @@ def test_a_damaged_store_is_said_in_a_dialog_and_runs_go_on_in_memory(window, qt
                                                                       rafiki_home):
     store_path = rafiki_home / "store.sqlite3"
 
-    [dialog] = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+    def shown() -> list[QMessageBox]:
+        return [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(shown()))  # the store is opened off the UI thread
+    [dialog] = shown()
     assert dialog.windowTitle() == DIALOG_TITLE
     assert str(store_path) in dialog.text() and "rafiki store check --repair" in dialog.text()
     assert "in memory" in dialog.informativeText()
