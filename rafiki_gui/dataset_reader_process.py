@@ -50,7 +50,16 @@ class ReadCancelled(ValueError):
 
 
 def _peak_rss_mb() -> float | None:
-    """This process's real peak RSS in MB (None where the platform does not say)."""
+    """This process's real peak RSS in MB (None where the platform does not say). On Linux
+    from VmHWM: ``ru_maxrss`` keeps the peak of the process it was forked from across exec,
+    so a child spawned by a 500 MB window would report 500 MB and be replaced after every read."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import resource
     except ImportError:  # Windows
