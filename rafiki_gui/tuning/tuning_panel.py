@@ -428,6 +428,10 @@ class TuningPanel(QWidget):
         trials, minutes = self.budget()
         if trials is None and minutes is None:
             raise TuningRefused("Cannot tune: give a budget of trials, minutes or both")
+        try:  # said at once, before any wait for the datasets
+            search = self.search_box.options()
+        except ValueError as exc:
+            raise TuningRefused(f"Cannot tune: {exc}") from None
         pinned = self.pinned_knobs()
         setup = knob_config = None
         if experiment_id is None:
@@ -454,10 +458,6 @@ class TuningPanel(QWidget):
             # a tuning goes on with the knobs it pinned (they are part of what it is),
             # whatever is ticked in the window now
             pinned = dict(self.experiment.settings.get("pinned") or {})
-        try:
-            search = self.search_box.options()
-        except ValueError as exc:
-            raise TuningRefused(f"Cannot tune: {exc}") from None
         seed = self.seed_spin.value()
         from .tuning_worker import TuningWorker
 
