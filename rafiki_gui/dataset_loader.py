@@ -115,14 +115,14 @@ class DatasetReader(QObject):
             if loader.path not in wanted:
                 loader.cancel()
 
-    def shutdown(self, wait_ms: int = 10_000) -> None:
+    def shutdown(self, wait_s: float = 10.0) -> None:
         """Cancel every read in flight and wait for its thread (the window closes: a QThread
         destroyed while running aborts the process). A cancelled read ends as soon as its child
         is killed, so the wait is short."""
         for loader in self._loaders:
             loader.cancel()
         for loader in list(self._loaders):
-            loader.wait(wait_ms)
+            loader.wait(wait_s)
 
     def reading(self, role: str | None = None) -> bool:
         """True while the ``role`` dataset (either, for None) is still being read."""
