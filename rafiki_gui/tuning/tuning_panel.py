@@ -511,7 +511,7 @@ class TuningPanel(QWidget):
             return
         self._tuning_pending = False
         self._update_controls()
-        self._start_clicked()
+        self.request_start()
 
     def stop_tuning(self) -> None:
         """No new trials; running ones end as stopped. Returns at once. A tuning still waiting
