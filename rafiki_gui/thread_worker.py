@@ -134,10 +134,11 @@ class ThreadWorker(QObject):
         return outcome["result"]
 
     def _release(self) -> None:
-        """The thread finished (runs on the UI thread): delete both, drop the references."""
+        """The thread finished (runs on the UI thread): Qt deletes both on this thread; the
+        Python references go only once Qt has (see ``_delete_on_ui_thread``)."""
         self._thread.wait()
-        self._thread.deleteLater()
-        self.deleteLater()
+        _delete_on_ui_thread(self._thread)
+        _delete_on_ui_thread(self)
         _LIVE_WORKERS.discard(self)
 
     @Slot()
@@ -156,6 +157,22 @@ class ThreadWorker(QObject):
             self.moveToThread(QCoreApplication.instance().thread())
             self._done.set()
             self.sig_finished.emit()
+
+
+_AWAITING_DELETION: dict[int, QObject] = {}
+
+
+def _delete_on_ui_thread(thing: QObject) -> None:
+    """``deleteLater`` with the Python reference kept until Qt has deleted the object.
+
+    Dropped at once, the last reference could go in a garbage collection on any Python thread
+    (a run's reader, a Ray driver's pipe reader), and PySide then deletes the C++ object
+    there while its DeferredDelete is being delivered on the UI thread: a segfault in
+    ~QObject, seen after the cluster tests."""
+    key = id(thing)
+    _AWAITING_DELETION[key] = thing
+    thing.destroyed.connect(lambda *_args, key=key: _AWAITING_DELETION.pop(key, None))
+    thing.deleteLater()
 
 
 class _RaisedBeside(Exception):
