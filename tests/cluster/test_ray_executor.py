@@ -12,6 +12,7 @@ really running on its node, never after a guessed delay.
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -320,24 +321,49 @@ def test_cli_tunes_on_the_cluster_and_shows_each_trial_s_node(cluster, gated):
     assert sum(any(name in line for name in nodes) for line in shown.stdout.splitlines()) == 2
 
 
-def test_the_window_s_connect_check_shows_nodes_cpus_and_memory(cluster, qtbot):
-    from rafiki_gui.tuning.cluster_choice import ClusterChoice
+WINDOW_CHECK = """
+import json, os, sys, time
+from PySide6.QtWidgets import QApplication
+from rafiki.cluster.connection import driver_process_id
+from rafiki_gui.tuning.cluster_choice import ClusterChoice
 
-    choice = ClusterChoice()
-    qtbot.addWidget(choice)
-    choice.address_edit.setText(cluster.address)
-    with qtbot.waitSignal(choice.sig_capacity, timeout=120_000) as capacity:
-        choice.check()
-    assert choice.on_cluster
-    assert choice.result_label.text().startswith("Connected: 2 nodes, 3 CPUs, ")
-    assert "GB memory" in choice.result_label.text()
-    assert capacity.args == [3]  # one-CPU trials: "At once" offered
-    assert choice.result_label.toolTip().count("CPUs") == 2  # one line per node
-    import ray
+app = QApplication([])
+choice = ClusterChoice()
+choice.show()
+capacity = []
+choice.sig_capacity.connect(capacity.append)
+choice.address_edit.setText(sys.argv[1])
+choice.check()
+deadline = time.monotonic() + 120
+while not capacity and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+children = open(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read().split()
+import ray
+print(json.dumps({"on_cluster": choice.on_cluster, "text": choice.result_label.text(),
+                  "tip": choice.result_label.toolTip(), "capacity": capacity,
+                  "ray_initialized": ray.is_initialized(),
+                  "driver_is_child": str(driver_process_id()) in children}))
+choice.close()
+"""
 
+
+def test_the_window_s_connect_check_shows_nodes_cpus_and_memory(cluster):
+    """In a process of its own, as the window is: a Qt window sharing this test process with
+    the Ray driver threads of the tests before it crashed the suite now and then (a
+    segfault in Qt's deferred deletion, not yet explained)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    checked = subprocess.run([sys.executable, "-c", WINDOW_CHECK, cluster.address], env=env,
+                             capture_output=True, text=True, timeout=240)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    seen = json.loads(checked.stdout.strip().splitlines()[-1])
+    assert seen["on_cluster"]
+    assert seen["text"].startswith("Connected: 2 nodes, 3 CPUs, ")
+    assert "GB memory" in seen["text"]
+    assert seen["capacity"] == [3]  # one-CPU trials: "At once" offered
+    assert seen["tip"].count("CPUs") == 2  # one line per node
     # the window's process is no Ray driver (Ray could end it): its driver is a child of it
-    assert not ray.is_initialized()
-    assert driver_process_id() in _children(os.getpid())
+    assert not seen["ray_initialized"] and seen["driver_is_child"]
 
 
 def test_a_trial_whose_node_dies_is_interrupted_and_retried(cluster, store, gated):
