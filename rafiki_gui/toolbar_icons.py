@@ -115,8 +115,8 @@ def _curved_arrow(painter: QPainter, ink: QColor, mirrored: bool) -> None:
     painter.restore()
 
 
-def _details(painter: QPainter, ink: QColor) -> None:
-    """A window with its bottom pane (the run details) filled."""
+def _window_with_pane(painter: QPainter, ink: QColor, pane: QRectF) -> None:
+    """A window outline with one pane of it filled (the pane the action shows or hides)."""
     painter.setPen(_pen(ink, 1.6))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRoundedRect(QRectF(3, 4, 18, 16), 2, 2)
@@ -124,19 +124,17 @@ def _details(painter: QPainter, ink: QColor) -> None:
     fill.setAlpha(110)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(fill)
-    painter.drawRect(QRectF(4, 14, 16, 5))
+    painter.drawRect(pane)
+
+
+def _details(painter: QPainter, ink: QColor) -> None:
+    """The window with its bottom pane (the run details) filled."""
+    _window_with_pane(painter, ink, QRectF(4, 14, 16, 5))
 
 
 def _setup(painter: QPainter, ink: QColor) -> None:
-    """A window with its left column (model, knobs, datasets) filled, and knob sliders."""
-    painter.setPen(_pen(ink, 1.6))
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawRoundedRect(QRectF(3, 4, 18, 16), 2, 2)
-    fill = QColor(ink)
-    fill.setAlpha(110)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(fill)
-    painter.drawRect(QRectF(4, 5, 6, 14))
+    """The window with its left column (model, knobs, datasets) filled, and knob sliders."""
+    _window_with_pane(painter, ink, QRectF(4, 5, 6, 14))
     painter.setPen(_pen(ink, 1.4))
     for y in (9.0, 12.5, 16.0):
         painter.drawLine(QPointF(12.5, y), QPointF(18.5, y))
