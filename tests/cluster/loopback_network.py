@@ -24,6 +24,8 @@ import socket
 import struct
 from pathlib import Path
 
+from rafiki.runner.descendants import descendants as runner_descendants
+
 CLONE_NEWNET = 0x40000000
 _SIOCGIFFLAGS = 0x8913
 _SIOCSIFFLAGS = 0x8914
@@ -140,20 +142,13 @@ def socket_owners(pids: list[int]) -> dict[int, int]:
 
 
 def descendants(roots: list[int]) -> list[int]:
-    """The processes in ``roots`` and all their children, by the parent ids in /proc."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found = [pid for pid in roots if pid in parents]
-    for pid in found:  # grows while it is walked: breadth first
-        found.extend(child for child, parent in parents.items()
-                     if parent == pid and child not in found)
+    """The processes in ``roots`` that still run and all their descendants (the runner's own
+    /proc walk, so the tests find what the product would kill)."""
+    found: list[int] = []
+    for root in roots:
+        if Path(f"/proc/{root}").exists() and root not in found:
+            found.append(root)
+            found.extend(pid for pid, _ in runner_descendants(root) if pid not in found)
     return found
 
 
