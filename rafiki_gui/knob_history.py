@@ -20,11 +20,20 @@ def _changed_names(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
             or type(before.get(name)) is not type(after.get(name))]
 
 
+def _edit_text(names: list[str]) -> str:
+    """What Edit › Undo names: up to three knobs, else how many changed (Propose may change
+    them all, and naming three of six read as if only those three would go back)."""
+    if not names:
+        return "knob edit"
+    if len(names) <= 3:
+        return f"edit of {', '.join(names)}"
+    return f"edit of {len(names)} knobs ({', '.join(names[:2])}, …)"
+
+
 class _KnobEdit(QUndoCommand):
     def __init__(self, history: KnobHistory, before: dict[str, Any], after: dict[str, Any]):
         self.names = _changed_names(before, after)
-        shown = ", ".join(self.names[:3]) + ("…" if len(self.names) > 3 else "")
-        super().__init__(f"edit of {shown}" if shown else "knob edit")
+        super().__init__(_edit_text(self.names))
         self.history = history
         self.before = dict(before)
         self.after = dict(after)

@@ -131,6 +131,15 @@ def test_knob_edits_undo_and_redo(window, session, tmp_path):
     assert session.knobs["epochs"] == 9
 
 
+def test_an_edit_of_many_knobs_says_how_many(window, session, tmp_path):
+    """Propose may change every knob: naming three of them read as if only those would go back."""
+    _inspected(session, tmp_path)
+    first = dict(session.knobs)
+    changed = {"epochs": 9, "hidden": 100, "learning_rate": 0.0123, "dropout": 0.4}
+    session.set_knobs({**first, **changed})
+    assert window.undo_action.text().replace("&", "") == "Undo edit of 4 knobs (dropout, epochs, …)"
+
+
 def _answer_quit_question(click_quit: bool) -> None:
     box = QApplication.activeModalWidget()
     assert isinstance(box, QMessageBox) and "A run is going" in box.text()
