@@ -150,7 +150,9 @@ class BarChart(pg.PlotWidget):
         index = int(round(y if self.horizontal else x))
         if not 0 <= index < len(self.labels) or abs((y if self.horizontal else x) - index) > 0.4:
             return None
-        rows = [(html.escape(self.value_label or "value"), format_number(self.values[index]))]
+        value = self.values[index]  # NaN: nothing to measure (e.g. a tag no sample has)
+        shown = "— (no samples)" if np.isnan(value) else format_number(value)
+        rows = [(html.escape(self.value_label or "value"), shown)]
         if self.counts is not None and index < len(self.counts):
             rows.append(("samples", format_number(self.counts[index])))
         return Hover(table_html(self.labels[index], rows))

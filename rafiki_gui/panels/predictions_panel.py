@@ -676,14 +676,17 @@ class PredictionsPanel(QWidget):
             per_tag, counts = per_class_accuracy(gold_flat, predicted, tags)
             self.tag_accuracy_chart.set_bars(per_tag, label_texts(tags, self.session.label_names),
                                              y_range="data", counts=counts)
+            self.tag_accuracy_chart.show()
             self.tagging_accuracy.setText(
                 f"Token accuracy on {what}: <b>{accuracy:.1%}</b> "
                 f"({self.token_model.mismatch_count():,} of {len(gold_flat):,} tokens differ "
                 f"from the gold tags, marked ✗)")
         else:
             self.tag_accuracy_chart.clear_bars()
+            self.tag_accuracy_chart.hide()  # no gold tags: an empty chart would only puzzle
             self.tagging_accuracy.setText(f"Tags predicted for {what} (no gold tags).")
-        self._set_status(f"Tags of {len(sentences):,} sentences by "
+        count = f"{len(sentences):,} sentence" + ("" if len(sentences) == 1 else "s")
+        self._set_status(f"Tags of {count} by "
                          f"{self.spec.describe() if self.spec else 'the model'} for {what}.")
         self.sig_predictions_shown.emit(len(sentences))
 

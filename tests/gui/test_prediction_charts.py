@@ -110,6 +110,19 @@ def test_per_tag_accuracy_names_tags_and_zooms_to_the_data(panel, session):
     assert "ADJ" in hover.html and ">0.96<" in hover.html and ">50<" in hover.html
 
 
+def test_a_tag_without_samples_says_so_and_no_gold_tags_hide_the_chart(panel, session):
+    session.label_names = {i: name for i, name in enumerate(["ADJ", "NOUN", "VERB"])}
+    panel.show_tagging_predictions([["a", "b"]] * 3, [[0, 1]] * 3, [[0, 1]] * 3,
+                                   what="sentences")
+    chart = panel.tag_accuracy_chart
+    assert chart.labels == ["ADJ", "NOUN", "VERB"] and not chart.isHidden()
+    hover = chart.crosshair.show_at(0.99, 2)  # VERB: no gold token has it
+    assert "VERB" in hover.html and "no samples" in hover.html and "nan" not in hover.html
+    panel.show_tagging_predictions([["a", "b"]], [[0, 1]], None, what="your sentence")
+    assert chart.isHidden() and "no gold tags" in panel.tagging_accuracy.text()
+    assert "Tags of 1 sentence by" in panel.status_label.text()
+
+
 def test_prediction_charts_export_png_svg_and_csv_from_their_menu(panel, qtbot, tmp_path):
     images, probabilities, true, _predicted = _image_predictions(100)
     panel.show_image_predictions(images, probabilities, true, indices=np.arange(len(true)),
