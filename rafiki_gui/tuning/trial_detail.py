@@ -5,6 +5,8 @@ opened in the predictions panel (a predict service on them, no retraining)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from rafiki import events as ev
 
+from ..label_names import label_text
 from ..session import Session
 from .trials_model import format_knob, format_score
 
@@ -155,8 +158,18 @@ class TrialDetail(QWidget):
                 result = event
         self.messages.setPlainText("\n".join(messages) or "No messages.")
         self.output.setPlainText("\n".join(output) or "No output.")
-        self.predictions.setPlainText(predictions_text(result) if result else
+        self.predictions.setPlainText(predictions_text(result, self._label_names())
+                                      if result else
                                       "No result was recorded for this trial.")
+
+    def _label_names(self) -> dict[int, str]:
+        """The window's class/tag names when this experiment trained on the window's dataset
+        (names of another dataset would mislabel its classes), else none."""
+        experiment = self.experiment
+        if experiment is None or not self.session.train_path or \
+                Path(experiment.train_dataset_uri) != Path(self.session.train_path):
+            return {}
+        return dict(self.session.label_names)
 
     def use_knobs(self) -> None:
         """The knob form takes this trial's knobs (the ones its class still has)."""
@@ -187,8 +200,11 @@ class TrialDetail(QWidget):
             tabs.setCurrentWidget(panel)
 
 
-def predictions_text(result: dict) -> str:
-    """The stored predictions of a result event, one query per line."""
+def predictions_text(result: dict, names: Mapping[int, str] | None = None) -> str:
+    """The stored predictions of a result event, one query per line, read as a user reads
+    them: the predicted class with its probability (and the runner-up) for class
+    probabilities, the predicted tag of each token for per-token probabilities, else as
+    stored."""
     predictions = result.get("predictions") or []
     if not predictions:
         if result.get("queries") is None:  # the trial ended before Predict, as trials do
@@ -196,5 +212,33 @@ def predictions_text(result: dict) -> str:
                     "their parameters (set a predict check in the tuning settings to also "
                     "predict test samples). Ask its model with Predictions.")
         return "This trial made no predictions (its test set had no samples)."
-    return "\n".join(f"query {index}: {json.dumps(prediction)}"
-                     for index, prediction in enumerate(predictions))
+    source = (result.get("queries") or {}).get("source")
+    lines = [f"{len(predictions)} queries" + (f" ({source})" if source else "") + ":"]
+    lines += [f"query {index}: {prediction_text(prediction, names or {})}"
+              for index, prediction in enumerate(predictions)]
+    return "\n".join(lines)
+
+
+def prediction_text(prediction: object, names: Mapping[int, str]) -> str:
+    """One prediction in words; whatever is not probabilities stays as stored (JSON)."""
+    probabilities = _probabilities(prediction)
+    if probabilities is not None:
+        order = sorted(range(len(probabilities)), key=probabilities.__getitem__, reverse=True)
+        best = f"{label_text(order[0], names)} ({probabilities[order[0]]:.3f})"
+        if len(order) > 1:
+            best += f"; next {label_text(order[1], names)} ({probabilities[order[1]]:.3f})"
+        return best
+    if isinstance(prediction, list) and prediction and all(
+            _probabilities(token) is not None for token in prediction):
+        tags = [max(range(len(token)), key=token.__getitem__) for token in prediction]
+        return "tags " + " ".join(label_text(tag, names) for tag in tags)
+    return json.dumps(prediction)
+
+
+def _probabilities(value: object) -> list[float] | None:
+    """``value`` as a list of class probabilities (numbers in [0, 1] summing to ~1), else None."""
+    if not isinstance(value, list) or len(value) < 2 or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and 0.0 <= x <= 1.0
+            for x in value):
+        return None
+    return [float(x) for x in value] if abs(sum(value) - 1.0) < 1e-3 else None

@@ -5,6 +5,7 @@ was killed mid-tuning."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -121,7 +122,10 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     assert result is not None
     panel.select_trial(result.trials[-1].id)
     shown = detail.predictions.toPlainText().splitlines()
-    assert [line.split(":")[0] for line in shown] == ["query 0", "query 1", "query 2"]
+    assert shown[0].startswith("3 queries")
+    assert [line.split(":")[0] for line in shown[1:]] == ["query 0", "query 1", "query 2"]
+    assert all(re.fullmatch(r"query \d: \w+ \(\d\.\d{3}\); next \w+ \(\d\.\d{3}\)", line)
+               for line in shown[1:]), shown  # a class and its probability, not raw lists
     assert [t.number for t in store.trials(started[0])] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert panel.model.rowCount() == 8
     assert "2 of 2 trials of this tuning done, 6 earlier" in panel.status.text()

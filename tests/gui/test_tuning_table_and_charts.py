@@ -198,3 +198,15 @@ def test_importance_explains_why_it_is_absent():
     assert found.importances == {} and "at least 3 completed trials" in found.problem
     found = knob_importance(few * 5, KNOB_CONFIG, prefer_fanova=False)
     assert found.evaluator == "PED-ANOVA"
+
+
+def test_stored_predictions_read_as_classes_and_tags():
+    from rafiki_gui.tuning.trial_detail import predictions_text
+
+    text = predictions_text({"queries": {"count": 3, "source": "the first 3 test samples"},
+                             "predictions": [[0.1, 0.85, 0.05], [[0.9, 0.1], [0.2, 0.8]],
+                                             {"answer": 4}]}, {1: "cat"})
+    assert text.splitlines() == ["3 queries (the first 3 test samples):",
+                                 "query 0: cat (0.850); next 0 (0.100)",
+                                 "query 1: tags 0 cat",
+                                 'query 2: {"answer": 4}']
