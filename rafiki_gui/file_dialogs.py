@@ -19,7 +19,6 @@ if TYPE_CHECKING:  # the dialog classes load when a dialog opens, not with the w
 FALLBACK_SIZE = (960, 600)
 """Room for a long file name, its size, type and date in the detail view."""
 SIDEBAR_WIDTH = 160
-MIN_NAME_WIDTH = 240
 NAME_ROOM = 420  # px kept for the name column (and frames) before the sidebar gets any
 PLATFORMS_WITH_NATIVE_DIALOGS = ("windows", "cocoa")
 DESKTOP_PLATFORMS = ("xcb", "wayland")
@@ -59,11 +58,15 @@ def fallback_dialog(parent: QWidget | None, caption: str, directory: str,
 
 
 def _size_columns(dialog: QFileDialog, width: int) -> None:
-    """A narrow sidebar; size, type and date as wide as their contents; the name gets the
-    rest (Qt's defaults gave the name 380 px and cut the date off). On a narrow screen the
-    sidebar gives way first: the date column's width follows the locale and the time of day,
-    and with a full sidebar an 800 px screen cut the date off."""
-    from PySide6.QtCore import QTimer
+    """A narrow sidebar; size, type and date as wide as their contents; the name stretches
+    over the rest (Qt's defaults gave the name 380 px and cut the date off).
+
+    The name stretches rather than being given a width once: the other columns grow when a
+    folder's rows arrive, which is after this first layout when the folder is slow to read
+    (and on every folder the user opens), and a name width fixed before that pushed the date
+    ~40 px out of sight. On a narrow screen the sidebar gives way first: the date column's
+    width follows the locale and the time of day, and with a full sidebar an 800 px screen
+    cut the date off."""
     from PySide6.QtWidgets import QHeaderView, QSplitter, QTreeView
 
     others = 0
@@ -72,23 +75,12 @@ def _size_columns(dialog: QFileDialog, width: int) -> None:
         header.setStretchLastSection(False)
         for column in range(1, header.count()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         others = max(others, sum(header.sectionSize(c) for c in range(1, header.count())))
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
     sidebar = max(0, min(SIDEBAR_WIDTH, width - others - NAME_ROOM))
     for splitter in dialog.findChildren(QSplitter):
         if splitter.count() == 2:  # the places sidebar | the files
             splitter.setSizes([sidebar, max(width - sidebar, 0)])
-    # the name column once the splitter's new sizes are laid out
-    QTimer.singleShot(0, dialog, lambda: _size_name_column(dialog))
-
-
-def _size_name_column(dialog: QFileDialog) -> None:
-    from PySide6.QtWidgets import QTreeView
-
-    for view in dialog.findChildren(QTreeView):
-        header = view.header()
-        others = sum(header.sectionSize(c) for c in range(1, header.count()))
-        header.resizeSection(0, max(view.viewport().width() - others, MIN_NAME_WIDTH))
 
 
 def _run(dialog: QFileDialog) -> list[str]:
