@@ -1,4 +1,5 @@
-"""Test-wide setup: offscreen Qt, a private RAFIKI_HOME, and the real datasets in tests/data."""
+"""Test-wide setup: offscreen Qt, a private RAFIKI_HOME and config folder, and the real datasets
+in tests/data."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["RAFIKI_HOME"] = tempfile.mkdtemp(prefix="rafiki-test-home-")
+# Qt keeps its own file dialog's state (folders visited, sidebar and column widths, hidden
+# columns) in $XDG_CONFIG_HOME/QtProject.conf and restores it in the next dialog: the tests
+# neither read a user's or an earlier run's state nor write into the user's config.
+ORIGINAL_XDG_CONFIG_HOME = os.environ.get("XDG_CONFIG_HOME")
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="rafiki-test-config-")
 
 # When the workbench asks pip whether a model's pin can be installed, pip finds no package
 # index in the tests (a refused local port, as on a machine without network): the answer is
@@ -46,6 +52,9 @@ def machine_pip_environment() -> dict[str, str]:
     """The environment with the machine's own pip settings, for a test that installs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env.update(ORIGINAL_PIP_ENVIRONMENT)
+    env.pop("XDG_CONFIG_HOME", None)  # pip reads the machine's pip.conf from there too
+    if ORIGINAL_XDG_CONFIG_HOME is not None:
+        env["XDG_CONFIG_HOME"] = ORIGINAL_XDG_CONFIG_HOME
     return env
 
 
