@@ -1,4 +1,5 @@
-"""GUI test fixtures: a Session per test, and no QThread may outlive its test (napari's rule)."""
+"""GUI test fixtures: a Session per test, no QThread may outlive its test (napari's rule), and
+reference cycles are collected on the UI thread only."""
 
 from __future__ import annotations
 
@@ -12,6 +13,17 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QThread  # noqa: E402
 
 DANGLING_GRACE_MS = 5000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_garbage_on_the_ui_thread(qapp):
+    """Reference cycles freed on the UI thread only (see ui_thread_gc): a parentless widget
+    collected on a Ray driver's or a worker's thread crashed the suite in ~QObject."""
+    from .ui_thread_gc import UiThreadCollector
+
+    collector = UiThreadCollector(qapp)
+    yield collector
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)
