@@ -20,6 +20,7 @@ FALLBACK_SIZE = (960, 600)
 """Room for a long file name, its size, type and date in the detail view."""
 SIDEBAR_WIDTH = 160
 NAME_ROOM = 420  # px kept for the name column (and frames) before the sidebar gets any
+SIZE_COLUMN = 1  # of Qt's file system model: name, size, type, date modified
 PLATFORMS_WITH_NATIVE_DIALOGS = ("windows", "cocoa")
 DESKTOP_PLATFORMS = ("xcb", "wayland")
 
@@ -66,12 +67,21 @@ def _size_columns(dialog: QFileDialog, width: int) -> None:
     (and on every folder the user opens), and a name width fixed before that pushed the date
     ~40 px out of sight. On a narrow screen the sidebar gives way first: the date column's
     width follows the locale and the time of day, and with a full sidebar an 800 px screen
-    cut the date off."""
+    cut the date off.
+
+    The size column shows even when the state Qt restored hides it: every Qt program's own
+    dialog shares that state (~/.config/QtProject.conf), so a size column hidden in another
+    program was hidden here too."""
     from PySide6.QtWidgets import QHeaderView, QSplitter, QTreeView
 
     others = 0
     for view in dialog.findChildren(QTreeView):
         header = view.header()
+        if header.count() > SIZE_COLUMN and header.isSectionHidden(SIZE_COLUMN):
+            header.showSection(SIZE_COLUMN)
+            toggles = header.actions()  # the header's menu: one check per column after the name
+            if len(toggles) >= SIZE_COLUMN:
+                toggles[SIZE_COLUMN - 1].setChecked(True)
         header.setStretchLastSection(False)
         for column in range(1, header.count()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)

@@ -275,6 +275,22 @@ def test_the_fallback_dialog_still_fits_its_columns_in_the_next_folder(qtbot, tm
     qtbot.waitUntil(lambda: _assert_whole_name_and_columns_show(view), timeout=5000)
 
 
+def test_the_fallback_dialog_shows_sizes_though_another_program_hid_them(qtbot, tmp_path):
+    """Every Qt program's own file dialog saves its columns in the same place
+    (QtProject.conf): a size column hidden in one was hidden in ours too."""
+    (tmp_path / LONG_NAME).write_bytes(b"x" * 123_456)
+    other = QFileDialog(None, "Another program", str(tmp_path))
+    other.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    other.setViewMode(QFileDialog.ViewMode.Detail)
+    next(iter(other.findChildren(QTreeView))).header().hideSection(1)
+    with qtbot.waitSignal(other.destroyed):  # a dialog saves its state when deleted
+        other.deleteLater()
+    dialog, view = _shown_fallback_dialog(qtbot, tmp_path)
+    qtbot.waitUntil(lambda: _assert_whole_name_and_columns_show(view), timeout=5000)
+    assert not view.header().isSectionHidden(1)
+    assert view.header().actions()[0].isChecked()  # its menu says so too
+
+
 def test_a_failure_opens_the_details_without_growing_the_window(window, qtbot):
     """The window grew 21 px after an error and never shrank; the details now take room
     from the results instead, whatever the traceback's length."""
