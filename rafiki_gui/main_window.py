@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.session.sig_run_started.connect(self._run_started)
         self.session.sig_run_finished.connect(self._run_finished)
         self.session.sig_run_refused.connect(self.show_problem)
+        self.session.sig_notice.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.session.sig_model_changed.connect(self._show_title)
         self.session.sig_run_requested.connect(self.run)  # "Run again" after a model edit
 

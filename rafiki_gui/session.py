@@ -111,6 +111,8 @@ class Session(QObject):
     it cannot."""
     sig_compare_requested = Signal(list)
     """Show these stored runs side by side: ([trial id, ...]); the window opens the view."""
+    sig_notice = Signal(str)
+    """A passing note for the status bar (e.g. datasets chosen again with their model)."""
     sig_store_problem = Signal(str)
     """(message) the store on disk cannot be used (damaged, read-only, locked, full): one line
     naming the file, what is wrong and what to do; the session keeps its experiments in
@@ -304,6 +306,7 @@ class Session(QObject):
 
     def set_model_path(self, path: str) -> None:
         """Choose a model file; its inspection is unknown until set_inspection."""
+        previous_model = self.model_path
         self.model_path = str(path)
         self._model_file_watch.watch(self.model_path)
         self.inspection = None
@@ -317,6 +320,30 @@ class Session(QObject):
         self.sig_inspection_changed.emit(None)
         self.sig_queries_changed.emit()
         self._archive_run_of_another_model()
+        self._bring_back_datasets_of_model(previous_model)
+
+    def _bring_back_datasets_of_model(self, previous_model: str) -> None:
+        """A model file opened again gets the datasets it last ran with, when the datasets
+        open are none or those the previous model came with (an image model reopened from
+        Recent kept a POS model's corpora, and Run was refused). Datasets the user chose
+        since are left alone."""
+        from .settings import model_datasets
+
+        wanted = model_datasets(self.model_path)
+        current = (self.train_path, self.test_path)
+        if not any(wanted) or wanted == current:
+            return
+        if not all(Path(p).is_file() for p in wanted if p):
+            return  # moved or deleted since: nothing to bring back
+        came_with_previous = current == ("", "") or (
+            bool(previous_model) and current == model_datasets(previous_model))
+        if not came_with_previous:
+            return
+        self.set_train_path(wanted[0])
+        self.set_test_path(wanted[1])
+        names = " and ".join(Path(p).name for p in wanted if p)
+        self.sig_notice.emit(f"{Path(self.model_path).name} last ran with {names}: "
+                             f"chosen again")
 
     def inspect_model(self) -> None:
         """Inspect the open model file in a child process, in the current app mode (off the
@@ -688,6 +715,9 @@ class Session(QObject):
             return
         self._run_pending = False
         spec = self.build_spec()
+        from .settings import remember_model_datasets
+
+        remember_model_datasets(self.model_path, self.train_path, self.test_path)
         from rafiki.model.knob import serialize_knob_config
 
         from .worker import RunWorker

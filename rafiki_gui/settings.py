@@ -63,3 +63,24 @@ def set_plot_choice(title: str, choice: str, value: object) -> None:
     store = settings()
     store.setValue(_plot_key(title, choice), value)
     store.sync()
+
+
+def _model_key(model_path: str, role: str) -> str:
+    from urllib.parse import quote
+
+    return f"model_datasets/{quote(str(model_path), safe='')}/{role}"
+
+
+def model_datasets(model_path: str) -> tuple[str, str]:
+    """The (train, test) datasets a model file last ran with ("" where none)."""
+    store = settings()
+    return (str(store.value(_model_key(model_path, "train"), "") or ""),
+            str(store.value(_model_key(model_path, "test"), "") or ""))
+
+
+def remember_model_datasets(model_path: str, train: str, test: str) -> None:
+    """Note the datasets a model file runs with, so opening it again brings them back."""
+    store = settings()
+    store.setValue(_model_key(model_path, "train"), str(train))
+    store.setValue(_model_key(model_path, "test"), str(test))
+    store.sync()

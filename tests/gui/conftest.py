@@ -27,6 +27,17 @@ def _collect_garbage_on_the_ui_thread(qapp):
 
 
 @pytest.fixture(autouse=True)
+def _no_remembered_datasets():
+    """Each test starts with no model remembering its datasets (the settings file is shared
+    by the session's tests: one test's run would choose datasets for the next one's model)."""
+    from rafiki_gui.settings import settings
+
+    store = settings()
+    store.remove("model_datasets")
+    store.sync()
+
+
+@pytest.fixture(autouse=True)
 def _dangling_qthreads(monkeypatch, qtbot):
     """Fail a test that leaves a QThread running, naming where the thread was started."""
     started: WeakKeyDictionary = WeakKeyDictionary()

@@ -109,3 +109,53 @@ def test_recent_files_most_recent_first_without_duplicates():
     add_recent_file("/a.py")
     assert recent_files()[:2] == ["/a.py", "/b.py"]
     assert recent_files().count("/a.py") == 1
+
+
+def test_a_model_opened_again_gets_back_the_datasets_it_last_ran_with(session, tmp_path, qtbot):
+    from rafiki_gui.settings import remember_model_datasets
+
+    files = {name: tmp_path / name for name in
+             ("image.py", "pos.py", "img_train.zip", "img_test.zip", "pos_train.zip",
+              "pos_test.zip", "other.zip")}
+    for path in files.values():
+        path.write_bytes(b"")
+    remember_model_datasets(str(files["image.py"]), str(files["img_train.zip"]),
+                            str(files["img_test.zip"]))
+    remember_model_datasets(str(files["pos.py"]), str(files["pos_train.zip"]),
+                            str(files["pos_test.zip"]))
+    notes = []
+    session.sig_notice.connect(notes.append)
+    session.set_model_path(str(files["pos.py"]))  # nothing open yet: its datasets come back
+    assert (session.train_path, session.test_path) == (str(files["pos_train.zip"]),
+                                                       str(files["pos_test.zip"]))
+    session.set_model_path(str(files["image.py"]))  # the POS model's datasets give way
+    assert (session.train_path, session.test_path) == (str(files["img_train.zip"]),
+                                                       str(files["img_test.zip"]))
+    assert notes[-1] == "image.py last ran with img_train.zip and img_test.zip: chosen again"
+    session.set_train_path(str(files["other.zip"]))  # the user's own choice since
+    session.set_model_path(str(files["pos.py"]))
+    assert session.train_path == str(files["other.zip"]), "a chosen dataset was replaced"
+    session.set_model_path(str(files["image.py"]))
+    session.set_train_path(str(files["img_train.zip"]))  # the image model's own again
+    files["pos_test.zip"].unlink()
+    session.set_model_path(str(files["pos.py"]))  # a deleted file is not chosen
+    assert (session.train_path, session.test_path) == (str(files["img_train.zip"]),
+                                                       str(files["img_test.zip"]))
+
+
+def test_a_started_run_remembers_its_datasets_for_its_model(session, tmp_path, qtbot,
+                                                            shared_dataset):
+    from rafiki_gui.settings import model_datasets
+
+    model = tmp_path / "model.py"
+    model.write_text("")
+    session.set_model_path(str(model))
+    session.set_inspection(_inspection({"A": {"k": IntegerKnob(1, 3)}},
+                                       statics={"task": "IMAGE_CLASSIFICATION"}))
+    session.set_train_path(str(shared_dataset("digits_train.zip")))
+    session.set_test_path(str(shared_dataset("digits_test.zip")))
+    qtbot.waitUntil(lambda: not session.dataset_reading(), timeout=30_000)
+    with qtbot.waitSignal(session.sig_run_finished, timeout=120_000):
+        session.start_run()  # the empty file fails to load in the child: a run all the same
+    assert model_datasets(str(model)) == (str(shared_dataset("digits_train.zip")),
+                                          str(shared_dataset("digits_test.zip")))
