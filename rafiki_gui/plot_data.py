@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import is_not, itemgetter
 
 import numpy as np
 
-TIME_AXIS_LABEL = "time (s)"
+from .event_batch import MetricColumns, as_batch
 
-_TIME = itemgetter("time")
-_VALUES = itemgetter("values")
+TIME_AXIS_LABEL = "time (s)"
 
 
 class GrowingSeries:
@@ -93,51 +90,35 @@ class RunPlotData:
 
         Metrics are routed a column at a time (one numpy conversion per metric per batch),
         not point by point: routing each event in Python cost the UI thread ~5 µs a point,
-        a second over a 200,000-point flood (bench/bench_gui_stall.py)."""
+        a second over a 200,000-point flood (bench/bench_gui_stall.py). A live run's batches
+        come with their columns built on the run worker's thread (:mod:`event_batch`)."""
+        batch = as_batch(events)
         defined: list[PlotSeries] = []
         if self.start_time is None:
-            first = next((event["time"] for event in events if "time" in event), None)
+            first = next((event["time"] for event in batch if "time" in event), None)
             if first is not None:
                 self.start_time = float(first)
-        metrics: list[dict] = []
-        for event in events:  # a plot's definition splits the batch: points before it
-            kind = event.get("kind")  # are backfilled into it, points after it routed
-            if kind == "metrics":
-                metrics.append(event)
-            elif kind == "plot":
-                self._add_metrics(metrics)
-                metrics = []
-                plot = self._define(event)
+        for part in batch.parts:  # a plot's definition splits the batch: points before it
+            if isinstance(part, MetricColumns):  # are backfilled into it, points after
+                self._add_metrics(part)  # it routed
+            elif part.get("kind") == "plot":
+                plot = self._define(part)
                 if plot is not None:
                     defined.append(plot)
-        self._add_metrics(metrics)
         return defined
 
-    def _add_metrics(self, events: list[dict]) -> None:
-        """A run of metrics events (no plot defined among them) into the columns and plots."""
-        count = len(events)
-        if not count:
-            return
-        times = np.fromiter(map(_TIME, events), dtype=float, count=count)
-        values = list(map(_VALUES, events))
+    def _add_metrics(self, points: MetricColumns) -> None:
+        """A run of metrics points (no plot defined among them) into the columns and plots."""
+        count, times, columns = points.count, points.times, points.columns
         rows = np.arange(self._rows, self._rows + count, dtype=float)
         self._rows += count
         self._row_times.extend(rows, times)
-        columns: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}  # (present or None
-        # when present in every point, values)
-        for name in set().union(*values):
-            column = list(map(dict.get, values, repeat(name, count)))
-            if None in column:  # logged in some points only
-                present = np.fromiter(map(is_not, column, repeat(None, count)), dtype=bool,
-                                      count=count)
-                numbers = np.array(column, dtype=float)  # None (absent) reads as NaN, masked
-                columns[name] = present, numbers
-                self._columns.setdefault(name, GrowingSeries()).extend(rows[present],
-                                                                       numbers[present])
+        for name, (present, numbers) in columns.items():
+            column = self._columns.setdefault(name, GrowingSeries())
+            if present is None:
+                column.extend(rows, numbers)
             else:
-                numbers = np.fromiter(column, dtype=float, count=count)
-                columns[name] = None, numbers
-                self._columns.setdefault(name, GrowingSeries()).extend(rows, numbers)
+                column.extend(rows[present], numbers[present])
         origin = self.start_time if self.start_time is not None else float(times[0])
         for plot in self.plots.values():
             if plot.x_axis is None:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from rafiki import events as ev
 
+from .event_batch import other_events
 from .session import Session
 from .status_strip import RunStatusStrip
 from .train_progress import TrainProgress
@@ -107,7 +108,7 @@ class RunStatusFeed(QObject):
         shown_stage = None
         if self.train_progress is not None:
             self.train_progress.add_events(events)
-        for event in events:
+        for event in other_events(events):  # stages and results, not the metrics points
             kind = event.get("kind")
             if kind == ev.STAGE:
                 if event.get("stage") == "train":

@@ -9,7 +9,10 @@ Free of Qt: it reads event dicts and knobs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .event_batch import EventBatch
 
 TOTAL_KNOBS = ("epochs", "num_epochs", "max_epochs", "n_epochs", "nb_epochs", "epoch_count",
                "max_iter", "n_iter", "num_iterations", "iterations", "max_steps", "num_steps",
@@ -36,7 +39,14 @@ class TrainProgress:
 
     def add_events(self, events: Iterable[dict]) -> None:
         """Follow a batch: comprehensions over it, not a loop of statements per event (a
-        flooding model sends 40,000 points a second, all read on the UI thread)."""
+        flooding model sends 40,000 points a second, all read on the UI thread); a live run's
+        batch (:class:`~rafiki_gui.event_batch.EventBatch`) comes with its points in columns
+        already, and is read a column at a time."""
+        from .event_batch import EventBatch
+
+        if isinstance(events, EventBatch):
+            self._add_batch(events)
+            return
         metrics = [event for event in events if event.get("kind") == "metrics"]
         if not metrics:
             return
@@ -46,10 +56,26 @@ class TrainProgress:
                                       for event in metrics)
                   if isinstance(value, (int, float)) and not isinstance(value, bool)]
         if counts:
-            if 0 in counts:
-                self.zero_based = True
-            latest = max(counts)
-            self.latest = latest if self.latest is None else max(self.latest, latest)
+            self._follow(max(counts), 0 in counts)
+
+    def _add_batch(self, batch: EventBatch) -> None:
+        import numpy as np
+
+        from .event_batch import MetricColumns
+
+        self.points += batch.metrics_count
+        for part in batch.parts:
+            if isinstance(part, MetricColumns):
+                counts = part.present(self.counter)  # numbers only: the runner checks them
+                counts = counts[np.isfinite(counts)]  # NaN or infinity counts nothing
+                if len(counts):
+                    self._follow(float(counts.max()), bool((counts == 0).any()))
+
+    def _follow(self, latest: float, zero_seen: bool) -> None:
+        """The counter's highest value in a batch, and whether it counted from 0."""
+        if zero_seen:
+            self.zero_based = True
+        self.latest = latest if self.latest is None else max(self.latest, latest)
 
     @property
     def done(self) -> int | None:

@@ -39,7 +39,8 @@ class RunWorker(ThreadWorker):
     """(rafiki.test_samples.TestSamples) the test samples a completed run without queries
     predicted, with their labels; comes before sig_returned."""
     sig_events = Signal(object)
-    """A coalesced batch of event dicts, in order; together they are every event of the run.
+    """A coalesced batch of event dicts, in order (an :class:`~rafiki_gui.event_batch.EventBatch`,
+    its points already in columns); together they are every event of the run.
     Declared ``object``, not ``list``: a ``list`` signal converts every event dict to a
     QVariantMap on this thread and back to Python for each slot on the UI thread (0.9 s per
     10,000 points with three slots; the 200,000-point flood stalled the window for seconds)."""
@@ -117,7 +118,10 @@ class RunWorker(ThreadWorker):
         if self._unshown and (final or self._shown.is_set()):
             self._shown.clear()
             unshown, self._unshown = self._unshown, []
-            self.sig_events.emit(unshown)
+            from .event_batch import EventBatch
+
+            # its points gathered into columns here, off the UI thread (event_batch.py)
+            self.sig_events.emit(EventBatch(unshown))
 
     def _unrecorded(self, what: str, exc: Exception) -> None:
         from rafiki.experiments import StoreError

@@ -49,6 +49,11 @@ X_CHOICES = (X_RELATIVE, X_WALL, X_STEP)
 # TensorBoard opens with 0.6; here a plot opens unsmoothed until its title is smoothed once:
 # a smoothed curve doubles the points painted per frame while a run floods its plots
 DEFAULT_SMOOTHING = 0.0
+PEAKS_PER_PIXEL = 1.0
+"""Downsampled (min, max) pairs drawn per pixel column of a long series. One pair per column
+draws the same envelope as five (pyqtgraph's default) with a fifth of the line segments: a
+200,000-point flood's curve took 8 ms of a frame's paint at five, 2 ms at one
+(bench/bench_gui_stall.py)."""
 assert 0.0 <= DEFAULT_SMOOTHING <= MAX_WEIGHT and DEFAULT_WEIGHT  # TensorBoard's for reference
 
 
@@ -140,6 +145,9 @@ class PlotView(QFrame):
             self.raw_curves[metric].hide()
             self.curves[metric] = self.widget.plot([], [], pen=pg.mkPen(color, width=1),
                                                    name=metric)
+        for curve in (*self.curves.values(), *self.raw_curves.values()):
+            # pyqtgraph has no setter for it; its default draws 5 peaks per pixel column
+            curve.opts["autoDownsampleFactor"] = PEAKS_PER_PIXEL
         self.crosshair = Crosshair(self.widget, self._hover)
 
         # the remembered choices for this title, then their signals (no write-back on load)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..error_view import ErrorView
+from ..event_batch import other_events
 from ..run_caption import RunCaption
 from ..session import Session
 
@@ -271,7 +272,7 @@ class RunPanel(QWidget):
     def add_events(self, events: list[dict]) -> None:
         messages: list[str] = []
         outputs: list[str] = []
-        for event in events:
+        for event in other_events(events):  # a flood's points are none of this panel's
             kind = event.get("kind")
             if kind == "stage":
                 self._on_stage(event)
