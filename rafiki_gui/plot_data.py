@@ -24,6 +24,8 @@ class GrowingSeries:
         self._y = np.empty(capacity, dtype=float)
         self._size = 0
         self.version = 0  # bumps on every change, so views redraw only what changed
+        self.ascending = True
+        """No x value is smaller than the one before (none NaN): a view can binary-search it."""
 
     def __len__(self) -> int:
         return self._size
@@ -39,6 +41,11 @@ class GrowingSeries:
             self._y = np.resize(self._y, capacity)
         self._x[self._size:needed] = xs
         self._y[self._size:needed] = ys
+        if self.ascending:  # only the new points are looked at (NaN compares False)
+            new = self._x[self._size:needed]
+            self.ascending = bool((not self._size or new[0] >= self._x[self._size - 1])
+                                  and (count == 1 or (new[1:] >= new[:-1]).all())
+                                  and new[0] == new[0])
         self._size = needed
         self.version += 1
 

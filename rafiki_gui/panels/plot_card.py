@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from .. import settings
 from ..chart_axes import NumberAxis, all_integers, format_number
-from ..chart_hover import Crosshair, Hover, swatch, table_html
+from ..chart_hover import Crosshair, Hover, nearest_index, swatch, table_html
 from ..chart_legend import outside_legend
 from ..plot_data import PlotSeries
 from ..smoothing import DEFAULT_WEIGHT, MAX_WEIGHT, IncrementalEma
@@ -179,6 +179,12 @@ class PlotView(QFrame):
     def x_mode(self) -> str:
         return self.x_choice.currentText() if self.plot.x_axis is None else self.plot.x_axis
 
+    @property
+    def time_x(self) -> str | None:
+        """The x chosen for a plot against time (relative, wall, step); None for a plot
+        against a metric, even one named "step": its x is the metric's values."""
+        return self.x_choice.currentText() if self.plot.x_axis is None else None
+
     def _smoothing_moved(self, _value: int) -> None:
         self._show_smoothing_value()
         settings.set_plot_choice(self.plot.title, "smoothing", self.smoothing)
@@ -205,12 +211,12 @@ class PlotView(QFrame):
     def _apply_x_choice(self) -> None:
         """The bottom axis for the x in use: clock times for wall time, else numbers."""
         item = self.widget.getPlotItem()
-        wanted = pg.DateAxisItem if self.x_mode == X_WALL else NumberAxis
+        wanted = pg.DateAxisItem if self.time_x == X_WALL else NumberAxis
         if type(item.getAxis("bottom")) is not wanted:
             item.setAxisItems({"bottom": wanted(orientation="bottom")})
             self._style_axes()
         item.setLabel("bottom", self.x_label())
-        self._x_integer = self.x_mode == X_STEP or (
+        self._x_integer = self.time_x == X_STEP or (
             self.plot.x_axis is not None and self._x_integer)
         self._set_axis_integers()
 
@@ -249,11 +255,40 @@ class PlotView(QFrame):
     def series_x(self, metric: str) -> np.ndarray:
         """The metric's x values as the plot shows them now."""
         series = self.plot.series[metric]
-        if self.x_mode == X_STEP:
+        if self.time_x == X_STEP:
             return np.arange(len(series), dtype=float)
-        if self.x_mode == X_WALL:
-            return series.x + (self.plot.origin if self.plot.origin is not None else time.time())
+        if self.time_x == X_WALL:
+            return series.x + self._wall_origin()
         return series.x
+
+    def _wall_origin(self) -> float:
+        return self.plot.origin if self.plot.origin is not None else time.time()
+
+    def _nearest(self, metric: str, x: float) -> int | None:
+        """Index of the metric's point whose x (as shown) is nearest ``x``: a binary search
+        while its x values only grow (a time, a step counter), else a scan. The tooltip of a
+        still mouse looks again on every redraw of a streaming plot."""
+        series = self.plot.series[metric]
+        if not len(series):
+            return None
+        if self.time_x == X_STEP:
+            return min(max(round(x), 0), len(series) - 1)
+        if self.time_x == X_WALL:
+            x -= self._wall_origin()
+        if series.ascending:
+            return nearest_index(series.x, x)
+        with np.errstate(invalid="ignore"):
+            distance = np.abs(series.x - x)
+        if not np.isfinite(distance).any():
+            return None
+        return int(np.nanargmin(distance))
+
+    def _x_at(self, metric: str, index: int) -> float:
+        """The x shown for the metric's point ``index``."""
+        if self.time_x == X_STEP:
+            return float(index)
+        x = float(self.plot.series[metric].x[index])
+        return x + self._wall_origin() if self.time_x == X_WALL else x
 
     def smoothed_y(self, metric: str) -> np.ndarray:
         """The metric's smoothed values (its raw ones at smoothing 0)."""
@@ -312,7 +347,7 @@ class PlotView(QFrame):
     # -- hover ----------------------------------------------------------------------------
 
     def _x_text(self, x: float) -> str:
-        if self.x_mode == X_WALL:
+        if self.time_x == X_WALL:
             return time.strftime("%H:%M:%S", time.localtime(x))
         if self.x_mode == X_RELATIVE and self.plot.x_axis is None:
             return f"{x:.3f} s"
@@ -326,15 +361,10 @@ class PlotView(QFrame):
         marks: list[tuple[float, float, Any]] = []
         snap = None
         for metric, series in self.plot.series.items():
-            if not len(series):
+            index = self._nearest(metric, x)
+            if index is None:
                 continue
-            xs = self.series_x(metric)
-            with np.errstate(invalid="ignore"):
-                distance = np.abs(xs - x)
-            if not np.isfinite(distance).any():
-                continue
-            index = int(np.nanargmin(distance))
-            px, raw = float(xs[index]), float(series.y[index])
+            px, raw = self._x_at(metric, index), float(series.y[index])
             shown = float(self.smoothed_y(metric)[index]) if smoothing else raw
             mark_y = np.log10(shown) if log and shown > 0 else (np.nan if log else shown)
             marks.append((px, mark_y, self.colors[metric]))

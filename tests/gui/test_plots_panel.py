@@ -180,6 +180,36 @@ def test_hover_shows_each_series_value_at_the_mouse(panel, session, qtbot):
     qtbot.waitUntil(lambda: not view.crosshair.tip.isVisible())
 
 
+def test_a_plot_against_a_metric_named_step_shows_its_values(panel, session):
+    """x_axis="step" is the model's step metric, not the point's index (the x choice of a
+    plot against time is also named "step")."""
+    def model(log):
+        log.define_plot("Sparse", ["loss"], x_axis="step")
+        for step in (0, 10, 20, 30):
+            log.log(step=step, loss=1.0 / (step + 1))
+
+    session.sig_run_events.emit(_records(model))
+    panel.redraw()
+    view = panel.views["Sparse"]
+    np.testing.assert_array_equal(view.curves["loss"].xData, [0, 10, 20, 30])
+    hover = view._hover(18.0, 0.0, (1.0, 1.0))
+    assert hover is not None and hover.snap_x == 20 and ">20<" in hover.html
+
+
+def test_hover_finds_the_nearest_point_when_x_goes_back_and_forth(panel, session):
+    def model(log):
+        log.define_plot("Loop", ["y"], x_axis="angle")
+        for angle, y in ((0.0, 1.0), (5.0, 2.0), (1.0, 3.0), (9.0, 4.0), (3.0, 5.0)):
+            log.log(angle=angle, y=y)
+
+    session.sig_run_events.emit(_records(model))
+    panel.redraw()
+    view = panel.views["Loop"]
+    assert not view.plot.series["y"].ascending
+    assert view._hover(2.6, 0.0, (1.0, 1.0)).snap_x == 3.0  # the last point, not a bisection
+    assert view._hover(5.4, 0.0, (1.0, 1.0)).snap_x == 5.0
+
+
 def test_integer_axes_tick_whole_numbers(panel, session):
     session.sig_run_events.emit(_records(_sixteen_epochs))
     panel.redraw()
