@@ -49,6 +49,7 @@ X_CHOICES = (X_RELATIVE, X_WALL, X_STEP)
 # TensorBoard opens with 0.6; here a plot opens unsmoothed until its title is smoothed once:
 # a smoothed curve doubles the points painted per frame while a run floods its plots
 DEFAULT_SMOOTHING = 0.0
+SETTLE_PASSES = 3
 PEAKS_PER_PIXEL = 1.0
 """Downsampled (min, max) pairs drawn per pixel column of a long series. One pair per column
 draws the same envelope as five (pyqtgraph's default) with a fifth of the line segments: a
@@ -322,7 +323,25 @@ class PlotView(QFrame):
                     raw.setData([], [])
                 self.curves[metric].setData(x, series.y)
         if changed:
-            self.crosshair.refresh()
+            self._settle_range()
+            self.crosshair.refresh()  # in the range the chart will be painted in
+
+    def _settle_range(self) -> None:
+        """Let the view's auto range follow the new data now rather than as the paint begins.
+
+        pyqtgraph updates an auto range at the start of a paint; the new range changes the
+        curve's downsampling, whose bounds nudge the range again, and each change asks for
+        another paint of the whole chart: two full paints a redraw while a run streamed
+        (bench/bench_gui_stall.py). Settled here (a pass or two), the paint finds it done."""
+        if not self.widget.isVisible():  # a hidden chart settles at its next paint
+            return
+        scene = self.widget.scene()
+        view = self.widget.getPlotItem().getViewBox()
+        for _ in range(SETTLE_PASSES):
+            before = view.viewRange()
+            scene.prepareForPaint()  # what the paint would run first: auto range, matrix
+            if view.viewRange() == before:
+                return
 
     def _check_integers(self, metric: str) -> None:
         """Integer axes for counted values, looking only at points not looked at before."""
