@@ -65,21 +65,24 @@ class PlotView(QFrame):
     sig_maximize = Signal(object, bool)
     """The user asked to fill the panel with this card: (this view, on)."""
 
-    def __init__(self, plot: PlotSeries, parent: QWidget | None = None):
+    def __init__(self, plot: PlotSeries | None = None, parent: QWidget | None = None):
+        """A card for ``plot``; without one, a spare card built ahead of need, which
+        :meth:`bind` gives its plot later (building a card takes the UI thread ~25-40 ms,
+        the one stall of a run's start that coincided with its first points)."""
         super().__init__(parent)
-        self.plot = plot
+        self.plot: PlotSeries | None = None  # a spare card's until bind()
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._drawn_versions: dict[str, int] = {}
         self._smoothers: dict[str, IncrementalEma] = {}
         self._integer_checked: dict[str, int] = {}  # series -> points checked for integers
-        self._x_integer = plot.x_axis is not None
+        self._x_integer = False
         self._y_integer = True
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(2)
         header = QHBoxLayout()
-        self.title_label = QLabel(f"<b>{html.escape(plot.title)}</b>")
+        self.title_label = QLabel()
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         header.addWidget(self.title_label, 1)
         self.export_button = QToolButton()
@@ -116,7 +119,6 @@ class PlotView(QFrame):
         self.x_choice.addItems(X_CHOICES)
         self.x_choice.setToolTip("The x of a plot against time")
         controls.addWidget(self.x_choice)
-        self.x_choice.setVisible(plot.x_axis is None)
         layout.addLayout(controls)
 
         background, foreground = plot_colors()
@@ -129,14 +131,26 @@ class PlotView(QFrame):
         self.widget.setMinimumHeight(PLOT_HEIGHT - 60)
         self.setMinimumHeight(PLOT_HEIGHT)
         self.show_grid(True)
-        outside_legend(item, columns=min(4, max(1, len(plot.metrics))), text_color=foreground)
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         layout.addWidget(self.widget, 1)
-
         self.curves: dict[str, Any] = {}
         self.raw_curves: dict[str, Any] = {}
         self.colors: dict[str, str] = {}
+        self.crosshair = Crosshair(self.widget, self._hover)
+        if plot is not None:
+            self.bind(plot)
+
+    def bind(self, plot: PlotSeries) -> None:
+        """Show ``plot`` (once: a card keeps its plot for life)."""
+        if self.plot is not None:
+            raise RuntimeError(f"This card already shows {self.plot.title!r}")
+        self.plot = plot
+        self._x_integer = plot.x_axis is not None
+        self.title_label.setText(f"<b>{html.escape(plot.title)}</b>")
+        self.x_choice.setVisible(plot.x_axis is None)
+        outside_legend(self.widget.getPlotItem(), columns=min(4, max(1, len(plot.metrics))),
+                       text_color=self._foreground)
         for index, metric in enumerate(plot.metrics):
             color = COLORS[index % len(COLORS)]
             self.colors[metric] = color
@@ -149,7 +163,6 @@ class PlotView(QFrame):
         for curve in (*self.curves.values(), *self.raw_curves.values()):
             # pyqtgraph has no setter for it; its default draws 5 peaks per pixel column
             curve.opts["autoDownsampleFactor"] = PEAKS_PER_PIXEL
-        self.crosshair = Crosshair(self.widget, self._hover)
 
         # the remembered choices for this title, then their signals (no write-back on load)
         title = plot.title
@@ -303,6 +316,8 @@ class PlotView(QFrame):
 
     def redraw(self) -> None:
         """Push changed series to their curves; cheap when nothing changed."""
+        if self.plot is None:
+            return
         smoothing = self.smoothing > 0
         changed = False
         for metric, series in self.plot.series.items():
@@ -374,6 +389,8 @@ class PlotView(QFrame):
 
     def _hover(self, x: float, _y: float, _pixel: tuple[float, float]) -> Hover | None:
         """Each series' point nearest the mouse's x: value (smoothed and raw), x."""
+        if self.plot is None:
+            return None
         smoothing = self.smoothing > 0
         log = self.log_y.isChecked()
         rows: list[tuple[str, ...]] = []

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # numpy and pyqtgraph load with the first run, not at launch
     from .plot_grid import PlotGrid
 
 REDRAW_HZ = 15
+SPARE_DELAY_MS = 0  # after the run's start, in the event loop's next pass
 PRELOAD_DELAY_MS = 200
 EMPTY_TEXT = ("Plots appear here as the model defines them with "
               "<code>logger.define_plot(...)</code> and fill in live while it runs.")
@@ -66,11 +67,13 @@ class PlotsPanel(QWidget):
         layout.addWidget(self.placeholder, 1)
         self._layout = layout
         self._grid: PlotGrid | None = None  # built with the first plot (pyqtgraph loads then)
+        self._spare: PlotView | None = None  # a card built ahead of a run's first plot
         self.timer = QTimer(self)
         self.timer.setInterval(int(1000 / REDRAW_HZ))
         self.timer.timeout.connect(self.redraw)
         QTimer.singleShot(PRELOAD_DELAY_MS, preload_plotting)
         session.sig_run_started.connect(self.clear)
+        session.sig_run_started.connect(self._prepare_spare)
         session.sig_run_events.connect(self.add_events)
         session.sig_run_finished.connect(self._run_finished)
         session.sig_run_archived.connect(self._run_archived)
@@ -97,9 +100,7 @@ class PlotsPanel(QWidget):
 
             self.data = RunPlotData()
         for plot in self.data.add_events(events):
-            from .plot_card import PlotView
-
-            view = PlotView(plot)
+            view = self._new_card(plot)
             view.show_grid(not self.timer.isActive())
             self.views[plot.title] = view
             self.grid.add(view)
@@ -107,6 +108,38 @@ class PlotsPanel(QWidget):
             self.grid.show()
         if not self.timer.isActive():
             self.timer.start()
+
+    def _prepare_spare(self) -> None:
+        """Build a card while the run's child starts (the UI thread is idle for the ~0.5 s
+        that takes), so its first plot does not build one beside its first points and the
+        paint after them: together they were the run's longest stall under a flood of points
+        (bench/bench_gui_stall.py). Once per run at most, after the run's start is handled."""
+        if self._spare is None:
+            QTimer.singleShot(SPARE_DELAY_MS, self._build_spare)
+
+    def _build_spare(self) -> None:
+        if self._spare is not None or not self.session.is_running:
+            return
+        from .plot_card import PlotView
+
+        self._spare = PlotView()
+        QTimer.singleShot(SPARE_DELAY_MS, self._warm_spare)  # apart: two shorter stalls
+
+    def _warm_spare(self) -> None:
+        """Paint the spare once, off screen: its first paint (style polish, layout, glyphs)
+        cost ~4 ms more than later ones, in the frame of the run's first points."""
+        if self._spare is not None:
+            self._spare.grab()
+
+    def _new_card(self, plot: Any) -> PlotView:
+        """A card for ``plot``: the spare when there is one, else built now."""
+        from .plot_card import PlotView
+
+        view, self._spare = self._spare, None
+        if view is None:
+            return PlotView(plot)
+        view.bind(plot)
+        return view
 
     @property
     def grid(self) -> PlotGrid:

@@ -80,6 +80,37 @@ def test_points_arriving_in_many_batches_are_all_kept(panel, session):
     np.testing.assert_array_equal(y, np.arange(20_000, dtype=float))
 
 
+def test_a_running_panel_builds_a_card_ahead_and_the_first_plot_takes_it(panel, session,
+                                                                          qtbot, monkeypatch):
+    from rafiki_gui.session import Session
+    from rafiki_gui.settings import set_plot_choice
+
+    set_plot_choice("Loss", "smoothing", 0.5)  # a remembered choice reaches the spare too
+    with monkeypatch.context() as patched:  # a run going, as far as the panel can tell
+        patched.setattr(Session, "is_running", property(lambda _self: True))
+        session.sig_run_started.emit()
+        qtbot.waitUntil(lambda: panel._spare is not None)
+    spare = panel._spare
+    assert spare.plot is None and spare.redraw() is None  # nothing to draw yet
+
+    def model(log):
+        log.define_plot("Loss", ["loss", "val_loss"], x_axis="step")
+        for step in range(10):
+            log.log(step=step, loss=1.0 / (step + 1), val_loss=2.0 / (step + 1))
+
+    session.sig_run_events.emit(_records(model))
+    panel.redraw()
+    view = panel.views["Loss"]
+    assert view is spare and panel._spare is None and view.isVisible()
+    assert "Loss" in view.title_label.text() and not view.x_choice.isVisibleTo(view)
+    assert set(view.curves) == {"loss", "val_loss"} and view.smoothing == 0.5
+    np.testing.assert_array_equal(view.curves["loss"].xData, np.arange(10))
+    legend = [label.text for _sample, label in view.widget.getPlotItem().legend.items]
+    assert legend == ["loss", "val_loss"]
+    with pytest.raises(RuntimeError):
+        view.bind(view.plot)
+
+
 def test_smoothing_keeps_the_raw_curve_faint_behind(panel, session):
     def model(log):
         log.define_plot("Loss", ["loss"], x_axis="step")
