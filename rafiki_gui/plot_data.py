@@ -35,10 +35,10 @@ class GrowingSeries:
         if not count:
             return
         needed = self._size + count
-        if needed > len(self._x):
+        if needed > len(self._x):  # copy the points kept (np.resize also fills the rest)
             capacity = max(needed, 2 * len(self._x))
-            self._x = np.resize(self._x, capacity)
-            self._y = np.resize(self._y, capacity)
+            self._x = _grown(self._x, self._size, capacity)
+            self._y = _grown(self._y, self._size, capacity)
         self._x[self._size:needed] = xs
         self._y[self._size:needed] = ys
         if self.ascending:  # only the new points are looked at (NaN compares False)
@@ -173,6 +173,12 @@ class RunPlotData:
             _common, x_at, y_at = np.intersect1d(x_column.x, column.x, assume_unique=True,
                                                  return_indices=True)
             plot.series[metric].extend(x_column.y[x_at], column.y[y_at])
+
+
+def _grown(values: np.ndarray, size: int, capacity: int) -> np.ndarray:
+    grown = np.empty(capacity, dtype=values.dtype)
+    grown[:size] = values[:size]
+    return grown
 
 
 def _both(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray:
