@@ -49,7 +49,7 @@ X_CHOICES = (X_RELATIVE, X_WALL, X_STEP)
 # TensorBoard opens with 0.6; here a plot opens unsmoothed until its title is smoothed once:
 # a smoothed curve doubles the points painted per frame while a run floods its plots
 DEFAULT_SMOOTHING = 0.0
-SETTLE_PASSES = 3
+SETTLE_PASSES = 3  # a redraw's auto range settled in 2 passes under a flood; 3 bounds it
 PEAKS_PER_PIXEL = 1.0
 """Downsampled (min, max) pairs drawn per pixel column of a long series. One pair per column
 draws the same envelope as five (pyqtgraph's default) with a fifth of the line segments: a
@@ -383,7 +383,7 @@ class PlotView(QFrame):
     def _x_text(self, x: float) -> str:
         if self.time_x == X_WALL:
             return time.strftime("%H:%M:%S", time.localtime(x))
-        if self.x_mode == X_RELATIVE and self.plot.x_axis is None:
+        if self.time_x == X_RELATIVE:
             return f"{x:.3f} s"
         return format_number(x)
 
