@@ -122,14 +122,9 @@ class PlotsPanel(QWidget):
             return
         from .plot_card import PlotView
 
+        # not painted ahead (grab()): off screen at another size than the grid gives it,
+        # its first paint in the grid cost as much, and the warm-up was a stall of its own
         self._spare = PlotView()
-        QTimer.singleShot(SPARE_DELAY_MS, self._warm_spare)  # apart: two shorter stalls
-
-    def _warm_spare(self) -> None:
-        """Paint the spare once, off screen: its first paint (style polish, layout, glyphs)
-        cost ~4 ms more than later ones, in the frame of the run's first points."""
-        if self._spare is not None:
-            self._spare.grab()
 
     def _new_card(self, plot: Any) -> PlotView:
         """A card for ``plot``: the spare when there is one, else built now."""
