@@ -104,6 +104,7 @@ def main() -> None:
     run_call, run_call_cpu = time.perf_counter() - started, time.thread_time() - started_cpu
     wait_for(app, lambda: finished, args.seconds * 10 + 60)
     duration = time.perf_counter() - started
+    run_cpu = time.thread_time() - started_cpu
     busy = heartbeat.stop()
     if not streamed:
         streamed.append(streaming.stop())
@@ -120,6 +121,7 @@ def main() -> None:
           f"(idle {idle_cpu * 1000:.1f} ms; the stall's own work, whatever the load)")
     tip = bool(hovered) and getattr(hovered[0], "crosshair", None) is not None \
         and hovered[0].crosshair.hover is not None
+    print(f"UI-thread CPU over the whole run  : {run_cpu:6.2f} s  (the click's handling in it)")
     print(f"  the Run click's own handling    : {run_call * 1000:6.1f} ms "
           f"({run_call_cpu * 1000:.1f} ms CPU; not in the figures above)")
     print(f"crosshair held over the plot        : {'yes' if tip else 'NO'}")
