@@ -118,10 +118,7 @@ class RunWorker(ThreadWorker):
         if self._unshown and (final or self._shown.is_set()):
             self._shown.clear()
             unshown, self._unshown = self._unshown, []
-            from .event_batch import EventBatch
-
-            # its points gathered into columns here, off the UI thread (event_batch.py)
-            self.sig_events.emit(EventBatch(unshown))
+            self.sig_events.emit(_gathered(unshown))
 
     def _unrecorded(self, what: str, exc: Exception) -> None:
         from rafiki.experiments import StoreError
@@ -179,6 +176,20 @@ class RunWorker(ThreadWorker):
         self.sig_returned.emit(outcome)
         if self._stop_requested.is_set() and outcome.state == RunnerState.STOPPED:
             self.sig_aborted.emit()
+
+
+def _gathered(events: list[dict]) -> list[dict]:
+    """The batch with its points gathered into columns here, off the UI thread
+    (:mod:`rafiki_gui.event_batch`); as it is if that fails (the runner checks every point is
+    numbers, so it should not): the run goes on, and the views gather it themselves."""
+    from .event_batch import EventBatch
+
+    try:
+        return EventBatch(events)
+    except Exception as exc:
+        _log.warning("A batch of the run's events could not be gathered: %s: %s",
+                     type(exc).__name__, exc)
+        return events
 
 
 def _failed_outcome(exc: Exception) -> RunOutcome:

@@ -78,3 +78,15 @@ def test_the_run_worker_hands_the_ui_a_gathered_batch(session):
     worker._flush()
     assert len(received) == 1 and isinstance(received[0], EventBatch)
     assert list(received[0]) == events and received[0].metrics_count == 6
+
+
+def test_a_batch_that_cannot_be_gathered_still_reaches_the_views(session):
+    """The runner lets only numbers through; should anything else pass, the run goes on."""
+    worker = RunWorker(spec=None)
+    worker.sig_events.connect(session.sig_run_events)
+    received: list = []
+    session.sig_run_events.connect(received.append)
+    odd = [{"kind": "metrics", "time": 1.0, "values": {"loss": "high"}}]
+    worker._on_runner_events(odd)
+    worker._flush()
+    assert received == [odd] and not isinstance(received[0], EventBatch)
