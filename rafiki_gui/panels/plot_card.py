@@ -58,6 +58,27 @@ draws the same envelope as five (pyqtgraph's default) with a fifth of the line s
 assert 0.0 <= DEFAULT_SMOOTHING <= MAX_WEIGHT and DEFAULT_WEIGHT  # TensorBoard's for reference
 
 
+class StreamCurve(pg.PlotDataItem):
+    """A curve whose x extent, while its x values only grow, is its first and last x.
+
+    pyqtgraph measures a curve's bounds on the points it draws; with peak downsampling the
+    first drawn x is the middle of the first chunk, so each new chunk size (a new range, more
+    points) moved the bounds, the auto range, and the chunk size again: a streaming chart
+    settled only after two or three rounds, each a paint of its own at the first frame."""
+
+    x_ascending = False
+    """Set by the view for the data it gives: no x smaller than the one before it."""
+
+    def dataBounds(self, ax: int, frac: float = 1.0,  # noqa: N802 (pyqtgraph's name)
+                   orthoRange: tuple[float, float] | None = None,  # noqa: N803
+                   ) -> tuple[float | None, float | None]:
+        x = self.xData
+        if (ax == 0 and frac >= 1.0 and orthoRange is None and self.x_ascending
+                and x is not None and len(x) and self.curve.isVisible()):
+            return float(x[0]), float(x[-1])
+        return super().dataBounds(ax, frac, orthoRange)
+
+
 class PlotView(QFrame):
     """A card with one plot: title, smoothing slider, log y, x choice (time plots), export,
     maximize; crosshair and tooltip over the chart, legend under it."""
@@ -156,10 +177,9 @@ class PlotView(QFrame):
             self.colors[metric] = color
             faint = pg.mkColor(color)
             faint.setAlpha(RAW_ALPHA)
-            self.raw_curves[metric] = self.widget.plot([], [], pen=pg.mkPen(faint, width=1))
+            self.raw_curves[metric] = self._add_curve(pen=pg.mkPen(faint, width=1))
             self.raw_curves[metric].hide()
-            self.curves[metric] = self.widget.plot([], [], pen=pg.mkPen(color, width=1),
-                                                   name=metric)
+            self.curves[metric] = self._add_curve(pen=pg.mkPen(color, width=1), name=metric)
         for curve in (*self.curves.values(), *self.raw_curves.values()):
             # pyqtgraph has no setter for it; its default draws 5 peaks per pixel column
             curve.opts["autoDownsampleFactor"] = PEAKS_PER_PIXEL
@@ -178,6 +198,11 @@ class PlotView(QFrame):
         self.log_y.toggled.connect(self._log_y_toggled)
         self.x_choice.currentTextChanged.connect(self._x_choice_changed)
         self.redraw_all()
+
+    def _add_curve(self, **options: Any) -> StreamCurve:
+        curve = StreamCurve([], [], **options)
+        self.widget.addItem(curve)  # as PlotWidget.plot does: downsampling, clipping, legend
+        return curve
 
     # -- choices --------------------------------------------------------------------------
 
@@ -328,6 +353,8 @@ class PlotView(QFrame):
             self._check_integers(metric)
             x = self.series_x(metric)
             raw = self.raw_curves[metric]
+            ascending = self.time_x == X_STEP or series.ascending
+            raw.x_ascending = self.curves[metric].x_ascending = ascending
             if smoothing:
                 raw.setData(x, series.y)
                 raw.show()
