@@ -29,9 +29,7 @@ from . import window_state
 from .finish_notice import FinishNotice
 from .lazy_panel import LazyPanel, PanelTabs
 from .resources import APP_ICON, resource_path
-from .run_status_feed import RunStatusFeed, run_ending_text
 from .session import RunRefused, Session
-from .status_strip import RunStatusStrip
 
 WINDOW_TITLE = "Rafiki Workbench"
 STOP_GRACE_ON_CLOSE = 10.0
@@ -65,7 +63,8 @@ class MainWindow(QMainWindow):
         from .window_actions import WindowActions
 
         self.actions_ = WindowActions(self)  # also names them on the window: self.run_action…
-        self._build_status()
+        self._build_details_dock()
+        self.actions_.draw_toolbar_ahead()
         window_state.restore_geometry(self)
         if defer_panels:
             self.installEventFilter(self)
@@ -80,13 +79,9 @@ class MainWindow(QMainWindow):
 
     # -- composition --------------------------------------------------------------------
 
-    def _build_status(self) -> None:
-        """The strip and the empty dock exist from the start: the strip is the frame's."""
-        self.status_strip = RunStatusStrip()
-        self.state_label = self.status_strip.state_label
-        self.stage_label = self.status_strip.stage_label
-        self.elapsed_label = self.status_strip.elapsed_label
-        self.status_feed = RunStatusFeed(self.session, self.status_strip)
+    def _build_details_dock(self) -> None:
+        """The run details dock exists from the start, closed: its toggle is in the frame's
+        toolbar, and a saved window state may open it."""
         self.details_dock = QDockWidget("Run details", self)
         self.details_dock.setObjectName("run_details_dock")
         self.details_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea |
@@ -96,9 +91,6 @@ class MainWindow(QMainWindow):
         self.details_dock.setWidget(self._run_page)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.details_dock)
         self.details_dock.hide()
-        self.details_dock.visibilityChanged.connect(
-            lambda _v: self.status_strip.set_details_open(self.details_dock.isVisible()))
-        self.status_strip.sig_details_toggled.connect(self.show_run_details)
         self.actions_.add_view_toggle(self.details_dock.toggleViewAction(), "F8")
         self.session.sig_run_started.connect(self._run_started)
         self.session.sig_run_finished.connect(self._run_finished)
@@ -107,11 +99,28 @@ class MainWindow(QMainWindow):
         self.session.sig_model_changed.connect(self._show_title)
         self.session.sig_run_requested.connect(self.run)  # "Run again" after a model edit
 
+    def _build_status_strip(self) -> None:
+        """The one-line run status under the results, made with the panels it sits under
+        (not before the first paint: nothing shows it until the result tabs exist)."""
+        from .run_status_feed import RunStatusFeed
+        from .status_strip import RunStatusStrip
+
+        self.status_strip = RunStatusStrip()
+        self.state_label = self.status_strip.state_label
+        self.stage_label = self.status_strip.stage_label
+        self.elapsed_label = self.status_strip.elapsed_label
+        self.status_feed = RunStatusFeed(self.session, self.status_strip)
+        self.details_dock.visibilityChanged.connect(
+            lambda _v: self.status_strip.set_details_open(self.details_dock.isVisible()))
+        self.status_strip.set_details_open(self.details_dock.isVisible())
+        self.status_strip.sig_details_toggled.connect(self.show_run_details)
+
     def ensure_panels(self) -> None:
         """Build the visible panels now if they are not built yet."""
         if self.panels_built:
             return
         self.panels_built = True
+        self._build_status_strip()
         from .panels.knobs_panel import KnobsPanel
         from .panels.model_panel import ModelPanel
         from .panels.plots_panel import PlotsPanel
@@ -223,6 +232,8 @@ class MainWindow(QMainWindow):
             self.result_tabs.setCurrentWidget(self.plots_panel)
 
     def _run_finished(self, outcome: Any) -> None:
+        from .run_status_feed import run_ending_text
+
         state = getattr(getattr(outcome, "state", None), "name", "")
         self.finish_notice.announce(run_ending_text(outcome))
         if state not in ("COMPLETED", "STOPPED"):  # a failure opens the details at once

@@ -18,7 +18,7 @@ from .knob_history import KnobHistory
 from .plot_theme import recolor_plots
 from .settings import recent_files
 from .style import THEMES, apply_theme, theme_choice
-from .toolbar_icons import refresh_icons, set_icon
+from .toolbar_icons import draw_ahead, refresh_icons, set_icon
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -175,6 +175,11 @@ class WindowActions:
                           f"({shortcut})")
         self.view_menu.insertAction(self._view_toggles_at, action)
         self.toolbar.addAction(action)
+
+    def draw_toolbar_ahead(self) -> None:
+        """Draw the toolbar's glyphs at its size before the window's first frame."""
+        draw_ahead(self.toolbar.actions(), self.toolbar.iconSize(),
+                   self.window.devicePixelRatioF())
 
     def panels_built(self) -> None:
         self.sync_setup_toggle()
