@@ -6,7 +6,6 @@ Session archives it. A view over the Session's run signals, like every panel.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -69,9 +68,15 @@ class RunCaption(QLabel):
 
     def _paint(self, text: str, archived: bool) -> None:
         self.plain_text = text
-        escaped = html.escape(text)
+        escaped = _escaped(text)
         if archived:
             self.setText(f"<span style='color:{ARCHIVED_COLOR}'><i>{escaped}</i></span>")
         else:
             head, sep, rest = escaped.partition(" · ")
             self.setText(f"<b>{head}</b>{sep}{rest}")
+
+
+def _escaped(text: str) -> str:
+    """``text`` safe in the caption's rich text: what ``html.escape`` does to element text,
+    without importing ``html`` and its entity table (~2 ms of the launch) for the first caption."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -22,9 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from .queries_choice import FROM_JSON, FROM_MODEL_FILE, QUERY_SOURCES, QueriesChoice
-from .run_record import OTHER_CLASS, OTHER_MODEL_FILE, RunRecord
-
 UI_SWITCH_INTERVAL_S = 0.0005
 """How long another thread may hold the GIL while the UI thread waits for it (Python's
 default is 0.005 s)."""
@@ -39,6 +36,8 @@ if TYPE_CHECKING:
 
     from .dataset_loader import DatasetReader, DatasetView
     from .inspector import ModelInspector
+    from .queries_choice import QueriesChoice
+    from .run_record import RunRecord
     from .store_opening import StoreOpening
     from .worker import RunWorker
 
@@ -144,7 +143,7 @@ class Session(QObject):
         self.app_mode: str = "DEV"
         self.knobs: dict[str, Any] = {}
         self.memory_limit_mb: int | None = None  # the next run's; None: the engine's default
-        self.queries_choice = QueriesChoice()
+        self._queries_choice: QueriesChoice | None = None  # made on first use (queries_choice)
         self.dependencies: dict[str, str] = {}
         self.last_outcome: RunOutcome | None = None
         self.last_spec: RunSpec | None = None
@@ -170,6 +169,16 @@ class Session(QObject):
         # window's first paint, not before it
         self._dataset_reader: DatasetReader | None = None
         self._model_inspector: ModelInspector | None = None
+
+    @property
+    def queries_choice(self) -> QueriesChoice:
+        """Where the next run's queries come from (made on first use: its module and
+        dataclasses load after the window's first paint, not before it)."""
+        if self._queries_choice is None:
+            from .queries_choice import QueriesChoice
+
+            self._queries_choice = QueriesChoice()
+        return self._queries_choice
 
     @property
     def _datasets(self) -> DatasetReader:
@@ -313,6 +322,8 @@ class Session(QObject):
         self.model_class = ""
         self.knob_config = {}
         self._task_from_model = None
+        from .queries_choice import FROM_MODEL_FILE, QUERY_SOURCES
+
         if self.queries_choice.source == FROM_MODEL_FILE:  # another file's queries: not chosen
             self.queries_choice.source = QUERY_SOURCES[0]
         self.queries_choice.file_queries = []
@@ -493,7 +504,12 @@ class Session(QObject):
                            json_path: str | None = None) -> None:
         """Choose where the next run's queries come from (QUERY_SOURCES); ``json_path`` is read
         here (ValueError naming the file when it is no JSON list)."""
-        from .queries_choice import MAX_QUERIES_FROM_TEST, read_json_queries
+        from .queries_choice import (
+            FROM_JSON,
+            MAX_QUERIES_FROM_TEST,
+            QUERY_SOURCES,
+            read_json_queries,
+        )
 
         if source not in QUERY_SOURCES:
             raise ValueError(f"queries come from one of {QUERY_SOURCES}, not {source!r}")
@@ -736,6 +752,8 @@ class Session(QObject):
         self.last_outcome = None
         self.last_test_samples = None
         queries = spec.queries
+        from .run_record import RunRecord
+
         self.last_run = RunRecord(
             model_file_path=spec.model_file_path, model_class=spec.model_class,
             started=time.time(), queries=self.describe_queries(),
@@ -792,6 +810,8 @@ class Session(QObject):
             return
         if self.is_open_model(run.model_file_path, run.model_class):
             return
+        from .run_record import OTHER_CLASS, OTHER_MODEL_FILE
+
         run.archived = OTHER_MODEL_FILE if run.model_file_path != self.model_path \
             else OTHER_CLASS
         self.sig_run_archived.emit(run.archived)

@@ -8,9 +8,9 @@ saved on a bigger screen is shrunk to fit.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from .settings import settings
 
@@ -48,18 +48,26 @@ def shrink_to_screen(window: QMainWindow) -> None:
 def restore_geometry(window: QMainWindow) -> bool:
     """The last geometry and dock/toolbar state; False when none was saved (first launch)."""
     stored = settings()
-    geometry = stored.value(GEOMETRY_KEY)
-    # "is not None" first: a first launch never touches QByteArray's type (its enums)
-    restored = geometry is not None and isinstance(geometry, QByteArray) and \
-        window.restoreGeometry(geometry)
+    geometry = _saved_bytes(stored.value(GEOMETRY_KEY))
+    restored = geometry is not None and window.restoreGeometry(geometry)
     if restored:
         shrink_to_screen(window)
     else:
         fit_to_screen(window)
-    state = stored.value(STATE_KEY)
-    if state is not None and isinstance(state, QByteArray):
+    state = _saved_bytes(stored.value(STATE_KEY))
+    if state is not None:
         window.restoreState(state)
     return bool(restored)
+
+
+def _saved_bytes(value: object) -> object:
+    """``value`` when it is a QByteArray, else None. The type is imported only for a value
+    saved: a first launch never makes its Python enums (nor its module attribute lookups)."""
+    if value is None:
+        return None
+    from PySide6.QtCore import QByteArray
+
+    return value if isinstance(value, QByteArray) else None
 
 
 def restore_layout(root: QWidget) -> None:
@@ -67,11 +75,13 @@ def restore_layout(root: QWidget) -> None:
     ``root`` (a lazily built panel calls this once it exists)."""
     # by the names saved, not by walking every child: on a first launch nothing is saved
     # and this costs nothing (walking the window's children took ~25 ms of the launch)
+    from PySide6.QtWidgets import QSplitter, QTabWidget
+
     stored = settings()
     for name in _saved_names(stored, SPLITTER_PREFIX):
         splitter = _named(root, QSplitter, name)
-        state = stored.value(SPLITTER_PREFIX + name)
-        if splitter is not None and isinstance(state, QByteArray):
+        state = _saved_bytes(stored.value(SPLITTER_PREFIX + name))
+        if splitter is not None and state is not None:
             splitter.restoreState(state)
     for name in _saved_names(stored, TAB_PREFIX):
         tabs = _named(root, QTabWidget, name)
@@ -97,6 +107,8 @@ def _named(root: QWidget, kind: type, name: str) -> QWidget | None:
 
 def save(window: QMainWindow) -> None:
     """Geometry, docks, and every named splitter and tab widget built so far."""
+    from PySide6.QtWidgets import QSplitter, QTabWidget
+
     stored = settings()
     stored.setValue(GEOMETRY_KEY, window.saveGeometry())
     stored.setValue(STATE_KEY, window.saveState())
