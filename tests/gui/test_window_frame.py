@@ -186,6 +186,26 @@ def test_dark_theme_is_chosen_kept_and_check_boxes_show(window, qtbot):
     assert theme_choice() == "light" and not app.property("rafiki_dark")
 
 
+def test_toolbar_glyphs_are_drawn_at_the_size_and_pixel_ratio_asked(qtbot):
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QIcon, QImage
+
+    from rafiki_gui.toolbar_icons import icon
+
+    def pixels(pixmap) -> bytes:
+        image = pixmap.toImage().convertToFormat(QImage.Format.Format_ARGB32)
+        return bytes(image.constBits())  # copied while the image lives
+
+    undo = icon("undo")
+    sharp = undo.pixmap(QSize(24, 24), 2.0)  # a toolbar on a 2x screen
+    assert (sharp.width(), sharp.devicePixelRatio()) == (48, 2.0)
+    assert pixels(sharp) == pixels(icon("undo").pixmap(48, 48))  # drawn at 48 px, not blown up
+    assert pixels(sharp) != pixels(undo.pixmap(24, 24).scaled(48, 48))
+    faded = undo.pixmap(QSize(24, 24), 1.0, QIcon.Mode.Disabled)
+    assert pixels(faded) != pixels(undo.pixmap(24, 24))
+    assert QIcon(undo).pixmap(16, 16).width() == 16  # a copy keeps drawing (menus: 16 px)
+
+
 def _ink_lightness(icon) -> int:
     """The lightness of the most opaque pixel a toolbar glyph draws (its ink)."""
     image = icon.pixmap(24, 24).toImage()
