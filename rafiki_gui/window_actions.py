@@ -13,9 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from . import file_dialogs
 from .knob_history import KnobHistory
-from .plot_theme import recolor_plots
 from .settings import recent_files
 from .style import THEMES, apply_theme, theme_choice
 from .toolbar_icons import draw_ahead, refresh_icons, set_icon
@@ -195,6 +193,8 @@ class WindowActions:
         self.window.model_panel.ask_open()
 
     def _ask_dataset(self, which: str) -> None:
+        from . import file_dialogs  # its dialogs load when asked for, not at launch
+
         path = file_dialogs.open_path(self.window, f"Open the {which} dataset", "",
                                       "Rafiki datasets (*.zip)")
         if path:
@@ -257,6 +257,8 @@ class WindowActions:
     def set_theme(self, theme: str) -> None:
         """Light, dark or the system's; kept for the next launch. The toolbar's glyphs and
         the plots drawn already take the new colours at once."""
+        from .plot_theme import recolor_plots
+
         apply_theme(QApplication.instance(), theme, remember=True)
         refresh_icons(self.window.findChildren(QAction))
         recolor_plots()
