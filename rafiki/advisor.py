@@ -56,11 +56,11 @@ class Proposal:
         self.knobs = knobs
         self.trial = trial
 
-    def report(self, step: int, value: float) -> bool:
+    def report(self, step: int, value: float, judge: bool = True) -> bool:
         """Record the intermediate ``value`` (higher is better) at ``step``; True when the
-        pruner says the trial should stop."""
+        pruner says the trial should stop (never asked when not ``judge``)."""
         self.trial.report(float(value), int(step))
-        return bool(self.trial.should_prune())
+        return judge and bool(self.trial.should_prune())
 
 
 class Advisor:

@@ -222,6 +222,16 @@ def full_length_of(settings: PruningSettings, knobs: dict[str, Any] | None,
     return longest_completed
 
 
+def final_step(settings: PruningSettings, knobs: dict[str, Any] | None) -> int | None:
+    """The step a trial logs last, when its knobs say how many it runs (``epochs=12`` with
+    steps counted from 0: 11); steps counted from 1 end one later, so their last but one is
+    spared as well. None when no knob says it."""
+    if settings.step == POINT_INDEX:
+        return None
+    length = full_length_of(settings, knobs, None)
+    return None if length is None else length - 1
+
+
 def seconds_saved(follower: MetricFollower, full_length: int | None) -> float:
     """The train time a pruned trial did not spend: its time per point so far times the
     points it did not reach (0 when the full length is unknown or was reached)."""

@@ -42,6 +42,7 @@ from .model.knob import BaseKnob, FixedKnob, deserialize_knob_config, knob_probl
 from .pruning import (
     MetricFollower,
     PruningSettings,
+    final_step,
     full_length_of,
     make_pruner,
     most_steps_of,
@@ -427,8 +428,12 @@ class Tuner:
             return
         with self._lock:
             proposal = self._proposals[trial_id]
+            # the last step is reported, never judged: its training is done, so stopping it
+            # would save only evaluate and dump while throwing its score away
+            last_step = final_step(follower.settings, proposal.knobs)
             for step, value in points:
-                if proposal.report(step, follower.reported(value)):
+                if proposal.report(step, follower.reported(value),
+                                   judge=last_step is None or step < last_step):
                     break
             else:
                 return

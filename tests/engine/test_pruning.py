@@ -85,6 +85,27 @@ def test_a_trial_behind_the_median_is_pruned_with_its_points_kept(store, dataset
 
 
 @pytest.mark.slow
+def test_a_trial_is_never_pruned_at_its_last_epoch(store, datasets):
+    # The median pruner judges from the 4th epoch (step 3) on: a poor 5-epoch trial is stopped
+    # there, but a poor 4-epoch trial has finished training by then, and stopping it would only
+    # skip its evaluate and dump and lose its score, so it completes.
+    pruning = PruningSettings(metric="val_accuracy", pruner="median", step="epoch")
+    outcomes = {}
+    for epochs in (5, 4):
+        experiment_id = _experiment(store, datasets, "curve_model.py", "CurveModel")
+        pins = {"delay": 0.4, "epochs": epochs}  # time enough to stop it mid-training
+        for _ in range(5):  # the best curve there can be: any new trial is behind it
+            _stored_trial(store, experiment_id, {**pins, "x": 1.0}, 1.0,
+                          [1 - 0.5 ** (e + 1) for e in range(epochs)])
+        poor = Tuner(store, experiment_id, budget_trials=1, parallel=1, seed=0,
+                     pruning=pruning, pinned_knobs=pins).run()
+        outcomes[epochs] = [(t.status, (t.pruned or {}).get("step"), t.score)
+                            for t in poor.trials]
+    assert outcomes[5] == [("pruned", 3, None)]
+    assert outcomes[4][0][:2] == ("completed", None) and outcomes[4][0][2] < 1.0
+
+
+@pytest.mark.slow
 def test_a_pruner_that_never_prunes_gives_the_same_trials_as_none(store, datasets):
     # Every trial logs the same loss curve, so the median pruner never finds one behind (it
     # judges from the 6th trial on, after its 5 startup trials).
