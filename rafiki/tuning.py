@@ -162,6 +162,7 @@ class Tuner:
         pruning: PruningSettings | None = None,
         warm_start: list[int] | tuple[int, ...] = (),
         retry_interrupted: bool = False,
+        cpu_threads: int | None = None,
     ):
         if budget_trials is None and budget_minutes is None:
             raise TuningError("Give a budget: a number of trials, minutes, or both")
@@ -188,6 +189,11 @@ class Tuner:
         self.memory_limit_mb = (memory_limit_mb if memory_limit_mb is not None
                                 else default_memory_limit_mb(self.parallel) or 0)
         self.predict_check = predict_check
+        if cpu_threads is not None and cpu_threads < 1:
+            raise TuningError(f"Each trial needs at least 1 thread, not {cpu_threads}")
+        # numeric libraries' threads per trial: by default the cores shared out between the
+        # trials at once (see rafiki.runner.run.thread_caps)
+        self.cpu_threads = cpu_threads or max(1, (os.cpu_count() or 1) // self.parallel)
         from .samplers import SAMPLERS
 
         if sampler is not None and sampler not in SAMPLERS:
@@ -372,7 +378,7 @@ class Tuner:
             params_path=self.store.params_path_for(trial.id), app_mode=experiment.app_mode,
             python=experiment.python, timeout=self.trial_timeout,
             memory_limit_mb=self.memory_limit_mb,
-            cpu_threads=max(1, (os.cpu_count() or 1) // self.parallel),
+            cpu_threads=self.cpu_threads,
             **self._stages(),
         )
         self._emit(TuningEvent("trial_started", trial.id, trial=trial))
