@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -117,7 +118,14 @@ def test_bad_budgets_and_pins_are_refused(store, experiment_id):
         Tuner(store, experiment_id, budget_trials=1, pinned_knobs={"nope": 1}).prepare()
     with pytest.raises(TuningError, match="do not fit"):
         Tuner(store, experiment_id, budget_trials=1, pinned_knobs={"x": 7.0}).prepare()
+    with pytest.raises(TuningError, match="at least 1 thread"):
+        Tuner(store, experiment_id, budget_trials=1, cpu_threads=0)
     assert default_parallel() >= 1
+    # the numeric libraries' threads: the cores shared out between the trials, unless given
+    assert Tuner(store, experiment_id, budget_trials=1, parallel=1).cpu_threads == \
+        max(1, os.cpu_count() or 1)
+    assert Tuner(store, experiment_id, budget_trials=1, parallel=1, cpu_threads=1) \
+        .cpu_threads == 1
 
 
 # -- a trial is train -> evaluate -> dump, as Rafiki's train workers ran it ---------------------
