@@ -416,13 +416,17 @@ class Tuner:
 
     def _recorder(self, trial_id: int) -> Callable[[list[dict]], None]:
         def record(batch: list[dict]) -> None:
+            # judged first: a trial the pruner rejects is stopped without waiting for the
+            # store's write and the live views (its epochs go on meanwhile)
             try:
-                self.store.record_events(trial_id, batch)
-            except StoreError as exc:
-                self._store_failed(exc)
-            self._emit(TuningEvent("trial_events", trial_id, events=batch))
-            if trial_id in self._followers:
-                self._judge(trial_id, batch)
+                if trial_id in self._followers:
+                    self._judge(trial_id, batch)
+            finally:
+                try:
+                    self.store.record_events(trial_id, batch)
+                except StoreError as exc:
+                    self._store_failed(exc)
+                self._emit(TuningEvent("trial_events", trial_id, events=batch))
 
         return record
 
