@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
+from importlib import metadata
 
 from .constants import ModelDependency
 
@@ -99,10 +100,6 @@ def installed_versions(names: list[str], python: str | None = None) -> dict[str,
     With ``python`` (a path to another interpreter) the lookup runs there, in a child process.
     """
     if python is None:
-        # imported here: importlib.metadata (with email's parser) is a tenth of a second in
-        # every trial's child, which reads no versions when the model declares no dependency
-        from importlib import metadata
-
         found: dict[str, str | None] = {}
         for name in names:
             try:
