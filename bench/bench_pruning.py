@@ -19,6 +19,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,8 +27,56 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+class Turns:
+    """Two tunings taking turns, one trial at a time: plain, pruning, plain, ... (the one
+    left runs alone once the other is done). Both then meet the same load over the same
+    minutes, instead of the load's drift between a run's two halves. Each trial's child CPU
+    time is what the children reaped during its turn."""
+
+    def __init__(self, names: tuple[str, str]):
+        self.names = names
+        self.turn = names[0]
+        self.done: set[str] = set()
+        self.cpu = dict.fromkeys(names, 0.0)
+        self._mark = 0.0
+        self._condition = threading.Condition()
+        self._ready = threading.Barrier(len(names))
+
+    def ready(self) -> None:
+        """Wait until both tunings are prepared (their knob config read in a child of its
+        own, whose CPU time must not land in a trial's turn)."""
+        self._ready.wait()
+
+    def take(self, name: str) -> None:
+        with self._condition:
+            other = self._other(name)
+            self._condition.wait_for(lambda: self.turn == name or other in self.done)
+            self._mark = _children_cpu()
+
+    def give(self, name: str) -> None:
+        with self._condition:
+            self.cpu[name] += _children_cpu() - self._mark
+            self.turn = self._other(name)
+            self._condition.notify_all()
+
+    def finish(self, name: str) -> None:
+        with self._condition:
+            self.done.add(name)
+            self.turn = self._other(name)
+            self._condition.notify_all()
+        self._ready.abort()  # a tuning that failed before its first trial frees the other
+
+    def _other(self, name: str) -> str:
+        return self.names[1] if name == self.names[0] else self.names[0]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def tune(store, trials: int, seed: int, sampler: str | None, pruning, parallel: int,
-         threads: int | None):
+         threads: int | None, turns: Turns | None = None):
     from rafiki.tuning import Tuner
 
     experiment = store.create_experiment(
@@ -49,14 +98,35 @@ def tune(store, trials: int, seed: int, sampler: str | None, pruning, parallel: 
                   f"{detail:<12} {trial.duration:6.1f} s  epochs {trial.knobs.get('epochs')}",
                   flush=True)
 
-    tuner = Tuner(store, experiment.id, budget_trials=trials, parallel=parallel, seed=seed,
-                  sampler=sampler, pruning=pruning, on_trial_event=show, cpu_threads=threads)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = tuner.run()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    name = "pruning" if pruning else "plain"
+
+    class TakingTurns(Tuner):
+        # the turn is taken before the trial is started in the store (its clock starts
+        # there) and given back once it is recorded as finished: waiting for the other
+        # tuning's trial is in no trial's seconds
+        def _launch(self, advisor):
+            turns.take(name)
+            return super()._launch(advisor)
+
+        def _collect_one(self, advisor, deadline):
+            super()._collect_one(advisor, deadline)
+            turns.give(name)
+
+    tuner = (TakingTurns if turns else Tuner)(
+        store, experiment.id, budget_trials=trials, parallel=parallel, seed=seed,
+        sampler=sampler, pruning=pruning, on_trial_event=show, cpu_threads=threads)
+    before = _children_cpu()
+    try:
+        if turns:
+            tuner.prepare()
+            turns.ready()
+        result = tuner.run()
+    finally:
+        if turns:
+            turns.finish(name)
     # the CPU time of the trials' child processes (all reaped by now): unlike trial-seconds
     # it hardly moves with the load of the machine, so it checks a ratio measured under load
-    result.cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result.cpu_seconds = turns.cpu[name] if turns else _children_cpu() - before
     return result
 
 
@@ -91,6 +161,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="numeric libraries' threads "
                         "per trial (default: the tuning's, the cores shared out between the "
                         "trials at once)")
+    parser.add_argument("--turns", action="store_true", help="the two tunings take turns, "
+                        "one trial each (one trial at a time), instead of one after the other: "
+                        "both meet the same load")
     parser.add_argument("--keep-store", type=Path, default=None, metavar="PATH",
                         help="keep the store (both tunings, every trial's logged curve) at "
                         "PATH, to study the curves afterwards")
@@ -109,10 +182,26 @@ def main() -> int:
               flush=True)
         started = time.monotonic()
         with Store(args.keep_store or Path(home) / "store.sqlite3") as store:
-            plain = tune(store, args.trials, args.seed, args.sampler, None, args.parallel,
-                         args.threads)
-            pruned = tune(store, args.trials, args.seed, args.sampler, pruning, args.parallel,
-                          args.threads)
+            if args.turns:
+                turns = Turns(("plain", "pruning"))
+                results: dict[str, object] = {}
+
+                def run(key: str, settings) -> None:
+                    results[key] = tune(store, args.trials, args.seed, args.sampler, settings,
+                                        1, args.threads, turns)
+
+                workers = [threading.Thread(target=run, args=("plain", None)),
+                           threading.Thread(target=run, args=("pruning", pruning))]
+                for worker in workers:
+                    worker.start()
+                for worker in workers:
+                    worker.join()
+                plain, pruned = results["plain"], results["pruning"]
+            else:
+                plain = tune(store, args.trials, args.seed, args.sampler, None, args.parallel,
+                             args.threads)
+                pruned = tune(store, args.trials, args.seed, args.sampler, pruning,
+                              args.parallel, args.threads)
             print()
             print("| run | best score | trial-seconds | wall s | pruned | est. seconds saved | "
                   "trials' CPU s | before 1st point | 1st to last point | after last point |")
