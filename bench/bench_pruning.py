@@ -10,6 +10,12 @@ best score within 0.005 at no more than 0.6x the trial-seconds.
 
     python bench/bench_pruning.py               # the full figure: 30 trials each
     python bench/bench_pruning.py --trials 12   # a shorter look
+    python bench/bench_pruning.py --turns       # the two take turns, one trial each
+
+Beside the trial-seconds it prints the trials' CPU seconds (their child processes'), which
+hardly move with the machine's load, and where the trial-seconds went: before a trial's first
+point (child start, imports, dataset, first epoch), its epochs, and after its last point.
+With ``--turns`` a tuning's "wall s" includes its waits for the other's trials.
 """
 
 from __future__ import annotations
