@@ -75,6 +75,7 @@ class GatedModel(BaseModel):
         logger.define_loss_plot()
         logger.log_loss(loss=0.5, epoch=0)
         print("model file:", __file__, flush=True)
+        print("niceness:", os.nice(0), flush=True)
         (GATES / f"started-{{os.getpid()}}").write_text(str(os.getpid()))
         logger.log("waiting for the gate")
         deadline = time.time() + 120
@@ -239,6 +240,8 @@ def test_trials_ship_stream_and_return_parameters(cluster, store, gated):
         assert store.trial_metrics(trial.id)["loss"] == [0.5, 0.25]
         outputs = "".join(e["text"] for e in store.trial_events(trial.id, kinds=["output"]))
         assert f"model file: {cluster.nodes[1].cache}" in outputs  # the node's copy ran
+        # at the node's own priority, not 15 nice levels below it as Ray starts its workers
+        assert f"niceness: {os.nice(0)}" in outputs, outputs
         assert any(kind == "trial_events" for kind, trial_id in live if trial_id == trial.id)
 
     # each file is kept once on the node, by digest; the third trial fetched nothing
