@@ -60,6 +60,7 @@ class Driver:
         self._blobs: dict[str, Any] = {}
         self._blobs_lock = threading.Lock()
         self._trials: dict[str, Any] = {}  # key -> the task's streaming generator
+        self._task = None  # the remote function, made once: Ray exports each one it is given
 
     def serve(self) -> None:
         while True:
@@ -120,8 +121,11 @@ class Driver:
                   model_files: list, bundle: str, relative: str, datasets: dict,
                   paths: dict[str, str]) -> None:
         refs = {digest: self._blob(digest, path) for digest, path in paths.items()}
-        task = self._ray.remote(_trial_task).options(**options)
-        generator = task.remote(fields, model_files, bundle, relative, datasets, refs)
+        with self._blobs_lock:
+            if self._task is None:
+                self._task = self._ray.remote(_trial_task)
+        generator = self._task.options(**options).remote(fields, model_files, bundle, relative,
+                                                         datasets, refs)
         self._trials[key] = generator
         threading.Thread(target=self._read, args=(key, generator), daemon=True,
                          name="rafiki-driver-trial").start()

@@ -17,6 +17,7 @@ import queue
 import shutil
 import socket
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +25,9 @@ from typing import Any
 
 from .shipping import ShippedFile, materialize, node_cache_root
 
-_POLL_SECONDS = 0.05  # how often the generator looks for new batches (Ray's cancel lands here)
+# The generator wakes at least this often, even with nothing to send: Ray's cancel (an
+# interrupt of this thread) lands only between waits. Batches and the run's end wake it at once.
+_POLL_SECONDS = 0.05
 
 
 def node_identity() -> tuple[str, str]:
@@ -65,20 +68,26 @@ def run_trial_on_node(spec_fields: dict[str, Any], model_files: list[ShippedFile
     yield {"events": [{"kind": "message", "time": time.time(),
                        "msg": f"on node {node}: files ready in {time.monotonic() - started:.1f} s"
                               f" ({fetched} bytes fetched, the rest from the node's cache)"}]}
-    batches: queue.Queue[list[dict]] = queue.Queue()
+    batches: queue.Queue[list[dict] | None] = queue.Queue()
     run = Run(spec, on_events=batches.put)
     finished = False
     try:
         run.start()
-        while True:
+        _announce_end(run, batches)
+        ended = False
+        while not ended:
             try:
                 batch = batches.get(timeout=_POLL_SECONDS)
             except queue.Empty:
-                if _ended(run) and batches.empty():
-                    break
                 continue
+            if batch is None:
+                break
             while not batches.empty():  # coalesce what queued up while the head was busy
-                batch = batch + batches.get_nowait()
+                more = batches.get_nowait()
+                if more is None:
+                    ended = True
+                    break
+                batch = batch + more
             yield {"events": _for_head(batch, spec.params_path, head_params_path)}
         outcome = run.wait()
         finished = True
@@ -94,12 +103,16 @@ def run_trial_on_node(spec_fields: dict[str, Any], model_files: list[ShippedFile
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _ended(run) -> bool:
-    try:
-        run.wait(0)
-        return True
-    except TimeoutError:
-        return False
+def _announce_end(run, batches: queue.Queue) -> None:
+    """Queue None once the run has ended, after its last batch (``Run.wait`` returns only
+    when every event was delivered): the generator sends the outcome at once, not on its next
+    look at the queue."""
+
+    def wait_then_announce() -> None:
+        run.wait()
+        batches.put(None)
+
+    threading.Thread(target=wait_then_announce, daemon=True, name="rafiki-node-run-end").start()
 
 
 def _for_head(batch: list[dict], node_params: str | None, head_params: str | None) -> list[dict]:
