@@ -39,10 +39,10 @@ STOP_GRACE_SECONDS = 2.0
 # Ray starts its workers 15 nice levels below its raylet (``RAY_worker_niceness``), and the
 # trial's child inherits it: at nice 15 a trial gets ~3 % of a core against any busy process
 # at nice 0 (the head's store writes, a window, another user's job), so on a shared machine a
-# 1 s trial took seconds, and even its exit waited (measured 0.3-1.4 s). The trial's workers
-# run at the raylet's own priority instead, as a local trial runs at the workbench's.
-# Workers with this environment are a pool of their own: each node starts them with its
-# first trial (1-2 s, once) and reuses them.
+# trial lost 0.6-0.7 s of ~1.2 s, and even its exit was seen up to 1.4 s late (see
+# bench/README.md). The trial's workers run at the raylet's own priority instead, as a local
+# trial runs at the workbench's. Workers with this environment are a pool of their own: each
+# node starts them with its first trial of a session (~2 s, once) and reuses them.
 _TRIAL_RUNTIME_ENV = {"env_vars": {"RAY_worker_niceness": "0"}}
 _trial_keys = itertools.count(1)
 
