@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import pickle
+import signal
 import sys
 import threading
 import time
@@ -34,12 +35,24 @@ EXIT_INTERRUPTED = 130
 DESCENDANTS_POLL_S = 0.25
 
 
+def _take_interrupts() -> None:
+    """A stop starts with SIGINT (KeyboardInterrupt in the model's code, so the run ends as
+    stopped with its last events sent). A child inherits a blocked or ignored SIGINT from
+    whoever started it: Ray's workers block it, a shell's background job ignores it. Such a
+    child missed the first step of every stop, waited for SIGTERM and lost its last events."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the job named on the command line, then exit without waiting for model threads."""
     args = list(sys.argv[1:] if argv is None else argv)
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     channel_fd = int(args[1])
     request_fd = int(args[2]) if len(args) > 2 else None
+    _take_interrupts()
     if job.get("cgroup"):
         MemoryCgroup.join(job["cgroup"])
     descendants.become_subreaper()

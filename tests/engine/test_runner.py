@@ -70,6 +70,33 @@ def test_stop_ends_a_hanging_model_within_two_seconds(tmp_path):
     assert _wait_gone(run.pid)
 
 
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+@pytest.mark.parametrize("inherited", ["blocked", "ignored"])
+def test_a_child_started_with_sigint_blocked_or_ignored_still_stops_at_the_first_step(
+        tmp_path, inherited):
+    """Ray's workers block SIGINT and a shell's background job ignores it; the child inherits
+    either. Stop's first step (SIGINT) must still reach the model, not wait for SIGTERM."""
+    if inherited == "blocked":
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    else:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        run, collected = start_run(misbehaving_spec(tmp_path, "hang"))
+    finally:
+        if inherited == "blocked":
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        else:
+            signal.signal(signal.SIGINT, previous)
+    while not any(e.get("stage") == "train" for e in collected.of_kind("stage")):
+        time.sleep(0.02)
+    run.stop()
+    outcome = run.wait(5)
+    assert outcome.state is RunnerState.STOPPED
+    assert outcome.signal is None and outcome.exit_code == 130  # its own exit, not SIGTERM's
+    assert ("train", "started") != [(e["stage"], e["state"])
+                                    for e in collected.of_kind("stage")][-1]  # told its end
+
+
 def test_a_time_limit_ends_the_run_as_timed_out(tmp_path):
     # 5 s: the child must reach Train (imports, dataset) first, which a loaded 2-core machine
     # took more than 1 s to do; the model hangs in train for ever
