@@ -3,7 +3,10 @@ screen it opens on), docks and toolbar, every named splitter, and the tabs shown
 
 A window that opened at 1280x820 whatever the screen put its status bar off a 1366x768
 laptop screen; the first launch now takes the screen's available geometry, and a geometry
-saved on a bigger screen is shrunk to fit.
+saved on a bigger screen is shrunk to fit. A window saved maximized comes back filling the
+screen too: its saved normal geometry may be no use (Qt keeps none when a maximized window
+was pushed wider than the screen, and restoring that gave the window's minimum, 898x336), and
+without a window manager (or with twm) "maximized" alone changes nothing on screen.
 """
 
 from __future__ import annotations

@@ -79,3 +79,24 @@ def test_layout_comes_back_after_a_restart(tmp_path):
     assert reopened["setup_width"] == 0  # the folded setup column stays folded
     assert reopened["details_open"]
     assert reopened["tuning_split"] == arranged["tuning_split"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("screen", [(1366, 768), (1024, 700)])
+def test_a_relaunch_fills_the_screen_again(tmp_path, screen):
+    """The first launch fills the screen; after Quit the next one did not: it came back at
+    the window's minimum (898x336), its saved normal geometry being no use."""
+    home = tmp_path / "home"
+    first = probe(tmp_path, screen, "launch", home)
+    assert first["maximized"] and first["frame"] == first["screen"], first
+    probe(tmp_path, screen, "widen", home)
+    for _launch in range(2):
+        again = probe(tmp_path, screen, "launch", home)
+        assert again["maximized"], again
+        assert again["frame"] == again["screen"], again  # on the screen, filling it
+        # and un-maximized it keeps a size a user can work in, inside the screen
+        x, y, width, height = again["normal"]
+        left, top, screen_width, screen_height = again["screen"]
+        assert width >= 0.8 * screen_width and height >= 0.8 * screen_height, again
+        assert x >= left and y >= top and x + width <= left + screen_width and \
+            y + height <= top + screen_height, again

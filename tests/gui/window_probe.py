@@ -2,7 +2,7 @@
 user would find, as JSON: for the geometry tests, which need a screen of a chosen size (a Qt
 platform option, so a process of its own) and a restart of the window.
 
-    python -m tests.gui.window_probe measure|arrange|reopen [STORE]
+    python -m tests.gui.window_probe measure|arrange|reopen|widen|launch [STORE]
 """
 
 from __future__ import annotations
@@ -74,6 +74,28 @@ def main(command: str, store_path: str | None = None) -> None:
         app.processEvents()
         report.update(size=[window.width(), window.height()],
                       tuning_split=panel.splitter.sizes())
+        window.close()
+    elif command == "widen":
+        # what a user did on a first (maximized) launch: open Tuning, unfold its settings,
+        # fold them, quit. Settings wider than the screen pushed the maximized window past
+        # its edge, after which Qt kept no normal geometry; forcing the window wider checks
+        # the restore whatever the tab's own width
+        window.result_tabs.setCurrentWidget(window.tuning_panel)
+        window.tuning_panel.show_settings(True)
+        app.processEvents()
+        window.setMinimumWidth(window.screen().availableGeometry().width() + 19)
+        app.processEvents()
+        window.setMinimumWidth(0)
+        window.tuning_panel.show_settings(False)
+        app.processEvents()
+        report.update(frame=list(window.frameGeometry().getRect()))
+        window.close()
+    elif command == "launch":
+        for _ in range(5):
+            app.processEvents()
+        report.update(frame=list(window.frameGeometry().getRect()),
+                      normal=list(window.normalGeometry().getRect()),
+                      maximized=window.isMaximized())
         window.close()
     elif command == "reopen":
         panel = window.result_tabs.currentWidget()
