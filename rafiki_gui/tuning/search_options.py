@@ -26,6 +26,13 @@ if TYPE_CHECKING:
 DEFAULT_METRICS = ("val_accuracy", "loss")
 """What Rafiki's examples log per epoch (``logger.log``/``log_loss``); offered before a run."""
 
+NO_METRIC_HINT = "none: pruning off"
+"""Shown in the empty metric field: the pruner waits for a metric to follow (as the CLI's
+``--pruner`` defaults to hyperband only once ``--prune-metric`` is given)."""
+COMBO_CHARACTERS = 14
+"""The combos' width in characters (their lists show the whole names): at the names' own
+width the settings row did not fit a 1366-px screen beside the setup column."""
+
 ALL_EARLIER = -1
 """The warm-start choice "every earlier tuning of this model"."""
 
@@ -79,21 +86,28 @@ class SearchOptionsBox(QGroupBox):
             "How the advisor proposes knobs. The default won a benchmark of samplers on "
             "knob-config-like problems at 10-50 trials (bench/README.md)")
         self.pruner_combo = QComboBox()
+        # the default pruner is chosen, inactive until a metric is: a combo saying
+        # "hyperband (default)" while starting at "off" told the user two things
         for name in PRUNER_NAMES:
             label = f"{name} (default)" if name == DEFAULT_PRUNER else name
             self.pruner_combo.addItem(label, name)
             self.pruner_combo.setItemData(self.pruner_combo.count() - 1,
                                           PRUNER_HELP.get(name, ""),
                                           Qt.ItemDataRole.ToolTipRole)
+        self.pruner_combo.setCurrentIndex(self.pruner_combo.findData(DEFAULT_PRUNER))
         self.pruner_combo.setToolTip(
             "Stop trials whose logged metric falls behind earlier trials at the same step "
-            "(Optuna's pruners); pruned trials are kept with the step they reached. The "
-            "default was chosen on the bundled image example (bench/README.md)")
+            "(Optuna's pruners), once a metric is chosen; pruned trials are kept with the "
+            "step they reached. The default was chosen on the bundled image example "
+            "(bench/README.md)")
         self.metric_combo = QComboBox()
         self.metric_combo.setEditable(True)
         self.metric_combo.addItems(DEFAULT_METRICS)
-        self.metric_combo.setToolTip("A metric the model logs with logger.log; loss or error "
-                                     "is lower-is-better, anything else higher")
+        self.metric_combo.setCurrentIndex(-1)
+        self.metric_combo.lineEdit().setPlaceholderText(NO_METRIC_HINT)
+        self.metric_combo.setToolTip("The metric to prune on, one the model logs with "
+                                     "logger.log (loss or error is lower-is-better, anything "
+                                     "else higher). None chosen: no trial is pruned")
         self.step_combo = QComboBox()
         self.step_combo.setEditable(True)
         self.step_combo.addItems(["epoch", POINT_INDEX])
@@ -103,6 +117,11 @@ class SearchOptionsBox(QGroupBox):
         self.warm_combo.setToolTip("Tell the advisor the trials of earlier tunings of this "
                                    "model first (those whose knobs fit its knob config)")
         self.warm_combo.addItem("none", None)
+        for combo in (self.sampler_combo, self.pruner_combo, self.metric_combo,
+                      self.step_combo, self.warm_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(COMBO_CHARACTERS)
         form.addRow("Sampler", self.sampler_combo)
         form.addRow("Pruner", self.pruner_combo)
         form.addRow("Metric", self.metric_combo)
@@ -167,14 +186,14 @@ class SearchOptionsBox(QGroupBox):
     # -- reading ---------------------------------------------------------------------------
 
     def options(self) -> SearchOptions:
-        """The chosen options; raises ValueError (with a message for the user) when pruning
-        lacks a metric."""
+        """The chosen options: pruning only once a metric is chosen; raises ValueError (with
+        a message for the user) when pruning lacks a step."""
         sampler = self.sampler_combo.currentData()
         pruner = self.pruner_combo.currentData()
+        metric = self.metric_combo.currentText().strip()
         pruning = None
-        if pruner != "off":
-            pruning = PruningSettings(metric=self.metric_combo.currentText().strip(),
-                                      pruner=pruner,
+        if pruner != "off" and metric:
+            pruning = PruningSettings(metric=metric, pruner=pruner,
                                       step=self.step_combo.currentText().strip())
         warm = self.warm_combo.currentData()
         warm_start = list(self._earlier_ids) if warm == ALL_EARLIER else \

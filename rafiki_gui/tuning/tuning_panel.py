@@ -246,7 +246,10 @@ class TuningPanel(QWidget):
         actions.addWidget(self.status, 1)
         top.addStretch(1)
         outer.addLayout(actions)
-        outer.addWidget(self.settings_area)
+        from .settings_scroll import SettingsScroll
+
+        self.settings_scroll = SettingsScroll(self.settings_area)
+        outer.addWidget(self.settings_scroll)
         screen = QGuiApplication.primaryScreen()
         if screen is not None and screen.availableGeometry().height() < FOLD_SETTINGS_BELOW:
             self.show_settings(False)
@@ -306,7 +309,7 @@ class TuningPanel(QWidget):
 
     def show_settings(self, shown: bool) -> None:
         """Fold the tuning settings away (the Start/Stop row stays) or show them again."""
-        self.settings_area.setVisible(shown)
+        self.settings_scroll.setVisible(shown)
         self.settings_toggle.blockSignals(True)
         self.settings_toggle.setChecked(shown)
         self.settings_toggle.blockSignals(False)

@@ -100,3 +100,19 @@ def test_a_relaunch_fills_the_screen_again(tmp_path, screen):
         assert width >= 0.8 * screen_width and height >= 0.8 * screen_height, again
         assert x >= left and y >= top and x + width <= left + screen_width and \
             y + height <= top + screen_height, again
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("screen", [(1366, 768), (1024, 700)])
+def test_unfolding_the_tuning_settings_keeps_the_window_on_the_screen(tmp_path, screen):
+    """Unfolded, the settings made the window 1385 px wide on a 1366-px screen, and it
+    stayed so once folded: Compare and the trial's Predictions… were cut off."""
+    shown = probe(tmp_path, screen, "settings", tmp_path / "home")
+    assert shown["settings_visible"], shown
+    assert shown["unfolded"] == shown["folded"] == shown["screen"], shown
+    assert shown["minimum"][0] <= screen[0], shown
+    # what a user reaches without scrolling the window: the row of buttons and the trial's
+    assert shown["shown"]["start"] and shown["shown"]["compare"], shown
+    assert shown["shown"]["predictions"], shown
+    if screen[0] >= 1366:  # the whole row shows on a laptop; it scrolls sideways below
+        assert shown["shown"]["search"] and shown["shown"]["budget"], shown

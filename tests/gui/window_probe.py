@@ -22,6 +22,14 @@ def _inside(outer, inner) -> bool:
     return outer.contains(inner)
 
 
+def _on_window(window, widget) -> bool:
+    """The widget shows in full inside the window's own rectangle (not clipped by it)."""
+    top_left = widget.mapTo(window, widget.rect().topLeft())
+    bottom_right = widget.mapTo(window, widget.rect().bottomRight())
+    return widget.isVisible() and window.rect().contains(top_left) and \
+        window.rect().contains(bottom_right)
+
+
 def main(command: str, store_path: str | None = None) -> None:
     from PySide6.QtWidgets import QApplication
 
@@ -89,6 +97,28 @@ def main(command: str, store_path: str | None = None) -> None:
         window.tuning_panel.show_settings(False)
         app.processEvents()
         report.update(frame=list(window.frameGeometry().getRect()))
+        window.close()
+    elif command == "settings":
+        window.result_tabs.setCurrentWidget(window.tuning_panel)
+        panel = window.tuning_panel
+        panel.settings_toggle.setChecked(False)
+        app.processEvents()
+        panel.settings_toggle.setChecked(True)  # unfolded as a user does
+        for _ in range(5):
+            app.processEvents()
+        unfolded = list(window.frameGeometry().getRect())
+        shown = {name: _on_window(window, widget) for name, widget in (
+            ("start", panel.start_button), ("compare", panel.compare_button),
+            ("predictions", panel.detail.predict_button), ("search", panel.search_box),
+            ("budget", panel.trials_spin))}
+        settings_visible = panel.settings_scroll.isVisible()
+        panel.settings_toggle.setChecked(False)
+        for _ in range(5):
+            app.processEvents()
+        report.update(unfolded=unfolded, folded=list(window.frameGeometry().getRect()),
+                      minimum=[window.minimumSizeHint().width(),
+                               window.minimumSizeHint().height()],
+                      shown=shown, settings_visible=settings_visible)
         window.close()
     elif command == "launch":
         for _ in range(5):
