@@ -72,6 +72,7 @@ class RunStatusFeed(QObject):
         session.sig_run_archived.connect(lambda _reason: strip.clear())
 
     def refused(self) -> None:
+        self.strip.mark_previous()
         self.strip.set_state("Not run", "error")
 
     def stopping(self) -> None:

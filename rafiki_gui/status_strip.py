@@ -79,6 +79,8 @@ class RunStatusStrip(QFrame):
         layout.addWidget(self.elapsed_label)
         layout.addWidget(self.score_label)
         layout.addWidget(self.details_button)
+        self.score: float | None = None
+        """The score shown (the last run's), kept to mark it as the previous run's."""
         self.set_state("Ready")
 
     # -- the API a run's feed calls ------------------------------------------------------
@@ -117,7 +119,20 @@ class RunStatusStrip(QFrame):
         self.elapsed_label.setText(text)
 
     def set_score(self, score: float | None) -> None:
+        self.score = score
         self.score_label.setText("" if score is None else f"<b>Score {score:.4f}</b>")
+
+    def mark_previous(self) -> None:
+        """What is shown belongs to the previous run (this one was refused): its progress
+        and time go, its score stays greyed and named as the previous run's. "Not run" beside
+        "12/12 stages · Score 0.9600" read as a run that did all its stages."""
+        self.set_stage("")
+        self.set_progress(None)
+        self.set_elapsed(None)
+        score = self.score
+        self.score_label.setText("" if score is None else
+                                 f"<span style='color:{TONE_COLORS['stopped']}'>previous run: "
+                                 f"score {score:.4f}</span>")
 
     def clear(self) -> None:
         """Back to "Ready", nothing else shown."""

@@ -90,6 +90,9 @@ class TuningPanel(QWidget):
     """A tuning ended: (TuningResult, or None when it failed; the status line says why)."""
     sig_compare_trials = Signal(list)
     """Compare the trials selected in the table: ([trial id, ...], two or more)."""
+    sig_tuning_progress = Signal(object)
+    """While tuning, as the status line is rewritten: (TuningProgress of this tuning), for
+    the window's status strip."""
     sig_experiment_opened = Signal(int)
     """The panel now shows this experiment: (experiment id)."""
     sig_metrics_read = Signal(int)
@@ -488,6 +491,7 @@ class TuningPanel(QWidget):
         self.tuning_parallel = self.parallel_spin.value()
         self._tuning_started_at = time.monotonic()
         self._tick_timer.start()
+        self.sig_tuning_progress.emit(self._progress([]))
         budget = " and ".join(part for part in (
             f"{trials} trials" if trials else "", f"{minutes:g} minutes" if minutes else "")
             if part)
@@ -701,7 +705,9 @@ class TuningPanel(QWidget):
             if earlier:
                 progress += f", {earlier} earlier"
             if self.worker is not None and self._tuning_started_at is not None:
-                progress += " · " + progress_text(self._progress(ours))
+                known = self._progress(ours)
+                progress += " · " + progress_text(known)
+                self.sig_tuning_progress.emit(known)
         else:
             progress = f"{done} of {len(self.trials)} trials done"
         state = "tuning" if self.worker is not None else f"{experiment.kind} experiment"

@@ -48,6 +48,9 @@ def install_tuning(window: Any) -> None:
         panel.sig_compare_trials.connect(window.session.compare_runs)
         panel.sig_tuning_started.connect(started)
         panel.sig_tuning_finished.connect(finished)
+        from .tuning_status_feed import TuningStatusFeed
+
+        window.tuning_status_feed = TuningStatusFeed(panel, window.status_strip)
         return panel
 
     def make_browser():

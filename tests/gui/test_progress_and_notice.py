@@ -67,3 +67,28 @@ def test_a_run_ending_behind_another_window_is_announced_in_the_title(qtbot, ses
     assert window.finish_notice.last_message == "Run completed, score 0.7500"
     QApplication.sendEvent(window, QEvent(QEvent.Type.WindowActivate))  # the user is back
     assert window.windowTitle() == "quick_model.py — Rafiki Workbench"
+
+
+def test_a_refused_run_marks_the_score_shown_as_the_previous_runs(qtbot, session):
+    """"Not run" beside "12/12 stages · Score 0.9600" read as a run that did all its
+    stages: the strip drops the old run's progress and names its score as the previous's."""
+    from types import SimpleNamespace
+
+    strip = RunStatusStrip()
+    qtbot.addWidget(strip)
+    RunStatusFeed(session, strip)
+    session.sig_run_started.emit()
+    session.sig_run_events.emit([ev.stage_event("train", ev.STARTED),
+                                 ev.stage_event("train", ev.FINISHED, duration=1.0)])
+    session.sig_run_finished.emit(SimpleNamespace(
+        state=SimpleNamespace(name="COMPLETED"), result={"score": 0.96}, duration=3.0))
+    assert strip.state_label.text() == "Completed"
+    assert "Score 0.9600" in strip.score_label.text() and not strip.progress.isHidden()
+    session.sig_run_refused.emit("Cannot run: choose a test dataset")
+    assert strip.state_label.text() == "Not run"
+    assert strip.progress.isHidden() and strip.elapsed_label.text() == ""
+    assert strip.stage_label.text() == ""
+    assert "previous run: score 0.9600" in strip.score_label.text()
+    assert "<b>" not in strip.score_label.text()
+    session.sig_run_started.emit()  # the next run starts from a clean strip
+    assert strip.score_label.text() == ""

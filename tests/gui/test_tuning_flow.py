@@ -71,9 +71,22 @@ def test_six_trials_end_to_end_then_resumed(qtbot, window):
     watch.setInterval(100)
     watch.timeout.connect(lambda: seen.append((panel.status.text(), [
         panel.proxy.data(panel.proxy.index(row, 3)) for row in range(panel.proxy.rowCount())])))
+    strip = window.status_strip
+    on_strip: set[tuple[str, str, str]] = set()  # the window's status strip, as a user sees
+    watch.timeout.connect(lambda: on_strip.add((strip.state_label.text(),
+                                                strip.stage_label.text(),
+                                                strip.progress.text())))
     watch.start()
     result = _tune(qtbot, panel, trials=6, parallel=2)
     watch.stop()
+    # the strip said "Ready" through the whole tuning; now it tells the tuning's state
+    assert ("Tuning", "0 of 6 trials", "0 / 6 trials") in on_strip, on_strip
+    assert any(state == "Tuning" and stage in {f"{n} of 6 trials" for n in range(1, 6)}
+               for state, stage, _bar in on_strip), on_strip
+    assert not any(state == "Ready" for state, _stage, _bar in on_strip), on_strip
+    assert strip.state_label.text() == "Tuning finished"
+    assert strip.stage_label.text() == "6 of 6 trials"
+    assert strip.progress.text() == "6 / 6 trials" and not strip.progress.isHidden()
     assert result is not None and not result.stopped, panel.status.text()
     assert any(" elapsed" in text for text, _cells in seen)
     assert any(" left" in text for text, _cells in seen)  # once a trial finished: an estimate
