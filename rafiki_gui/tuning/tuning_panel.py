@@ -134,6 +134,7 @@ class TuningPanel(QWidget):
         self._connect()
         self._show_pinnable()
         self._update_controls()
+        self.open_setup_tuning()
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -328,6 +329,7 @@ class TuningPanel(QWidget):
         self.charts.sig_trial_clicked.connect(self.select_trial)
         self.session.sig_model_class_changed.connect(self._class_changed)
         self.session.sig_datasets_settled.connect(self._start_pending_tuning)
+        self.session.sig_datasets_settled.connect(self.open_setup_tuning)
         self.session.sig_model_changed.connect(lambda _path: self._close_other_models())
         self.session.sig_knobs_changed.connect(lambda _knobs: self._show_pinnable())
         self.session.sig_inspection_changed.connect(self._inspected)
@@ -369,6 +371,30 @@ class TuningPanel(QWidget):
     def _class_changed(self, _name: str) -> None:
         self._show_pinnable()
         self._close_other_models()
+        self.open_setup_tuning()
+
+    def open_setup_tuning(self) -> bool:
+        """With no experiment shown, show the newest tuning of the window's model, class and
+        datasets, if the store has one; True when one was opened."""
+        session, experiments = self.session, self.experiments
+        if self.experiment is not None or self.worker is not None or experiments is None \
+                or self._restore_after_inspection is not None or not session.model_class:
+            return False
+        from rafiki.store_errors import StoreError
+
+        from .setup_experiment import latest_tuning_of
+
+        try:
+            newest = latest_tuning_of(experiments.list(), session.model_path,
+                                      session.model_class, session.train_path,
+                                      session.test_path)
+        except StoreError:  # a store that cannot be read: the tab stays empty
+            _log.exception("could not look for the setup's tuning")
+            return False
+        if newest is None:
+            return False
+        self.open_experiment(newest.id, restore=False)
+        return True
 
     def _close_other_models(self) -> None:
         """An experiment of another model file or class than the window's leaves the tab once

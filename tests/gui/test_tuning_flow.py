@@ -290,3 +290,40 @@ def test_reopened_after_the_app_was_killed_mid_tuning(qtbot, rafiki_home):
     assert [t.number for t in store.trials(experiments[0].id)] == [1, 2, 3, 4, 5]
     assert panel.model.rowCount() == 5
     window.close()
+
+
+def test_a_relaunched_window_shows_the_tuning_of_its_setup(qtbot, window):
+    """After a relaunch the Tuning tab said "No experiment open" although the store held a
+    tuning of exactly the open model and datasets."""
+    panel = window.tuning_panel
+    started: list[int] = []
+    panel.sig_tuning_started.connect(started.append)
+    session = window.session
+    session.set_knobs({**session.knobs, "epochs": session.knob_config["epochs"].value_min})
+    panel.set_pinned(["epochs"])
+    assert _tune(qtbot, panel, trials=2, parallel=2) is not None
+    panel.shutdown()
+    window.close()
+
+    def relaunched(test_dataset: Path) -> MainWindow:
+        again = MainWindow(Session(experiments=Experiments(Store())))
+        qtbot.addWidget(again)
+        again.session.set_train_path(str(TRAIN))
+        again.session.set_test_path(str(test_dataset))
+        with qtbot.waitSignal(again.model_panel.sig_inspection_done, timeout=60_000):
+            again.model_panel.open_model(str(EXAMPLE))
+        again.show()
+        again.result_tabs.setCurrentWidget(again.tuning_panel)
+        return again
+
+    again = relaunched(TEST)
+    shown = again.tuning_panel
+    assert shown.experiment is not None and shown.experiment.id == started[0]
+    assert shown.model.rowCount() == 2
+    assert shown.experiment.name in shown.status.text()
+    assert "No experiment open" not in shown.status.text()
+    again.close()
+    other = relaunched(TRAIN)  # other test data: not the same setup, nothing is opened
+    assert other.tuning_panel.experiment is None
+    assert "No experiment open" in other.tuning_panel.status.text()
+    other.close()
