@@ -9,10 +9,11 @@ draws. It is a top-level window of its own, so the main window stays usable besi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -48,7 +49,16 @@ PLOT_HEIGHT = 320
 PLOT_MIN_WIDTH = 420
 TABLE_MAX_SHARE = 0.4
 LEGEND_COLUMNS = 3
-SUMMARY_ROWS = ("score", "status", "duration (s)", "experiment")
+SUMMARY_ROWS = ("score", "status", "duration (s)", "experiment", "train dataset",
+                "test dataset")
+DATASET_ROWS = {"train dataset": ("train_dataset_uri", "train_sha256"),
+                "test dataset": ("test_dataset_uri", "test_sha256")}
+"""The runs' datasets (file name; path and contents' hash in the tooltip), marked as differing
+knobs are when runs were trained or tested on other data: scores that do not compare."""
+PREFERRED_SIZE = (1200, 820)
+FRAME_ALLOWANCE = (10, 40)
+"""Room left for a window manager's frame and title bar (px, width and height): at 820 px on
+a 768-px screen the bottom plots' legends were cut off."""
 _open_windows: set[CompareWindow] = set()  # Python owns top-level windows: keep them alive
 
 
@@ -76,6 +86,22 @@ def _color_of(index: int) -> str:
 
 
 STRETCHED_RUNS = 5  # up to this many runs, the columns fill the window's width
+
+
+def _datasets_differ(comparison: RunComparison, row: str) -> bool:
+    """Whether the runs' datasets of that row differ, by path or by contents."""
+    fields = DATASET_ROWS[row]
+    return len({tuple(getattr(run.experiment, f, None) for f in fields)
+                for run in comparison.runs}) > 1
+
+
+def _differing_header(name: str) -> QTableWidgetItem:
+    header = QTableWidgetItem(name)
+    font = QFont(header.font())
+    font.setBold(True)
+    header.setFont(font)
+    header.setToolTip("Differs between the runs: their scores may not compare")
+    return header
 
 
 class CompareWindow(QWidget):
@@ -121,7 +147,10 @@ class CompareWindow(QWidget):
         self.splitter.setStretchFactor(1, 1)
         layout.addWidget(self.splitter, 1)
         self.only_differences.toggled.connect(self._show_knob_rows)
-        self.resize(1200, 820)
+        self._fit_to_screen(parent)
+        # the same key twice would be ambiguous, and neither would close
+        for keys in (QKeySequence(Qt.Key.Key_Escape), QKeySequence("Ctrl+W")):
+            QShortcut(keys, self, activated=self.close)
 
         if len(set(trial_ids)) < MIN_RUNS:
             self._show_error(f"Choose at least {MIN_RUNS} runs to compare.")
@@ -131,6 +160,20 @@ class CompareWindow(QWidget):
         self.reader.sig_errored.connect(lambda error: self._show_error(
             f"The runs could not be read: {error['type']}: {error['message']}"))
         self.reader.start()
+
+    def _fit_to_screen(self, parent: QWidget | None) -> None:
+        """The preferred size, within the available geometry of the screen it opens on."""
+        screen = (parent.screen() if parent is not None else None) or \
+            QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(*PREFERRED_SIZE)
+            return
+        available = screen.availableGeometry()
+        width = min(PREFERRED_SIZE[0], available.width() - FRAME_ALLOWANCE[0])
+        height = min(PREFERRED_SIZE[1], available.height() - FRAME_ALLOWANCE[1])
+        self.resize(width, height)
+        self.move(available.left() + (available.width() - width - FRAME_ALLOWANCE[0]) // 2,
+                  available.top() + (available.height() - height - FRAME_ALLOWANCE[1]) // 2)
 
     def _show_error(self, message: str) -> None:
         self.status.setText(message)
@@ -177,6 +220,8 @@ class CompareWindow(QWidget):
                        "" if duration is None else f"{duration:.1f}", run.experiment.name)
             for row, text in enumerate(summary):
                 self.table.setItem(row, column, QTableWidgetItem(text))
+            for row, name in enumerate(DATASET_ROWS, start=len(summary)):
+                self.table.setItem(row, column, self._dataset_item(comparison, run, name))
             if run is best:
                 score_item = self.table.item(0, column)
                 font = QFont(score_item.font())
@@ -186,6 +231,9 @@ class CompareWindow(QWidget):
             for offset, name in enumerate(comparison.knob_names):
                 self.table.setItem(len(SUMMARY_ROWS) + offset, column,
                                    self._knob_item(comparison, run, name))
+        for row, name in enumerate(SUMMARY_ROWS):
+            if name in DATASET_ROWS and _datasets_differ(comparison, name):
+                self.table.setVerticalHeaderItem(row, _differing_header(name))
         for offset, name in enumerate(comparison.knob_names):
             header = QTableWidgetItem(name)
             if name in comparison.differing_knobs:
@@ -206,6 +254,19 @@ class CompareWindow(QWidget):
         total = max(1, self.splitter.height())
         height = min(wanted, int(total * TABLE_MAX_SHARE))
         self.splitter.setSizes([height, max(1, total - height)])
+
+    @staticmethod
+    def _dataset_item(comparison: RunComparison, run: ComparedRun, row: str
+                      ) -> QTableWidgetItem:
+        uri_field, sha_field = DATASET_ROWS[row]
+        uri = getattr(run.experiment, uri_field, "") or ""
+        sha = getattr(run.experiment, sha_field, None)
+        item = QTableWidgetItem(Path(uri).name if uri and "://" not in uri else uri or "—")
+        item.setToolTip(uri + (f"\ncontents sha256 {sha[:12]}…" if sha else ""))
+        if _datasets_differ(comparison, row):
+            item.setBackground(QBrush(QColor(DIFFERENT_BACKGROUND)))
+            item.setForeground(QBrush(QColor("#000000")))
+        return item
 
     @staticmethod
     def _knob_item(comparison: RunComparison, run: ComparedRun, name: str) -> QTableWidgetItem:

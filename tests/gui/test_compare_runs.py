@@ -122,17 +122,56 @@ def test_three_trials_selected_in_the_tuning_table_open_one_overlaid_view(qtbot,
     header = [view.table.horizontalHeaderItem(c).text() for c in range(3)]
     assert header == [name for name, _x, _y in curves]
     rows = [view.table.verticalHeaderItem(r).text() for r in range(view.table.rowCount())]
-    assert rows[:4] == ["score", "status", "duration (s)", "experiment"]
+    assert rows[:6] == ["score", "status", "duration (s)", "experiment", "train dataset",
+                        "test dataset"]
+    assert view.table.item(4, 0).text() == "train.zip"
     lr_row = rows.index("learning_rate")
     assert view.table.item(lr_row, 0).background().color().name() == DIFFERENT_BACKGROUND
     scores = [view.table.item(0, c).text() for c in range(3)]
     assert sum(text.startswith("★") for text in scores) == 1
 
     view.only_differences.setChecked(True)
-    hidden = [rows[r] for r in range(4, len(rows)) if view.table.isRowHidden(r)]
+    hidden = [rows[r] for r in range(6, len(rows)) if view.table.isRowHidden(r)]
     assert hidden == sorted(set(KNOB_CONFIG) - view.comparison.differing_knobs,
                             key=rows.index)
     view.close()
+
+
+def test_compare_fits_the_screen_closes_on_esc_and_ctrl_w_and_marks_other_data(
+        qtbot, stored, tmp_path):
+    """It opened at 1200x820 on a 768-px screen, Esc and Ctrl+W did nothing, and nothing
+    said that two runs were tested on other data."""
+    store, experiment_id = stored
+    other_test = tmp_path / "other_test.zip"
+    other_test.write_bytes(b"PK\x05\x06" + bytes(18))
+    experiment = store.create_experiment(
+        model_file_path=str(tmp_path / "model.py"), model_class="Model",
+        task="IMAGE_CLASSIFICATION", train_dataset_uri=str(tmp_path / "train.zip"),
+        test_dataset_uri=str(other_test), knob_config=serialize_knob_config(KNOB_CONFIG))
+    trial = store.start_trial(experiment.id, store.trials(experiment_id)[0].knobs)
+    store.finish_trial(trial.id, Ended("COMPLETED", score=0.5))
+    ids = [store.trials(experiment_id)[0].id, trial.id]
+    for close in (lambda view: qtbot.keyClick(view, Qt.Key.Key_Escape),
+                  lambda view: qtbot.keyClick(view, Qt.Key.Key_W,
+                                              Qt.KeyboardModifier.ControlModifier)):
+        view = CompareWindow(Experiments(store), ids)
+        qtbot.addWidget(view)
+        with qtbot.waitSignal(view.sig_ready, timeout=10000):
+            view.show()
+        available = view.screen().availableGeometry()
+        assert available.contains(view.frameGeometry()), (available, view.frameGeometry())
+        rows = [view.table.verticalHeaderItem(r).text() for r in range(view.table.rowCount())]
+        train_row, test_row = rows.index("train dataset"), rows.index("test dataset")
+        shown = [[view.table.item(row, c).text() for c in range(2)]
+                 for row in (train_row, test_row)]
+        assert shown == [["train.zip", "train.zip"], ["train.zip", "other_test.zip"]]
+        assert view.table.item(test_row, 0).background().color().name() == \
+            DIFFERENT_BACKGROUND
+        assert view.table.item(train_row, 0).background().style() == Qt.BrushStyle.NoBrush
+        assert view.table.verticalHeaderItem(test_row).font().bold()
+        view.activateWindow()
+        close(view)
+        qtbot.waitUntil(lambda: not view.isVisible(), timeout=3000)
 
 
 def test_browser_compares_experiments_searches_and_shows_status(qtbot, stored, tmp_path):
