@@ -476,7 +476,10 @@ class PlotView(QFrame):
         header = ["metric", self.x_label(), "value"] + (["smoothed"] if smoothing else [])
         rows: list[list[Any]] = []
         for metric, series in self.plot.series.items():
-            columns = [self.series_x(metric).tolist(), series.y.tolist()]
+            x = self.series_x(metric)
+            # epochs as 0, 1, 2 rather than 0.0, 1.0, 2.0 when the series' x are all whole
+            whole = all_integers(x) and bool(np.all(np.isfinite(x)))
+            columns = [x.astype(np.int64).tolist() if whole else x.tolist(), series.y.tolist()]
             if smoothing:
                 columns.append(self.smoothed_y(metric).tolist())
             rows += [[metric, *values] for values in zip(*columns, strict=True)]

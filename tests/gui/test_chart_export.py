@@ -140,3 +140,4 @@ def test_a_run_plot_card_exports_alike_without_its_tooltip(qtbot, session, rafik
     view.export(str(rows))
     lines = rows.read_text().splitlines()
     assert lines[0] == "metric,epoch,value,smoothed" and len(lines) == 81
+    assert [line.split(",")[1] for line in lines[1:4]] == ["0", "1", "2"]  # epochs as counted
