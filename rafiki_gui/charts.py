@@ -158,6 +158,27 @@ class BarChart(pg.PlotWidget):
         return Hover(table_html(self.labels[index], rows))
 
 
+COLOR_BAR_TICKS = 6
+"""At most this many ticks on the colour bar of counts."""
+
+
+def count_ticks(top: int, most: int = COLOR_BAR_TICKS) -> list[int]:
+    """Whole-number ticks from 0 up to ``top``, 1, 2 or 5 times a power of ten apart, at most
+    ``most`` of them."""
+    top = max(1, top)
+    step = 1
+    while top // step + 1 > most:
+        step = _next_step(step)
+    return list(range(0, top + 1, step))
+
+
+def _next_step(step: int) -> int:
+    """1, 2, 5, 10, 20, 50, ..."""
+    digits = str(step)
+    lead, zeros = int(digits[0]), len(digits) - 1
+    return {1: 2, 2: 5, 5: 10}[lead] * 10 ** zeros
+
+
 class ConfusionMatrixChart(pg.PlotWidget):
     """counts[true, predicted] as a square heat map with a colour scale; by counts, or by
     each true class's share (rows normalised); each cell's number written on it when it
@@ -228,6 +249,9 @@ class ConfusionMatrixChart(pg.PlotWidget):
             self.image.clear()
         self.color_bar.setLevels((0.0, top))
         self.color_bar.axis.setLabel("share of the true class" if self.normalized else "count")
+        # counts are whole: ticks at 0, 1, 2 (not 0.5, 1.5); shares keep pyqtgraph's ticks
+        self.color_bar.axis.setTicks(None if self.normalized else
+                                     [[(v, str(v)) for v in count_ticks(int(top))]])
         for text in self._texts:
             self.removeItem(text)
         self._texts = []

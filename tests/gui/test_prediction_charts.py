@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
+from rafiki_gui.charts import ConfusionMatrixChart
 from rafiki_gui.panels.predictions_panel import PredictionsPanel
 from rafiki_gui.prediction_models import ImagePredictionsModel
 
@@ -41,6 +42,20 @@ def _cell_position(chart, true: int, predicted: int):
     return chart.mapFromScene(view.mapViewToScene(QPointF(predicted, true)))
 
 
+def _color_bar_labels(chart) -> list[str]:
+    """The tick labels the colour bar's axis draws."""
+    from PySide6.QtGui import QImage, QPainter
+
+    axis = chart.color_bar.axis
+    image = QImage(200, 400, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _rect, _flags, text in specs[2]] if specs else []
+
+
 def test_confusion_matrix_square_readable_normalised_and_click_to_filter(panel, qtbot):
     images, probabilities, true, predicted = _image_predictions()
     panel.show_image_predictions(images, probabilities, true, indices=np.arange(len(true)),
@@ -57,8 +72,19 @@ def test_confusion_matrix_square_readable_normalised_and_click_to_filter(panel, 
     shown = chart.texts_shown()
     assert shown and set(shown) <= {str(c) for c in counts.ravel() if c}
 
+    drawn = _color_bar_labels(chart)
+    assert drawn and all(label.isdigit() for label in drawn), drawn  # no half-counts
+    few = ConfusionMatrixChart()  # a handful of samples: counts up to 3
+    qtbot.addWidget(few)
+    few.resize(400, 400)
+    few.show()
+    few.set_matrix(np.array([[2, 1], [0, 3]]), ["cat", "dog"])
+    qtbot.waitExposed(few)
+    assert _color_bar_labels(few) == ["0", "1", "2", "3"]
+
     panel.normalize_check.setChecked(True)
     assert chart.color_bar.levels() == (0, 1)
+    assert any("." in label for label in _color_bar_labels(chart))  # shares: 0.2, 0.4, …
     assert all(text.endswith("%") for text in chart.texts_shown())
     panel.normalize_check.setChecked(False)
 
@@ -80,7 +106,7 @@ def test_confusion_matrix_square_readable_normalised_and_click_to_filter(panel, 
 
 
 def test_cell_numbers_left_out_when_they_would_spill(qtbot):
-    from rafiki_gui.charts import ConfusionMatrixChart
+
 
     chart = ConfusionMatrixChart()
     qtbot.addWidget(chart)
