@@ -42,7 +42,10 @@ def model_frame_line(text: str, model_file: str) -> int | None:
 class ErrorView(QFrame):
     """A red-framed headline with an optional traceback under it; hidden when there is none."""
 
-    def __init__(self, parent: QWidget | None = None, max_details_height: int = 220):
+    def __init__(self, parent: QWidget | None = None, max_details_height: int = 220,
+                 min_details_lines: int = 0):
+        """``min_details_lines``: the traceback shows at least this many lines (the model
+        panel's was 2 lines tall in a 768-px window); 0 lets the layout decide."""
         super().__init__(parent)
         self.setObjectName("ErrorView")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -69,6 +72,7 @@ class ErrorView(QFrame):
         layout.addLayout(top)
         self._layout = layout
         self._max_details_height = max_details_height
+        self._min_details_lines = min_details_lines
         self._details: QPlainTextEdit | None = None
         self.full_button.toggled.connect(lambda _on: self._show_details())
         self.copy_button.clicked.connect(self.copy)
@@ -90,6 +94,10 @@ class ErrorView(QFrame):
             details.setReadOnly(True)
             details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             details.setMaximumHeight(self._max_details_height)
+            if self._min_details_lines:
+                lines = details.fontMetrics().lineSpacing() * self._min_details_lines
+                details.setMinimumHeight(min(self._max_details_height,
+                                             lines + 2 * details.frameWidth() + 8))
             self._layout.addWidget(details)
             self._details = details
         return self._details
@@ -120,6 +128,19 @@ class ErrorView(QFrame):
         self.copy_button.setVisible(bool(headline or details))
         self._show_details()
         self.show()
+        self._fit_headline()
+
+    def _fit_headline(self) -> None:
+        """The wrapped headline gets the height its lines need at its width: in a narrow
+        setup column "(model.py, line 53)" was cut off below the box."""
+        width = self.headline.width()
+        needed = self.headline.heightForWidth(width) if width > 0 else -1
+        if needed > 0 and needed != self.headline.minimumHeight():
+            self.headline.setMinimumHeight(needed)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_headline()
 
     def _show_details(self) -> None:
         shown = self._full if self.full_button.isChecked() else self._folded

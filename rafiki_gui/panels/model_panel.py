@@ -28,6 +28,9 @@ from ..error_view import ErrorView
 from ..session import APP_MODES, Session
 from ..settings import add_recent_file, recent_files
 
+MODEL_ERROR_LINES = 6
+"""A model file's load failure shows this many traceback lines at least (it showed 2)."""
+
 
 class ModelPanel(QWidget):
     """Model file, class and app mode of the session, inspected in a child process."""
@@ -85,7 +88,7 @@ class ModelPanel(QWidget):
         changed_row.setContentsMargins(0, 0, 0, 0)
         self.changed_box.hide()
         layout.addWidget(self.changed_box)
-        self.error_view = ErrorView()
+        self.error_view = ErrorView(min_details_lines=MODEL_ERROR_LINES)
         layout.addWidget(self.error_view)
 
         self.open_button.clicked.connect(self.ask_open)

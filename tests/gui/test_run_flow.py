@@ -107,6 +107,22 @@ def test_a_model_file_with_a_syntax_error_is_shown_inline_and_the_app_stays_usab
     assert run_to_end(window, qtbot).state.name == "COMPLETED"
 
 
+def test_a_load_failure_shows_its_whole_headline_and_a_readable_traceback(window, qtbot,
+                                                                          tmp_path):
+    """In the setup column the wrapped headline lost its last line, "(…, line 53)", and the
+    traceback box was 2 lines tall."""
+    broken = tmp_path / "syntax_error_model.py"
+    broken.write_text("from rafiki.model import BaseModel\n\nclass Broken(BaseModel)\n    pass\n")
+    window.resize(1366, 768)
+    load(window, qtbot, broken)
+    error_view = window.model_panel.error_view
+    headline = error_view.headline
+    qtbot.waitUntil(lambda: headline.height() >= headline.heightForWidth(headline.width()))
+    assert "line 3)" in error_view.text()
+    details = error_view.details
+    assert details.viewport().height() >= 5 * details.fontMetrics().lineSpacing()
+
+
 def test_a_hanging_model_is_stopped_with_escape(window, qtbot, digits):
     load(window, qtbot, MODELS / "hanging_model.py", *digits)
     with qtbot.waitSignal(window.session.sig_run_finished, timeout=RUN_TIMEOUT_MS) as finished:
