@@ -36,7 +36,12 @@ def fit_to_screen(window: QMainWindow) -> None:
 
 
 def shrink_to_screen(window: QMainWindow) -> None:
-    """A restored geometry bigger than this screen (saved on another one) fits it again."""
+    """A restored geometry bigger than this screen (saved on another one) fits it again; a
+    window saved maximized fills the screen as on a first launch."""
+    if window.windowState() & (Qt.WindowState.WindowMaximized |
+                               Qt.WindowState.WindowFullScreen):
+        fit_to_screen(window)
+        return
     available = available_geometry(window)
     width, height = min(window.width(), available.width()), \
         min(window.height(), available.height())
