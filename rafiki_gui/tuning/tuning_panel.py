@@ -86,6 +86,8 @@ class TuningPanel(QWidget):
     sig_tuning_pending = Signal()
     """start_tuning was asked for while the datasets are being read: the tuning starts (or
     the status line says why it cannot) once they are read."""
+    sig_tuning_wait_over = Signal()
+    """A tuning that waited for the datasets was cancelled, or refused once they were read."""
     sig_tuning_finished = Signal(object)
     """A tuning ended: (TuningResult, or None when it failed; the status line says why)."""
     sig_compare_trials = Signal(list)
@@ -545,6 +547,8 @@ class TuningPanel(QWidget):
         self._tuning_pending = False
         self._update_controls()
         self.request_start()
+        if not self.is_tuning and not self.is_tuning_pending:
+            self.sig_tuning_wait_over.emit()  # refused: the reason is in the tab
 
     def stop_tuning(self) -> None:
         """No new trials; running ones end as stopped. Returns at once. A tuning still waiting
@@ -553,6 +557,7 @@ class TuningPanel(QWidget):
             self._tuning_pending = False
             self._update_controls()
             self.status.setText("The tuning waiting for the datasets was cancelled")
+            self.sig_tuning_wait_over.emit()
             return
         if self.worker is not None:
             self.worker.stop()

@@ -24,8 +24,17 @@ class TuningStatusFeed(QObject):
         super().__init__(panel)
         self.strip = strip
         self.last: TuningProgress | None = None
+        panel.sig_tuning_pending.connect(self.waiting)
+        panel.sig_tuning_wait_over.connect(self.strip.clear)
         panel.sig_tuning_progress.connect(self.progressed)
         panel.sig_tuning_finished.connect(self.finished)
+
+    def waiting(self) -> None:
+        """Start was pressed while the datasets are read: the tuning waits for them."""
+        self.strip.clear()
+        self.strip.set_state("Tuning", "running")
+        self.strip.set_stage("waiting for the datasets to be read")
+        self.strip.set_progress(0, 0, unit="trials")  # a busy bar
 
     def progressed(self, progress: TuningProgress) -> None:
         if self.last is None:  # a new tuning: nothing of the last run stays beside it

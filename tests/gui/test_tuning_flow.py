@@ -168,6 +168,9 @@ def test_a_tuning_started_while_the_datasets_are_read_waits_for_them(qtbot, wind
         panel.start_tuning()  # not refused with "still being read"
     assert panel.is_tuning_pending and not panel.is_tuning
     assert panel.status.text() == "Waiting for the datasets to be read…"
+    strip = window.status_strip  # the window's own line says so too, not "Ready"
+    assert (strip.state_label.text(), strip.stage_label.text()) == (
+        "Tuning", "waiting for the datasets to be read")
     with qtbot.waitSignal(panel.sig_tuning_finished, timeout=TUNING_TIMEOUT_MS) as done:
         pass
     assert done.args[0] is not None and len(done.args[0].trials) == 1, panel.status.text()
@@ -179,6 +182,7 @@ def test_a_tuning_started_while_the_datasets_are_read_waits_for_them(qtbot, wind
     panel.stop_button.click()  # cancels the wait
     assert not panel.is_tuning_pending
     assert panel.status.text() == "The tuning waiting for the datasets was cancelled"
+    assert strip.state_label.text() == "Ready"
     qtbot.waitUntil(lambda: not session.dataset_reading(), timeout=60_000)
     assert panel.worker is None and panel.start_button.isEnabled()
 
