@@ -2,14 +2,15 @@
 and CI.
 
 Exit codes scripts can rely on (``EXIT_CODES_HELP``, shown by ``rafiki --help``): 0 success,
-1 the model failed (the message names the stage and the cause), 2 bad input (argparse style:
-missing files, bad JSON, unknown task), 65/73/74/75 the experiment store cannot be used
-(damaged, not writable, disk full, locked by another program: one line names the file and
-what to do; numbers from ``sysexits.h``), 124 the run's time limit was hit, 130 interrupted
-with Ctrl-C (the child is stopped first), 137 the model went over its memory limit
-(``--memory-mb``; 137 is what a shell shows for a process the kernel's OOM killer ended), 141
-the reader of the output went away (``rafiki experiments | head -1``), quietly, as a program
-ended by SIGPIPE.
+1 the model failed (the message names the stage and the cause), 2 bad input, refused before
+anything is stored (missing files, bad JSON, unknown task, a model file that is not valid
+Python, a dataset that misfits the task or cannot be read, knob values outside the config),
+65/73/74/75 the experiment store cannot be used (damaged, not writable, disk full, locked by
+another program: one line names the file and what to do; numbers from ``sysexits.h``), 124
+the run's time limit was hit, 130 interrupted with Ctrl-C (the child is stopped first), 137
+the model went over its memory limit (``--memory-mb``; 137 is what a shell shows for a
+process the kernel's OOM killer ended), 141 the reader of the output went away (``rafiki
+experiments | head -1``), quietly, as a program ended by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ DEFAULT_TUNING_TRIALS = 10
 EXIT_CODES_HELP = """exit codes:
   0    success
   1    the model failed (the message names the stage and the cause)
-  2    bad input (missing files, bad JSON, unknown task)
+  2    bad input, nothing stored (missing files, bad JSON, unknown task, a syntax
+       error, a dataset that misfits the task or cannot be read, knobs outside the config)
   65   the experiment store is damaged: run `rafiki store check --repair`
   73   the experiment store cannot be written (read-only folder or file)
   74   the disk of the experiment store is full (or failing)
@@ -245,9 +247,15 @@ def _check_task(parser: argparse.ArgumentParser, task: str) -> None:
         parser.error(f"unknown task {task!r} (known: {', '.join(TASKS)})")
 
 
-def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[str, str]:
-    """Checked files, and the class and task (inferred where not given)."""
-    from .cli_inference import InferenceError, infer_model_class, infer_task
+def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                  knobs: dict | None = None, partial_knobs: bool = False) -> tuple[str, str]:
+    """Checked files, and the class and task (inferred where not given): the window's checks
+    before a run (:mod:`rafiki.run_checks`), so bad input exits 2 before anything is stored.
+    ``knobs`` (``--knobs``, or ``--pin`` with ``partial_knobs``) are checked against the
+    class's knob config, read by loading the file in a child as the window does."""
+    from .cli_inference import InferenceError, check_model_source, infer_model_class, infer_task
+    from .model_file_statics import read_statics
+    from .run_checks import run_input_problems
 
     _check_file(parser, args.model, "model file")
     _check_dataset(parser, args.train, "training dataset")
@@ -255,11 +263,38 @@ def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     if args.task is not None:
         _check_task(parser, args.task)
     try:
+        check_model_source(args.model)  # a syntax error is bad input, with --class or not
         model_class = args.model_class or infer_model_class(args.model)
-        task = args.task or infer_task(args.train)
+        named = args.task or read_statics(args.model).get("task")
+        task = named if isinstance(named, str) and named else infer_task(args.train)
     except InferenceError as exc:
         parser.error(str(exc))
+    knob_config = None if knobs is None else _knob_config(args, model_class)
+    task, problems = run_input_problems(args.train, args.test, task, knob_config, knobs,
+                                        partial_knobs=partial_knobs)
+    if problems:
+        option = "--pin" if partial_knobs else "--knobs"
+        for problem in problems:
+            shown = f"{option}: {problem}" if problem.startswith(("knob", "unknown knob",
+                                                                  "missing knob")) else problem
+            print(f"error: {shown}", file=sys.stderr)
+        print("nothing was run or stored", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
     return model_class, task
+
+
+def _knob_config(args: argparse.Namespace, model_class: str) -> dict | None:
+    """The class's knob config, read by loading the model file in a child process (user code
+    never runs in this one); None when it does not load (the run then reports why)."""
+    from .model.knob import deserialize_knob_config
+    from .runner import inspect_model_file
+
+    python = None if getattr(args, "ray", None) else getattr(args, "python", None)
+    inspection = inspect_model_file(args.model, python=python)
+    serialized = inspection.classes.get(model_class)
+    if inspection.error or serialized is None:
+        return None
+    return deserialize_knob_config(serialized)
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -271,8 +306,8 @@ def cmd_test_model(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     from .memory_limit import apply_rlimit, resolve_memory_limit, restore_rlimit
     from .model.dev import test_model_class
 
-    model_class, task = _model_inputs(parser, args)
     knobs = _json_dict(parser, args.knobs, "--knobs")
+    model_class, task = _model_inputs(parser, args, knobs)
     query_choice = _query_choice(parser, args)
     limit_mb = resolve_memory_limit(_memory_limit(parser, args))
     previous_limit = apply_rlimit(limit_mb)  # in-process by design: the limit is its own
@@ -365,11 +400,11 @@ def cmd_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .cli_inference import declared_dependencies
     from .cli_report import JsonEventPrinter, RunPrinter, describe_error
 
-    model_class, task = _model_inputs(parser, args)
     knobs = _json_dict(parser, args.knobs, "--knobs")
-    query_choice = _query_choice(parser, args)
     if args.python is not None:
         _check_file(parser, args.python, "interpreter")
+    model_class, task = _model_inputs(parser, args, knobs)
+    query_choice = _query_choice(parser, args)
     if args.timeout is not None and args.timeout <= 0:
         parser.error(f"--timeout must be positive, not {args.timeout}")
     memory_limit_mb = _memory_limit(parser, args)
@@ -446,10 +481,10 @@ def cmd_tune(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .cli_report import TrialTable
     from .tuning import TuningError
 
-    model_class, task = _model_inputs(parser, args)
     pinned = _json_dict(parser, args.pin, "--pin") or {}
     if args.python is not None and not args.ray:  # on a cluster it names the nodes' Python
         _check_file(parser, args.python, "interpreter")
+    model_class, task = _model_inputs(parser, args, pinned or None, partial_knobs=True)
     if args.trial_cpus is not None and not args.ray:
         parser.error("--trial-cpus is for trials on a Ray cluster (--ray ADDRESS)")
     if args.trial_cpus is not None and args.trial_cpus <= 0:

@@ -65,6 +65,17 @@ def infer_model_class(model_file_path: str) -> str:
                          f"choose one with --class")
 
 
+def check_model_source(model_file_path: str) -> None:
+    """InferenceError naming the line when the file is not valid Python (bad input, as when
+    the class is inferred from it)."""
+    source = Path(model_file_path).read_text(encoding="utf-8", errors="replace")
+    try:
+        model_classes_declared(source)
+    except SyntaxError as exc:
+        raise InferenceError(
+            f"{model_file_path}: line {exc.lineno}: syntax error: {exc.msg}") from None
+
+
 def declared_dependencies(model_file_path: str) -> dict[str, str]:
     """The ``dependencies=`` of the file's ``test_model_class(...)`` call, or {} when absent
     or not a plain literal."""

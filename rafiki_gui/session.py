@@ -543,16 +543,9 @@ class Session(QObject):
     def _update_task(self) -> None:
         """The task: named by the model file, or else the train dataset's type implies it
         (once the dataset is read: the zip is never opened on the UI thread)."""
-        task = self._task_from_model
-        summary = self.dataset_summary("train")
-        if not task and summary is not None:
-            from rafiki.tasks import task_for_dataset_type
+        from rafiki.run_checks import task_of
 
-            try:
-                task = task_for_dataset_type(summary.dataset_type)
-            except ValueError:  # the datasets panel shows the dataset's problem itself
-                task = None
-        self.task = task
+        self.task = task_of(self._task_from_model, self.dataset_summary("train"))
 
     # -- the datasets, read off the UI thread --------------------------------------------
 
@@ -657,7 +650,10 @@ class Session(QObject):
             elif self.dataset_reading(role):
                 problems.append(f"the {role} dataset is still being read")
             else:
-                problems += [f"{role} dataset: {p}" for p in self.dataset_problems(role)]
+                from rafiki.run_checks import dataset_role_problems
+
+                problems += dataset_role_problems(role, self.dataset_summary(role),
+                                                  self.dataset_error(role), self.task)
         if not self.task and self.model_class and not self.dataset_reading("train"):
             problems.append("the task is unknown: the model file names none and the train "
                             "dataset's type is not recognised")
