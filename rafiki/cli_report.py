@@ -37,6 +37,8 @@ def describe_error(error: dict | None, model_file_path: str = "") -> str:
     """One line naming the file, the stage and the cause."""
     error = error or {}
     where = f"{model_file_path}: " if model_file_path else ""
+    if ev.is_stop(error):  # the user's stop: neutral, no cause to blame
+        return f"{where}stopped during stage '{stage_label(error.get('stage'))}'"
     cause = error.get("type") or "Error"
     if error.get("message"):
         cause += f": {error['message']}"
@@ -188,6 +190,8 @@ class RunPrinter:
             elif "queries" in info:
                 detail = f"  {_describe_queries(info['queries'])}"
             self._line(f"  ok  {label:<18} {duration:7.2f} s{detail}")
+        elif ev.is_stop(event.get("error")):
+            self._line(f"  --  {label:<18} {duration:7.2f} s  stopped")
         else:
             detail = f" ({_describe_queries(info['queries'])})" if "queries" in info else ""
             self._line(f"  !!  {label:<18} {duration:7.2f} s  failed{detail}")

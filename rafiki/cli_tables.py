@@ -20,6 +20,12 @@ def _score(score: float | None) -> str:
     return "" if score is None else f"{score:.4f}"
 
 
+def cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, its end replaced by "…" when cut, so the
+    reader knows there is more ("crash_in_train (ru…", not "crash_in_train (ru")."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def print_experiments(experiments: list[Experiment], out: TextIO | None = None) -> None:
     """One line per experiment, newest first."""
     out = out or sys.stdout
@@ -29,8 +35,8 @@ def print_experiments(experiments: list[Experiment], out: TextIO | None = None) 
     print(f"{'ID':>5}  {'created':<16}  {'kind':<6} {'name':<20} {'class':<20} {'task':<20} "
           f"{'trials':>6} {'best':>8}", file=out)
     for e in experiments:
-        print(f"{e.id:>5}  {_when(e.created):<16}  {e.kind:<6} {e.name[:20]:<20} "
-              f"{e.model_class[:20]:<20} {e.task[:20]:<20} {e.trial_count:>6} "
+        print(f"{e.id:>5}  {_when(e.created):<16}  {e.kind:<6} {cut(e.name, 20):<20} "
+              f"{cut(e.model_class, 20):<20} {cut(e.task, 20):<20} {e.trial_count:>6} "
               f"{_score(e.best_score):>8}", file=out)
 
 

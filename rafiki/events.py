@@ -51,6 +51,16 @@ FINISHED = "finished"
 FAILED = "failed"
 
 
+STOP_ERROR_TYPES = frozenset({"KeyboardInterrupt", "Stopped"})
+"""Error types that mean the user (or a budget) stopped the run: the child's SIGINT, and the
+runner's record of a stop. A stop is neutral, never shown as a failure."""
+
+
+def is_stop(error: dict[str, Any] | None) -> bool:
+    """True when ``error`` records a stop rather than a failure."""
+    return bool(error) and error.get("type") in STOP_ERROR_TYPES
+
+
 def error_info(exc: BaseException, stage: str | None = None) -> dict[str, Any]:
     """An exception as data: its stage, type, message and formatted traceback."""
     return {

@@ -275,13 +275,30 @@ def test_ctrl_c_stops_the_child_and_exits_130(zips, tmp_path):
             if "hello from train" in line:
                 break
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
+        stages, err = process.communicate(timeout=20)
     finally:
         process.kill()
     assert process.returncode == 130, err
     with Store(tmp_path / "store.sqlite3") as store:
-        trial = store.trials(store.list_experiments()[0].id)[0]
+        experiment_id = store.list_experiments()[0].id
+        trial = store.trials(experiment_id)[0]
         assert trial.status == "stopped"
+    # a user's stop is neutral: never "failed", in the stage table or the stored record
+    assert "failed" not in stages + err
+    shown = _rafiki("experiments", "show", str(experiment_id), home=tmp_path).stdout
+    assert "stopped during stage 'Train'" in shown and "failed" not in shown
+
+
+def test_experiments_cuts_long_names_with_an_ellipsis(tmp_path, zips):
+    train, test = zips
+    with Store(tmp_path / "store.sqlite3") as store:
+        store.create_experiment(
+            model_file_path=str(QUICK_MODEL), model_class="QuickModelWithAVeryLongName",
+            task="IMAGE_CLASSIFICATION", train_dataset_uri=train, test_dataset_uri=test,
+            name="crash_in_train (runs of a long name)")
+    listed = _rafiki("experiments", home=tmp_path).stdout
+    assert "crash_in_train (run…" in listed and "QuickModelWithAVery…" in listed
+    assert "IMAGE_CLASSIFICATION " in listed  # 20 characters: not cut
 
 
 def test_tune_prints_a_table_and_the_best(zips, tmp_path):
