@@ -233,6 +233,13 @@ class TrialTable:
         kind = tuning_event.kind
         if kind == "trial_events":
             return
+        if kind == "notice":
+            with self._lock:
+                self._clear()
+                self.out.flush()
+                print(f"note: {tuning_event.message}", file=sys.stderr, flush=True)
+                self._status()
+            return
         with self._lock:
             if not self._header_shown:
                 self.out.write(self.HEADER + "\n")

@@ -78,19 +78,53 @@ def print_experiment(experiment: Experiment, trials: list[Trial],
 
 
 def _tuning_lines(experiment: Experiment, trials: list[Trial]) -> list[str]:
-    """A tuning's sampler, pruning and warm start, and where its compute went."""
+    """A tuning's sampler, pruning and warm start, per session when a continued tuning ran
+    with other settings than before, and where its compute went."""
     from .compute_accounting import summarize_compute
 
-    settings = experiment.settings
     if experiment.kind != "tuning":
         return []
+    sessions = tuning_sessions(experiment.settings, [t.number for t in trials])
+    described = [(first, last, _describe_how(how)) for first, last, how in sessions]
+    if len({text for _, _, text in described}) > 1:
+        lines = ["  tuning    settings differ between its sessions:"]
+        lines += [f"    trials {first}-{last}: {text}" if first != last else
+                  f"    trial {first}: {text}" for first, last, text in described]
+    else:
+        text = described[-1][2] if described else _describe_how(experiment.settings)
+        lines = [f"  tuning    {text}"]
+    lines += [f"  note      {notice}" for notice in experiment.settings.get("notices") or []]
+    return [*lines, f"  compute   {summarize_compute(trials).describe()}"]
+
+
+def tuning_sessions(settings: dict, numbers: list[int]) -> list[tuple[int, int, dict]]:
+    """(first trial, last trial, settings) of each session of a tuning that ran trials; a
+    tuning stored before sessions were recorded is one session with the latest settings."""
+    if not numbers:
+        return []
+    sessions = settings.get("sessions") or [{"first_trial": 1, **settings}]
+    found = []
+    for index, session in enumerate(sessions):
+        first = int(session.get("first_trial") or 1)
+        following = [int(s.get("first_trial") or 1) for s in sessions[index + 1:]]
+        end = min(following, default=max(numbers) + 1)
+        ran = [n for n in numbers if first <= n < end]
+        if ran:
+            found.append((min(ran), max(ran), session))
+    return found
+
+
+def _describe_how(settings: dict) -> str:
+    """"sampler tpe, pruner median on val_accuracy (step epoch), predict check 5"."""
     from .samplers import DEFAULT_SAMPLER
 
     pruning = settings.get("pruning")
-    how = f"  tuning    sampler {settings.get('sampler') or DEFAULT_SAMPLER}"
+    how = f"sampler {settings.get('sampler') or DEFAULT_SAMPLER}"
     if pruning:
         how += (f", pruner {pruning['pruner']} on {pruning['metric']} "
                 f"(step {pruning['step']})")
+    if settings.get("predict_check"):
+        how += f", predict check {settings['predict_check']}"
     if settings.get("warm_start"):
         how += f", warm start from {', '.join(map(str, settings['warm_start']))}"
-    return [how, f"  compute   {summarize_compute(trials).describe()}"]
+    return how

@@ -4,6 +4,8 @@ One definition for the tuning summary of ``rafiki tune`` and the window, so both
 Trial-seconds add every trial's own duration (with K trials at once they exceed the wall
 time); the seconds saved are each pruned trial's estimate, made when it was pruned (its time
 per logged point times the points it did not reach, see :func:`rafiki.pruning.seconds_saved`).
+The wall time is the time some trial ran (:func:`busy_seconds`), so a tuning continued later
+counts its sessions' own spans, not the days between them.
 The best-over-time curve is against wall time since the first trial started, because with
 pruning and parallel trials the trial number no longer measures the time spent.
 """
@@ -40,6 +42,24 @@ class ComputeSummary:
         return text
 
 
+def busy_seconds(trials: Iterable[Any]) -> float:
+    """The wall time during which some trial ran: the union of the trials' spans. A tuning
+    continued later (another session, in the window or the CLI) adds its own span, not the
+    idle gap between the sessions (which once read "10.9 trial-seconds over 341.1 s")."""
+    spans = sorted((trial.started, max(trial.started, trial.finished)) for trial in trials)
+    total, start, end = 0.0, None, None
+    for span_start, span_end in spans:
+        if end is None or span_start > end:
+            if end is not None:
+                total += end - start
+            start, end = span_start, span_end
+        else:
+            end = max(end, span_end)
+    if end is not None:
+        total += end - start
+    return total
+
+
 def summarize_compute(trials: Iterable[Any], best_over_time: bool = True) -> ComputeSummary:
     """The compute summary of these trials (any objects with the store's Trial fields);
     trials still running count up to now only when finished. Without ``best_over_time``
@@ -50,7 +70,7 @@ def summarize_compute(trials: Iterable[Any], best_over_time: bool = True) -> Com
     if not trials:
         return summary
     origin = min(trial.started for trial in trials)
-    summary.wall_seconds = max(trial.finished for trial in trials) - origin
+    summary.wall_seconds = busy_seconds(trials)
     for trial in trials:
         summary.trial_seconds += max(0.0, trial.finished - trial.started)
         if trial.status == PRUNED:

@@ -40,6 +40,7 @@ from .lifecycle import TRAIN_WORKER_LAST_STAGE, Stage
 from .memory_limit import default_memory_limit_mb
 from .model.knob import BaseKnob, FixedKnob, deserialize_knob_config, knob_problems
 from .pruning import (
+    POINT_INDEX,
     MetricFollower,
     PruningSettings,
     final_step,
@@ -61,13 +62,16 @@ class TuningError(Exception):
 @dataclass
 class TuningEvent:
     """What happened, for live views: ``trial_started`` / ``trial_events`` (with the batch) /
-    ``trial_finished``, with the trial as the store has it then (None for ``events`` batches,
-    which carry ``trial_id``)."""
+    ``trial_finished`` / ``notice`` (with ``message``), with the trial as the store has it
+    then (None for ``events`` batches, which carry ``trial_id``)."""
 
     kind: str
     trial_id: int
     trial: Trial | None = None
     events: list[dict] = field(default_factory=list)
+    message: str = ""
+    """``notice``: a line to show once (e.g. pruning that cannot prune), also kept in the
+    experiment's ``notices`` setting."""
 
 
 @dataclass
@@ -212,6 +216,7 @@ class Tuner:
         self._proposals: dict[int, Proposal] = {}
         self._followers: dict[int, MetricFollower] = {}
         self._prune_at: dict[int, dict[str, Any]] = {}  # trial id -> where it was pruned
+        self._pruning_notice_said = False  # the pruning metric was never logged: said once
         self._longest_completed: int | None = None  # most points a completed trial logged
         self._finished: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
         self.advisor: Advisor | None = None
@@ -246,11 +251,7 @@ class Tuner:
         experiments first, then with this experiment's stored trials (resume)."""
         knob_config = pin_knobs(knob_config_of(self.store, self.experiment), self.pinned_knobs)
         earlier = self._warm_start_trials()
-        self.store.update_experiment_settings(
-            self.experiment.id, pinned=self.pinned_knobs, seed=self.seed,
-            predict_check=self.predict_check, sampler=self.sampler,
-            pruning=None if self.pruning is None else self.pruning.as_dict(),
-            warm_start=self.warm_start)
+        self._record_session()
         pruner = None if self.pruning is None else make_pruner(
             self.pruning.pruner, most_steps_of(self.pruning, knob_config))
         advisor = Advisor(knob_config, seed=self.seed, sampler=self.sampler, pruner=pruner)
@@ -260,6 +261,24 @@ class Tuner:
             self._tell_stored(advisor, knob_config, trial)
         self.advisor = advisor
         return advisor
+
+    def _record_session(self) -> None:
+        """This session's settings, as the experiment's latest (what the window pre-fills
+        when the tuning is continued) and appended to its ``sessions``: each session of a
+        tuning keeps the settings its trials ran with (from ``first_trial`` on), so
+        continuing with another pruner does not rewrite how the earlier trials were run."""
+        how = {"pinned": self.pinned_knobs, "seed": self.seed,
+               "predict_check": self.predict_check, "sampler": self.sampler,
+               "pruning": None if self.pruning is None else self.pruning.as_dict(),
+               "warm_start": self.warm_start}
+        stored = self.store.get_experiment(self.experiment.id).settings
+        sessions = list(stored.get("sessions") or [])
+        numbers = [trial.number for trial in self.store.trials(self.experiment.id)]
+        if not sessions and numbers:  # tuned before sessions were recorded
+            sessions.append({"first_trial": 1, **{key: stored.get(key) for key in how}})
+        sessions.append({"first_trial": max(numbers, default=0) + 1, "started": time.time(),
+                         **how})
+        self.store.update_experiment_settings(self.experiment.id, sessions=sessions, **how)
 
     def _tell_stored(self, advisor: Advisor, knob_config: dict[str, BaseKnob],
                      trial: Trial) -> bool:
@@ -517,6 +536,38 @@ class Tuner:
             if trial.status == TrialStatus.COMPLETED and follower is not None:
                 self._longest_completed = max(self._longest_completed or 0, follower.points)
         self._emit(TuningEvent("trial_finished", trial_id, trial=trial))
+        if trial.status == TrialStatus.COMPLETED and follower is not None \
+                and not follower.points:
+            self._say_pruning_metric_unlogged(trial)
+
+    def _say_pruning_metric_unlogged(self, trial: Trial) -> None:
+        """Once per tuning: a completed trial never logged the pruning metric (with its
+        step), so no trial can be pruned; say so, naming what it did log, rather than
+        pruning on nothing in silence."""
+        if self._pruning_notice_said or self.pruning is None:
+            return
+        self._pruning_notice_said = True
+        settings = self.pruning
+        try:
+            logged = sorted(name for name in self.store.trial_metrics(trial.id) if name != "time")
+        except StoreError:
+            logged = []
+        if settings.metric in logged and settings.step != POINT_INDEX:
+            cause = f"logged {settings.metric} but never with its step {settings.step}"
+        else:
+            cause = "never logged it"
+        what = f"it logged: {', '.join(logged)}" if logged else "it logged no metric"
+        message = (f"pruning on {settings.metric}: trial {trial.number} {cause}; no trial can "
+                   f"be pruned ({what})")
+        try:
+            notices = list(self.store.get_experiment(self.experiment.id).settings
+                           .get("notices") or [])
+            if message not in notices:
+                self.store.update_experiment_settings(self.experiment.id,
+                                                      notices=[*notices, message])
+        except StoreError:  # the line is still shown; the store's failure is said elsewhere
+            pass
+        self._emit(TuningEvent("notice", trial.id, message=message))
 
     def _emit(self, event: TuningEvent) -> None:
         if self._on_trial_event is not None:
