@@ -3,7 +3,7 @@ it, do the knob values fit the model's knob config.
 
 The window (``rafiki_gui.session``) reads its datasets in a child process and asks
 :func:`task_of` and :func:`dataset_role_problems` with the summaries it got back; the command
-line reads them here with :func:`read_dataset` and asks the same questions through
+line reads them in a child with :func:`read_datasets_in_child` and asks the same questions through
 :func:`run_input_problems`. One set of answers, so a run the window refuses is refused by
 ``rafiki run``, ``rafiki tune`` and ``rafiki test-model`` too, before anything is stored,
 instead of failing in Train or Evaluate with a traceback through the workbench.
@@ -65,6 +65,42 @@ def read_dataset(uri: str) -> tuple[DatasetSummary | None, str | None]:
         return None, message if str(path) in message else f"{path}: {message}"
 
 
+READ_HEADROOM_MB = 1024
+"""The reading child's memory limit above the dataset budget: the interpreter, numpy and a
+decode's transient copies (as the window's dataset reader, rafiki_gui/dataset_reader_process)."""
+
+
+def _read_all(uris: list[str], limit_mb: int) -> list[tuple[DatasetSummary | None, str | None]]:
+    from .memory_limit import apply_rlimit
+
+    apply_rlimit(limit_mb)
+    return [read_dataset(uri) for uri in uris]
+
+
+def read_datasets_in_child(uris: list[str]) -> list[tuple[DatasetSummary | None, str | None]]:
+    """:func:`read_dataset` of each URI in one spawned child under a memory limit: a zip is
+    untrusted, and its decode may cost up to the dataset budget, which the front end (a
+    ``rafiki tune`` that lives for hours) should not keep. A child that dies (a bomb the budget
+    missed) is said as the dataset's problem."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .model.dataset_budget import dataset_budget_bytes
+    from .paths import local_path_of
+
+    if all(local_path_of(uri) is None for uri in uris):
+        return [(None, None) for _ in uris]
+    limit_mb = dataset_budget_bytes() // 2**20 + READ_HEADROOM_MB
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return pool.submit(_read_all, list(uris), limit_mb).result()
+    except BrokenProcessPool:
+        message = (f"the process reading the datasets ended unexpectedly (out of memory? its "
+                   f"limit is {limit_mb} MB)")
+        return [(None, f"{uri}: {message}") for uri in uris]
+
+
 def pinned_knob_problems(knob_config: dict[str, BaseKnob], pinned: dict[str, Any]) -> list[str]:
     """Why some pinned knob values misfit the config (the others are the tuner's to choose)."""
     from .model.knob import default_knobs, knob_problems
@@ -79,7 +115,7 @@ def run_input_problems(train_uri: str, test_uri: str, named_task: str | None,
     """(task, problems) of a run about to be stored: the datasets against the task, and with
     ``knob_config``, the knob values against it (``partial_knobs``: pinned values, the rest
     chosen later). Empty problems: the run may start."""
-    read = {"train": read_dataset(train_uri), "test": read_dataset(test_uri)}
+    read = dict(zip(DATASET_ROLES, read_datasets_in_child([train_uri, test_uri]), strict=True))
     task = task_of(named_task, read["train"][0])
     problems: list[str] = []
     for role in DATASET_ROLES:
