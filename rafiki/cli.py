@@ -269,9 +269,9 @@ def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace,
         task = named if isinstance(named, str) and named else infer_task(args.train)
     except InferenceError as exc:
         parser.error(str(exc))
-    knob_config = None if knobs is None else _knob_config(args, model_class)
-    task, problems = run_input_problems(args.train, args.test, task, knob_config, knobs,
-                                        partial_knobs=partial_knobs)
+    task, problems = run_input_problems(
+        args.train, args.test, task, knobs, lambda: _knob_config(args, model_class),
+        partial_knobs=partial_knobs)
     if problems:
         option = "--pin" if partial_knobs else "--knobs"
         for problem in problems:

@@ -11,6 +11,7 @@ instead of failing in Train or Evaluate with a traceback through the workbench.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -77,11 +78,14 @@ def _read_all(uris: list[str], limit_mb: int) -> list[tuple[DatasetSummary | Non
     return [read_dataset(uri) for uri in uris]
 
 
-def read_datasets_in_child(uris: list[str]) -> list[tuple[DatasetSummary | None, str | None]]:
-    """:func:`read_dataset` of each URI in one spawned child under a memory limit: a zip is
-    untrusted, and its decode may cost up to the dataset budget, which the front end (a
-    ``rafiki tune`` that lives for hours) should not keep. A child that dies (a bomb the budget
-    missed) is said as the dataset's problem."""
+def read_datasets_in_child(
+        uris: list[str], meanwhile: Callable[[], Any] | None = None,
+) -> tuple[list[tuple[DatasetSummary | None, str | None]], Any]:
+    """(:func:`read_dataset` of each URI, ``meanwhile()``'s answer): the datasets are read in
+    one spawned child under a memory limit (a zip is untrusted, and its decode may cost up to
+    the dataset budget, which a ``rafiki tune`` that lives for hours should not keep) while
+    ``meanwhile`` runs here (loading the model file in a child of its own: the two overlap).
+    A child that dies (a bomb the budget missed) is said as the dataset's problem."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -90,15 +94,17 @@ def read_datasets_in_child(uris: list[str]) -> list[tuple[DatasetSummary | None,
     from .paths import local_path_of
 
     if all(local_path_of(uri) is None for uri in uris):
-        return [(None, None) for _ in uris]
+        return [(None, None) for _ in uris], meanwhile() if meanwhile else None
     limit_mb = dataset_budget_bytes() // 2**20 + READ_HEADROOM_MB
-    try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            return pool.submit(_read_all, list(uris), limit_mb).result()
-    except BrokenProcessPool:
-        message = (f"the process reading the datasets ended unexpectedly (out of memory? its "
-                   f"limit is {limit_mb} MB)")
-        return [(None, f"{uri}: {message}") for uri in uris]
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        reading = pool.submit(_read_all, list(uris), limit_mb)
+        answer = meanwhile() if meanwhile else None
+        try:
+            return reading.result(), answer
+        except BrokenProcessPool:
+            message = (f"the process reading the datasets ended unexpectedly (out of memory? "
+                       f"its limit is {limit_mb} MB)")
+            return [(None, f"{uri}: {message}") for uri in uris], answer
 
 
 def pinned_knob_problems(knob_config: dict[str, BaseKnob], pinned: dict[str, Any]) -> list[str]:
@@ -108,14 +114,18 @@ def pinned_knob_problems(knob_config: dict[str, BaseKnob], pinned: dict[str, Any
     return knob_problems(knob_config, {**default_knobs(knob_config), **pinned})
 
 
-def run_input_problems(train_uri: str, test_uri: str, named_task: str | None,
-                       knob_config: dict[str, BaseKnob] | None = None,
-                       knobs: dict[str, Any] | None = None,
-                       partial_knobs: bool = False) -> tuple[str | None, list[str]]:
-    """(task, problems) of a run about to be stored: the datasets against the task, and with
-    ``knob_config``, the knob values against it (``partial_knobs``: pinned values, the rest
-    chosen later). Empty problems: the run may start."""
-    read = dict(zip(DATASET_ROLES, read_datasets_in_child([train_uri, test_uri]), strict=True))
+def run_input_problems(
+        train_uri: str, test_uri: str, named_task: str | None,
+        knobs: dict[str, Any] | None = None,
+        knob_config_of: Callable[[], dict[str, BaseKnob] | None] | None = None,
+        partial_knobs: bool = False) -> tuple[str | None, list[str]]:
+    """(task, problems) of a run about to be stored: the datasets against the task, and the
+    ``knobs`` against the config ``knob_config_of()`` gives (None: not known, not checked),
+    asked while the datasets are read; ``partial_knobs``: pinned values, the rest chosen
+    later. Empty problems: the run may start."""
+    asked = knob_config_of if knobs is not None else None
+    read, knob_config = read_datasets_in_child([train_uri, test_uri], asked)
+    read = dict(zip(DATASET_ROLES, read, strict=True))
     task = task_of(named_task, read["train"][0])
     problems: list[str] = []
     for role in DATASET_ROLES:
