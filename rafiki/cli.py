@@ -284,11 +284,16 @@ def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
 
 def _knob_config(args: argparse.Namespace, model_class: str) -> dict | None:
-    """The class's knob config, read by loading the model file in a child process (user code
-    never runs in this one); None when it does not load (the run then reports why)."""
+    """The class's knob config: from the syntax tree when plain, else by loading the model
+    file in a child process (user code never runs in this one); None when it does not load
+    (the run then reports why)."""
+    from .knob_config_statics import static_knob_config
     from .model.knob import deserialize_knob_config
     from .runner import inspect_model_file
 
+    static = static_knob_config(args.model, model_class)  # no child needed when plain
+    if static is not None:
+        return static
     python = None if getattr(args, "ray", None) else getattr(args, "python", None)
     inspection = inspect_model_file(args.model, python=python)
     serialized = inspection.classes.get(model_class)

@@ -122,3 +122,31 @@ def test_a_syntax_error_is_bad_input_for_both_commands(zips, tmp_path, command):
     done = _rafiki(*argv, home=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "syntax error" in done.stderr and "broken_model.py" in done.stderr
+
+
+@pytest.mark.parametrize(("path", "model_class"), [
+    (REAL_DIR / "sk_decision_tree.py", "SkDecisionTree"),
+    (REAL_DIR / "hmm_pos_tagger.py", "HmmPosTagger"),
+    (QUICK_MODEL, "QuickModel"),
+])
+def test_the_static_knob_config_is_the_one_the_loaded_class_gives(path, model_class):
+    from rafiki.knob_config_statics import static_knob_config
+    from rafiki.model.knob import serialize_knob_config
+    from rafiki.runner import inspect_model_file
+
+    static = static_knob_config(str(path), model_class)
+    assert static is not None
+    assert serialize_knob_config(static) == inspect_model_file(str(path)).classes[model_class]
+
+
+def test_a_knob_config_not_plain_enough_is_not_guessed(tmp_path):
+    from rafiki.knob_config_statics import static_knob_config
+
+    computed = tmp_path / "computed.py"
+    computed.write_text(QUICK_MODEL.read_text().replace(
+        'FloatKnob(0.0, 1.0)', 'FloatKnob(0.0, LIMIT)'))
+    rebound = tmp_path / "rebound.py"
+    rebound.write_text(QUICK_MODEL.read_text() + "\nFloatKnob = dict\n")
+    assert static_knob_config(str(computed), "QuickModel") is None
+    assert static_knob_config(str(rebound), "QuickModel") is None
+    assert static_knob_config(str(QUICK_MODEL), "OtherModel") is None
