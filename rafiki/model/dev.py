@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from ..console_colors import palette_for
+from ..events import is_stop
 from ..query_sample import DEFAULT_QUERY_COUNT, SOURCE_TEST_SAMPLE, queries_given
 from .base_model import BaseModel
 
@@ -82,6 +83,8 @@ class _ConsoleReport:
                 print(f"Using knobs: {info.get('knobs')}", file=out)
             elif stage == "evaluate":
                 print(f"Score: {info.get('score')}", file=out)
+        elif state == "failed" and is_stop(event.get("error")):  # Ctrl-C: neutral
+            print(f"Stage '{stage}' stopped", file=out)
         elif state == "failed":
             error = event.get("error") or {}
             print(f"{self._colors.red}Stage '{stage}' failed: {error.get('type')}: "
