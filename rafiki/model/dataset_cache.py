@@ -95,7 +95,10 @@ class DatasetCache:
         """(meta, arrays) of an intact entry, or None (a damaged entry is deleted)."""
         if not self.enabled:
             return None
-        entry = self.root / key
+        try:
+            entry = self.root / key
+        except OSError:  # the cache folder cannot be made (a read-only home): not cached
+            return None
         if not entry.is_dir():
             return None
         try:
@@ -126,7 +129,10 @@ class DatasetCache:
         limit = self.limit_bytes
         if size > limit:
             return False
-        root = self.root
+        try:
+            root = self.root
+        except OSError:  # the cache folder cannot be made (a read-only home): not cached
+            return False
         temp = root / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             temp.mkdir()
