@@ -252,10 +252,12 @@ def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace,
     """Checked files, and the class and task (inferred where not given): the window's checks
     before a run (:mod:`rafiki.run_checks`), so bad input exits 2 before anything is stored.
     ``knobs`` (``--knobs``, or ``--pin`` with ``partial_knobs``) are checked against the
-    class's knob config, read by loading the file in a child as the window does."""
+    class's knob config (:func:`_knob_config`). The task: ``--task``, else the one the model
+    file's ``test_model_class`` call names (as the window takes it), else the dataset's."""
     from .cli_inference import InferenceError, check_model_source, infer_model_class, infer_task
     from .model_file_statics import read_statics
     from .run_checks import run_input_problems
+    from .tasks import TASKS
 
     _check_file(parser, args.model, "model file")
     _check_dataset(parser, args.train, "training dataset")
@@ -266,7 +268,7 @@ def _model_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace,
         check_model_source(args.model)  # a syntax error is bad input, with --class or not
         model_class = args.model_class or infer_model_class(args.model)
         named = args.task or read_statics(args.model).get("task")
-        task = named if isinstance(named, str) and named else infer_task(args.train)
+        task = named if isinstance(named, str) and named in TASKS else infer_task(args.train)
     except InferenceError as exc:
         parser.error(str(exc))
     task, problems = run_input_problems(
