@@ -181,6 +181,7 @@ def bench_scale(app, trials: int, points: int, rate: float) -> None:
     chart.hidden = {t.id for t in panel.trials[1:]}
     one = timed(redraw_overlay, 5)
     chart.hidden = shown
+    redraw_overlay()  # the stream starts from the whole overlay drawn, as a user has it
     print(f"overlay of {trials} curves: rebuilt + painted {full * 1000:6.1f} ms (bar < 200 ms) "
           f"{'OK' if full < 0.2 else 'OVER'}, cached + painted {cached * 1000:6.1f} ms "
           f"(bar < 50 ms) {'OK' if cached < 0.05 else 'OVER'}; one curve {one * 1000:.1f} ms")
@@ -232,6 +233,9 @@ def bench_stream(app, panel, store, experiment_id: int, points: int, rate: float
             stop.wait(max(0.0, 1 / rate - (time.perf_counter() - began)))
 
     panel.charts.setCurrentWidget(panel.charts.metric_chart)
+    # the window settles first: the measures above never spun the event loop, and the tab's
+    # layout and paints left from the open were done in the stream's first pass
+    heartbeat.run_for(app, 0.5)
     producer = threading.Thread(target=produce, name="bench-trial-stream")
     producer.start()
     stall = heartbeat.run_for(app, seconds)
