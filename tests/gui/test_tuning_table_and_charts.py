@@ -210,3 +210,41 @@ def test_stored_predictions_read_as_classes_and_tags():
                                  "query 0: cat (0.850); next 0 (0.100)",
                                  "query 1: tags 0 cat",
                                  'query 2: {"answer": 4}']
+
+
+def test_a_painted_cell_gets_every_role_in_one_call_as_data_gives_them(qtbot):
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
+
+    trials = [plain_trial(i, i / 10, knobs={"learning_rate": 10.0 ** -i, "hidden_units": i,
+                                            "activation": "relu"}) for i in range(1, 8)]
+    trials.append(plain_trial(8, None, "errored"))
+    model = TrialsModel(KNOB_CONFIG)
+    model.set_trials(trials)
+    proxy = TrialsProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(2, Qt.SortOrder.DescendingOrder)  # the best first, the errored trial last
+    roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
+             Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
+             Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.DecorationRole,
+             Qt.ItemDataRole.BackgroundRole]
+
+    def one_call(index, role):
+        role_data = QModelRoleData(int(role))
+        proxy.multiData(index, QModelRoleDataSpan(role_data))
+        return role_data.data()
+
+    for text in ("", "errored", "relu"):
+        proxy.set_filter_text(text)
+        assert proxy.rowCount() == {"": 8, "errored": 1, "relu": 7}[text]
+        for row in range(proxy.rowCount()):
+            for column in range(proxy.columnCount()):
+                index = proxy.index(row, column)
+                assert proxy.flags(index) == model.flags(proxy.mapToSource(index))
+                for role in roles:
+                    assert one_call(index, role) == proxy.data(index, role), (text, row,
+                                                                                column, role)
+    proxy.set_filter_text("errored")
+    assert one_call(proxy.index(0, 1), Qt.ItemDataRole.DisplayRole) == "errored"
+    proxy.set_filter_text("")
+    assert one_call(proxy.index(0, 0), Qt.ItemDataRole.DisplayRole) == "7"
+    assert one_call(proxy.index(0, 0), Qt.ItemDataRole.FontRole).bold()  # the best trial
