@@ -10,6 +10,7 @@ trials) is computed on a background thread.
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QListView,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -34,8 +34,9 @@ from ..chart_legend import outside_legend
 from ..function_worker import call_off_ui_thread
 from ..style import plot_colors
 from . import chart_data as cd
+from .faint_layer import FaintBlock, FaintLayer
 from .importance import KnobImportance, knob_importance
-from .trial_checklist import TrialChecklist
+from .trial_checklist import TrialChecklist, checklist_view
 
 REDRAW_DELAY_MS = 150
 FAINT_BLOCK = 256
@@ -210,10 +211,13 @@ class MetricOverlayChart(ChartView):
         self._counted: set[int] = set()  # trial ids whose names are in _name_counts
         self._faint_items: list[pg.PlotCurveItem] = []
         self._faint_keys: list[Any] = []  # what each block item shows now
+        self._faint_curves: list[list[tuple[int, Any]]] = []  # each block's (id, curve)s
+        self._shown: set[int] | None = None  # see shown_ids
         self._changed_ids: set[int] = set()  # trials whose curves changed since the redraw
         self._cache_generation = 0  # bumped when cached curves are rebuilt or re-reduced
         self._hover_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._hover_curves: list[tuple[int, tuple[np.ndarray, np.ndarray]]] = []
+        self._hover_curves: list[tuple[int, tuple[np.ndarray, np.ndarray]]] = []  # picked
+        self._hover_blocks = 0  # blocks of _faint_curves drawn at the last redraw
         self.loading = False  # the metrics are being read (an experiment just opened)
         self.metric_box = QComboBox()
         self.metric_box.setMinimumContentsLength(14)
@@ -222,9 +226,7 @@ class MetricOverlayChart(ChartView):
         self.controls.addStretch(1)
         self.checklist = TrialChecklist(lambda trial_id: trial_id in self.hidden,
                                         self.set_hidden, self)
-        self.trial_list = QListView()
-        self.trial_list.setModel(self.checklist)
-        self.trial_list.setUniformItemSizes(True)  # 5,000 rows: no per-row size asked
+        self.trial_list = checklist_view(self.checklist)
         self.trial_list.setMaximumWidth(170)
         self.trial_list.setToolTip("Untick a trial to hide its curve")
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -237,16 +239,23 @@ class MetricOverlayChart(ChartView):
         item.setClipToView(True)
         outside_legend(item, columns=3, text_color=plot_colors()[1])
         self._faint_pen = pg.mkPen(_faint("#7f7f7f", 70), width=1)
-        self.others = pg.PlotCurveItem(pen=self._faint_pen, connect="finite",
-                                       name="other trials")
+        self.faint_layer = FaintLayer()
+        """Paints the closed blocks from one cached image (the first item of the view)."""
+        item.getViewBox().addItem(self.faint_layer, ignoreBounds=True)
+        self.others = FaintBlock(self.faint_layer, pen=self._faint_pen, connect="finite",
+                                 name="other trials")
         """The first block's item (the legend's "other trials"); the others follow it."""
         self.chart.addItem(self.others)
         self._faint_items.append(self.others)
         self._faint_keys.append(None)
+        self._faint_curves.append([])
         self.selected_curve = self.chart.plot([], [], pen=pg.mkPen(SELECTED_COLOR, width=2),
                                               name="selected trial")
         self.best_curve = self.chart.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2.5),
                                           name="best trial")
+        # over every faint block, those made later too
+        self.selected_curve.setZValue(self.others.zValue() + 1)
+        self.best_curve.setZValue(self.others.zValue() + 2)
         self.metric_box.currentTextChanged.connect(lambda _t: self.redraw())
 
     @property
@@ -370,11 +379,12 @@ class MetricOverlayChart(ChartView):
 
     def _faint_item(self, block: int) -> pg.PlotCurveItem:
         while len(self._faint_items) <= block:
-            item = pg.PlotCurveItem(pen=self._faint_pen, connect="finite")
+            item = FaintBlock(self.faint_layer, pen=self._faint_pen, connect="finite")
             item.setZValue(self.others.zValue())
             self.chart.addItem(item)
             self._faint_items.append(item)
             self._faint_keys.append(None)
+            self._faint_curves.append([])
         return self._faint_items[block]
 
     def redraw(self) -> None:
@@ -382,53 +392,75 @@ class MetricOverlayChart(ChartView):
         _set_label(self.chart, "left", self.metric)
         _set_label(self.chart, "bottom", self.x_axis_of.get(self.metric) or "logged point")
         self._hover_cache = None
+        self._shown = None
         if not self.metric:
             for index, item in enumerate(self._faint_items):
                 item.setData([], [])
                 self._faint_keys[index] = None
+                self._faint_curves[index] = []
+            self.faint_layer.blocks_changed()
             self.best_curve.setData([], [])
             self.selected_curve.setData([], [])
             self._hover_curves = []
-            self._shown = []
+            self._hover_blocks = 0
             self.set_message(f"Reading the metrics of {len(self.trials)} trials…" if self.loading
                              else "No trial has logged a metric yet (ModelLogger.log).")
             return
         self.set_message("")
+        hidden, metrics = self.hidden, self.metrics
         picked_ids = (self.best_id, self.selected_id)
-        blocks = []
-        for start in range(0, len(self.trials), FAINT_BLOCK):
-            blocks.append([t.id for t in self.trials[start:start + FAINT_BLOCK]
-                           if t.id not in self.hidden and t.id in self.metrics
-                           and t.id not in picked_ids])
+        all_ids = list(map(attrgetter("id"), self.trials))
+        blocks = [[i for i in all_ids[start:start + FAINT_BLOCK]
+                   if i not in hidden and i in metrics and i not in picked_ids]
+                  for start in range(0, len(all_ids), FAINT_BLOCK)]
         faint_count = sum(map(len, blocks))
         self._settle_points(faint_count)
         changed, self._changed_ids = self._changed_ids, set()
         state = (self.metric, self._cache_generation)
-        hover_curves = []
+        set_again = False
         for block, ids in enumerate(blocks):
-            curves = self._reduced_curves(ids)
-            hover_curves += zip(ids, curves, strict=True)
             key = (state, ids)
             item = self._faint_item(block)
+            # a block as it was keeps its curves: 5,000 cache look-ups a redraw cost more than
+            # the rest of it while trials streamed in
             if self._faint_keys[block] == key and not changed.intersection(ids):
                 continue
+            curves = self._reduced_curves(ids)
             item.setData(*cd.joined_curves(curves), connect="finite")
             self._faint_keys[block] = key
+            self._faint_curves[block] = list(zip(ids, curves, strict=True))
+            set_again = True
         for block in range(len(blocks), len(self._faint_items)):  # fewer trials than before
             if self._faint_keys[block] is not None:
                 self._faint_items[block].setData([], [])
                 self._faint_keys[block] = None
-        shown = [t.id for t in self.trials if t.id not in self.hidden and t.id in self.metrics]
-        shown_ids = set(shown)
-        picked = [i for i in dict.fromkeys(picked_ids) if i in shown_ids]
-        self._hover_curves = hover_curves + [(i, self._curve(i, False)) for i in picked]
+                self._faint_curves[block] = []
+                set_again = True
+        # live trials land in the last block: it paints itself, the others come from the image
+        self.faint_layer.set_blocks(self._faint_items,
+                                    self._faint_items[len(blocks) - 1] if blocks else None)
+        if set_again:
+            self.faint_layer.blocks_changed()
+        picked = [i for i in dict.fromkeys(picked_ids)
+                  if i is not None and i in metrics and i not in hidden and i in all_ids]
+        self._hover_curves = [(i, self._curve(i, False)) for i in picked]
+        self._hover_blocks = len(blocks)
         for curve, trial_id in ((self.best_curve, self.best_id),
                                 (self.selected_curve, self.selected_id)):
             if trial_id in picked:
                 curve.setData(*self._curve(trial_id, False))
             else:
                 curve.setData([], [])
-        self._shown = shown
+
+    @property
+    def shown_ids(self) -> set[int]:
+        """The trials whose curves are drawn (worked out when first asked after a redraw:
+        a hover or an export, not each live redraw)."""
+        if self._shown is None:
+            hidden, metrics = self.hidden, self.metrics
+            self._shown = {t.id for t in self.trials if t.id not in hidden
+                           and t.id in metrics} if self.metric else set()
+        return self._shown
 
     @property
     def _hover_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -436,18 +468,20 @@ class MetricOverlayChart(ChartView):
         one per trial (5,000 trials). Built at the first hover after a redraw, not at each
         redraw (live trials redraw several times a second)."""
         if self._hover_cache is None:
-            curves = [curve for _trial_id, curve in self._hover_curves]
+            pairs = [pair for block in self._faint_curves[:self._hover_blocks] for pair in block]
+            pairs += self._hover_curves  # the best and selected trials'
+            curves = [curve for _trial_id, curve in pairs]
             self._hover_cache = (
                 np.concatenate([c[0] for c in curves]) if curves else np.empty(0),
                 np.concatenate([c[1] for c in curves]) if curves else np.empty(0),
-                np.repeat([trial_id for trial_id, _curve in self._hover_curves],
+                np.repeat([trial_id for trial_id, _curve in pairs],
                           [len(c[0]) for c in curves]).astype(np.int64))
         return self._hover_cache
 
     def hover(self, x: float, y: float, pixel: tuple[float, float]) -> Hover | None:
         """The trial whose curve passes nearest the mouse, with its value there; the best
         and selected trials' values at the mouse's x beside it."""
-        shown = getattr(self, "_shown", [])
+        shown = self.shown_ids
         xs, ys, owners = getattr(self, "_hover_points", (np.empty(0),) * 3)
         index = nearest_point(xs, ys, x, y, pixel)
         nearest = None if index is None else int(owners[index])
@@ -480,8 +514,9 @@ class MetricOverlayChart(ChartView):
     def series_table(self) -> tuple[list[str], list[list[Any]]]:
         x_name = self.x_axis_of.get(self.metric) or "logged point"
         rows = []
+        shown = self.shown_ids
         for trial in self.trials:
-            if trial.id in getattr(self, "_shown", []):
+            if trial.id in shown:
                 xs, ys = self._curve(trial.id, False)
                 rows += [[trial.number, float(a), float(b)] for a, b in zip(xs, ys, strict=True)]
         return ["trial", x_name, self.metric], rows
