@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -153,3 +154,49 @@ def test_only_a_tuning_can_be_resumed(qtbot, stored_session):
     with pytest.raises(TuningRefused, match="holds single runs"):
         panel.start_tuning(runs_id)
     assert not panel.is_tuning
+
+
+def test_live_trials_reach_the_table_and_charts_together(qtbot, stored_session):
+    """Trials started and finished in a burst are queued and shown at once: every one in
+    the table and the overlay, the new best marked, the selected trial's detail updated."""
+    from .tuning_trials import Ended, random_knobs
+
+    session, store, experiment_id = stored_session
+    panel = TuningPanel(session)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 800)
+    panel.show()
+    panel.charts.setCurrentWidget(panel.charts.metric_chart)
+    with qtbot.waitSignal(panel.sig_metrics_read):
+        panel.open_experiment(experiment_id, restore=False)
+    import random
+
+    rng = random.Random(5)
+    started = [store.start_trial(experiment_id, random_knobs(rng)) for _ in range(3)]
+    for trial in started:
+        panel._trial_started(trial)  # noqa: SLF001 (the tuning worker's signals)
+    assert panel.model.rowCount() == 12  # queued, not yet shown
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 15, timeout=2000)
+    panel.select_trial(started[2].id)
+    assert panel.detail.trial.status == "running"
+    assert panel.model.trial_at(panel.model.row_of(started[0].id)).status == "running"
+    for trial, score in zip(started, (0.3, 1.0, 0.1), strict=True):  # 1.0: the best
+        store.record_events(trial.id, [{"kind": "metrics", "time": float(step),
+                                        "values": {"loss": 1.0 / (step + 1)}}
+                                       for step in range(40)])
+        finished = store.finish_trial(trial.id, Ended("COMPLETED", score=score))
+        panel._trial_metrics(trial.id, store.trial_metrics(trial.id))  # noqa: SLF001
+        panel._trial_finished(finished)  # noqa: SLF001
+    qtbot.waitUntil(lambda: panel.model.best_id == started[1].id, timeout=2000)
+    assert [panel.model.trial_at(panel.model.row_of(t.id)).status for t in started] == \
+        ["completed"] * 3
+    row = panel.model.row_of(started[1].id)
+    assert panel.model.data(panel.model.index(row, 2), Qt.ItemDataRole.FontRole).bold()
+    overlay = panel.charts.metric_chart
+    panel.charts.redraw_now()
+    assert overlay.checklist.rowCount() == 15
+    assert {t.id for t in started} <= overlay.shown_ids
+    logged = 1.0 / (np.arange(40) + 1)  # the live trials' own loss (the stored ones are noisy)
+    assert np.allclose(overlay.best_curve.yData, logged)  # the new best's curve, drawn bold
+    assert np.allclose(overlay.selected_curve.yData, logged)
+    assert panel.detail.trial.id == started[2].id and panel.detail.trial.status == "completed"
