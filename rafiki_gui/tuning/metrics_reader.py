@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from rafiki.experiments import Experiments
 
 
+REDUCE_CHUNK = 250
+"""Curves reduced per numpy call. numpy holds the GIL through a call, and the window's thread
+waits for it: all 5,000 curves of 1,000 points at once were joined into arrays of 5 million
+numbers (tens of ms in one call, a stall of the window while the overlay was read)."""
+
+
 class ExperimentMetrics:
     """What the reader hands over: per-trial metric columns, each metric's plot x axis, and
     reduced curves per metric (for ``points`` points a curve)."""
@@ -47,8 +53,12 @@ def read_experiment_metrics(experiments: Experiments, experiment_id: int,
     trial_ids = list(metrics)
     for metric in cd.metric_names(metrics, set(x_axis_of.values())):
         axis = x_axis_of.get(metric)
-        raw = [cd.metric_curve(metrics[i], metric, axis) for i in trial_ids]
-        reduced[metric] = dict(zip(trial_ids, cd.reduce_curves(raw, points), strict=True))
+        curves: list[Any] = []
+        for start in range(0, len(trial_ids), REDUCE_CHUNK):
+            raw = [cd.metric_curve(metrics[i], metric, axis)
+                   for i in trial_ids[start:start + REDUCE_CHUNK]]
+            curves += cd.reduce_curves(raw, points)
+        reduced[metric] = dict(zip(trial_ids, curves, strict=True))
     return ExperimentMetrics(experiment_id, metrics, x_axis_of, reduced, points)
 
 
