@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
 
 class TrialChecklist(QAbstractListModel):
@@ -109,5 +109,7 @@ def checklist_view(checklist: TrialChecklist, parent: QWidget | None = None) -> 
     rows.hide()
     rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     rows.setMinimumSectionSize(1)
-    rows.setDefaultSectionSize(view.fontMetrics().height() + 4)
+    # a list view's row: the text's height, or the tick box's if taller
+    tick = view.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorHeight, None, view)
+    rows.setDefaultSectionSize(max(view.fontMetrics().height(), tick))
     return view
