@@ -676,7 +676,8 @@ class TuningPanel(QWidget):
         overlay fills in when they arrive (sig_metrics_read)."""
         if not self.trials:
             return
-        reader = ExperimentMetricsReader(experiments, experiment_id, self.model.best_id)
+        reader = ExperimentMetricsReader(experiments, experiment_id, self.model.best_id,
+                                         [trial.id for trial in self.trials])
         reader.sig_read.connect(self._metrics_read)
         reader.sig_errored.connect(lambda error: self._metrics_failed(experiment_id, error))
         self.metrics_reader = reader

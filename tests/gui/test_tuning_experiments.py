@@ -200,3 +200,21 @@ def test_live_trials_reach_the_table_and_charts_together(qtbot, stored_session):
     assert np.allclose(overlay.best_curve.yData, logged)  # the new best's curve, drawn bold
     assert np.allclose(overlay.selected_curve.yData, logged)
     assert panel.detail.trial.id == started[2].id and panel.detail.trial.status == "completed"
+
+
+def test_the_metrics_reader_reads_every_trial_as_the_store_gives_them(stored_session):
+    from rafiki_gui.tuning.metrics_reader import read_experiment_metrics
+
+    session, store, experiment_id = stored_session
+    stored = store.experiment_metrics(experiment_id)
+    read = read_experiment_metrics(session.experiments, experiment_id, None)
+    assert list(read.metrics) == list(stored) and len(stored) == 12
+    for trial_id, columns in stored.items():
+        assert set(read.metrics[trial_id]) == set(columns)
+        for name, column in columns.items():
+            assert np.allclose(read.metrics[trial_id][name], np.asarray(column, dtype=float),
+                               equal_nan=True)
+    assert set(read.reduced["loss"]) == set(stored)
+    some = list(stored)[3:5]
+    assert list(read_experiment_metrics(session.experiments, experiment_id, None,
+                                        some).metrics) == some
