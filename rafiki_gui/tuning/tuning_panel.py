@@ -768,13 +768,17 @@ class TuningPanel(QWidget):
 
     # -- live ------------------------------------------------------------------------------
 
-    def _replace_trial(self, trial: Trial) -> None:
-        """The trial joins or replaces its place in ``trials`` now (the charts share the
-        list); the table, the charts and the detail take it at the next :meth:`_flush_live`."""
+    def _position_of(self, trial_id: int) -> int | None:
+        """Where the trial is in ``trials`` (None: not there)."""
         if self._positions_of is not self.trials:  # the list was replaced
             self._trial_positions = {known.id: i for i, known in enumerate(self.trials)}
             self._positions_of = self.trials
-        position = self._trial_positions.get(trial.id)
+        return self._trial_positions.get(trial_id)
+
+    def _replace_trial(self, trial: Trial) -> None:
+        """The trial joins or replaces its place in ``trials`` now (the charts share the
+        list); the table, the charts and the detail take it at the next :meth:`_flush_live`."""
+        position = self._position_of(trial.id)
         if position is None:
             self._trial_positions[trial.id] = len(self.trials)
             self.trials.append(trial)
@@ -852,8 +856,7 @@ class TuningPanel(QWidget):
         """A running trial's events: its row shows its stage as it goes."""
         for event in reversed(events):
             if event.get("kind") == "stage" and event.get("state") == "started":
-                position = self._trial_positions.get(trial_id) \
-                    if self._positions_of is self.trials else None
+                position = self._position_of(trial_id)
                 if position is not None:
                     trial = self.trials[position]
                     trial.current_stage = event.get("stage")

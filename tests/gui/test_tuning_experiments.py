@@ -179,6 +179,10 @@ def test_live_trials_reach_the_table_and_charts_together(qtbot, stored_session):
     qtbot.waitUntil(lambda: panel.model.rowCount() == 15, timeout=2000)
     panel.select_trial(started[2].id)
     assert panel.detail.trial.status == "running"
+    panel._trial_events(started[0].id, [{"kind": "stage", "state": "started",  # noqa: SLF001
+                                         "stage": "train"}])
+    qtbot.waitUntil(lambda: panel.model.data(panel.model.index(
+        panel.model.row_of(started[0].id), 1)) == "running: train", timeout=2000)
     assert panel.model.trial_at(panel.model.row_of(started[0].id)).status == "running"
     for trial, score in zip(started, (0.3, 1.0, 0.1), strict=True):  # 1.0: the best
         store.record_events(trial.id, [{"kind": "metrics", "time": float(step),
