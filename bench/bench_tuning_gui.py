@@ -260,6 +260,7 @@ def bench_stream(app, panel, store, experiment_id: int, points: int, rate: float
     # the window settles first: the measures above never spun the event loop, and the tab's
     # layout and paints left from the open were done in the stream's first pass
     heartbeat.run_for(app, 0.5)
+    panel.session.ready_ui_for_streaming()  # as start_tuning does before its worker starts
     producer = threading.Thread(target=produce, name="bench-trial-stream")
     producer.start()
     stall = heartbeat.run_for(app, seconds)

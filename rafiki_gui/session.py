@@ -754,18 +754,23 @@ class Session(QObject):
             model_file_path=spec.model_file_path, model_class=spec.model_class,
             started=time.time(), queries=self.describe_queries(),
             query_count=None if queries is None else len(queries))
-        # Long-lived objects (Qt wrappers, modules, past runs) out of the collector's sight:
-        # a flooding run allocates fast, and each full collection walking them all would
-        # pause the UI thread for tens of milliseconds.
-        gc.freeze()
-        # Each call from Qt into Python (a slot, every paint override of a chart) takes the
-        # GIL; while the run's reader and worker threads run Python, the UI thread waited up
-        # to the switch interval (5 ms by default) each time: a frame of a few dozen such
-        # calls took 290 ms for 36 ms of its own CPU under the flood. Measured with py-spy and
-        # bench/bench_gui_stall.py (load ~12): longest stall 1.6 s at 5 ms, 0.59 s at 0.5 ms.
-        sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
+        self.ready_ui_for_streaming()
         self.sig_run_started.emit()
         worker.start()
+
+    @staticmethod
+    def ready_ui_for_streaming() -> None:
+        """Before a run or a tuning streams into the window (process-wide, so called when
+        one starts, never on import). Long-lived objects (Qt wrappers, modules, past runs)
+        go out of the collector's sight: a stream allocates fast, and each full collection
+        walking them all paused the UI thread for tens of milliseconds. And the GIL is handed
+        over every 0.5 ms instead of 5: each call from Qt into Python (a slot, every paint
+        override of a chart) takes it, and while reader, worker and store threads run Python
+        the UI thread waited up to the switch interval each time (a frame of a few dozen such
+        calls took 290 ms for 36 ms of its own CPU under a run's flood; bench_gui_stall.py at
+        load ~12: longest stall 1.6 s at 5 ms, 0.59 s at 0.5 ms)."""
+        gc.freeze()
+        sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
 
     def _start_pending_run(self) -> None:
         self._run_pending = False

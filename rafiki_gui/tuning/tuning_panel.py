@@ -540,6 +540,7 @@ class TuningPanel(QWidget):
                             f"{self.cluster_choice.describe()}"
                             f"{', pinned: ' + ', '.join(pinned) if pinned else ''}…")
         self._update_controls()
+        self.session.ready_ui_for_streaming()  # trials stream in as a run does
         worker.start()
 
     def _tuning_experiment_known(self, experiment_id: int) -> None:

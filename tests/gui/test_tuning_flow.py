@@ -20,7 +20,7 @@ pytest.importorskip("rafiki.runner")
 from rafiki.experiments import Experiments  # noqa: E402
 from rafiki.store import Store  # noqa: E402
 from rafiki_gui.main_window import MainWindow  # noqa: E402
-from rafiki_gui.session import Session  # noqa: E402
+from rafiki_gui.session import UI_SWITCH_INTERVAL_S, Session  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "resources" / "examples" / "image_classifier.py"
@@ -164,6 +164,7 @@ def test_a_tuning_started_while_the_datasets_are_read_waits_for_them(qtbot, wind
     assert session.dataset_reading("train")
     panel.trials_spin.setValue(1)
     panel.parallel_spin.setValue(1)
+    sys.setswitchinterval(0.005)  # Python's default, whatever earlier tests started
     with qtbot.waitSignal(panel.sig_tuning_pending):
         panel.start_tuning()  # not refused with "still being read"
     assert panel.is_tuning_pending and not panel.is_tuning
@@ -175,6 +176,8 @@ def test_a_tuning_started_while_the_datasets_are_read_waits_for_them(qtbot, wind
         pass
     assert done.args[0] is not None and len(done.args[0].trials) == 1, panel.status.text()
     assert not panel.is_tuning_pending
+    # trials streamed in as a run's events do: the UI thread gets the GIL every 0.5 ms
+    assert sys.getswitchinterval() == pytest.approx(UI_SWITCH_INTERVAL_S)
 
     session.set_train_path(str(TRAIN))
     with qtbot.waitSignal(panel.sig_tuning_pending):
