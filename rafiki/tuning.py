@@ -226,6 +226,14 @@ class Tuner:
         self._retried_trials: set[int] = set()
         self._lost: str | None = None
         self.store_error: StoreError | None = None  # the store failed: tuning ends with it
+        # With a seed, trials' results reach the advisor in launch order and trial k is
+        # proposed from trials 1..k-parallel exactly: which trial of those at once ends first
+        # (the machine's load, the executor: local or a cluster) changes no knob. Without a
+        # seed every result is told as soon as it is in.
+        self._in_order = seed is not None
+        self._launched: list[int] = []  # this session's trials, in launch order
+        self._results: dict[int, Callable[[], None] | None] = {}  # ended, not yet told
+        self._told = 0  # how many of _launched have been told
 
     # -- control ---------------------------------------------------------------------------
 
@@ -322,11 +330,12 @@ class Tuner:
         advisor = self.advisor or self.prepare()  # before the clock: the budget is for trials
         started = time.monotonic()
         deadline = None if self.budget_minutes is None else started + self.budget_minutes * 60
-        launched: list[int] = []
+        launched: list[int] = self._launched
         launch_failures = 0
         try:
             while True:
-                while self._may_launch(len(launched) - len(self._retried_trials), deadline):
+                while self._may_launch(len(launched) - len(self._retried_trials), deadline) \
+                        and self._feedback_ready(len(launched) + 1):
                     try:
                         trial_id = self._launch(advisor)
                     except StoreError as exc:
@@ -352,6 +361,7 @@ class Tuner:
                     self._collect_one(advisor, None)
             if self._owns_executor:
                 self._executor.close()
+            self._tell_due(len(launched))  # what ended last reaches the advisor too
         if self.store_error is not None:
             raise self.store_error
         if self._lost:
@@ -365,6 +375,36 @@ class Tuner:
             elapsed=time.monotonic() - started,
             compute=summarize_compute(trials),
         )
+
+    def _feedback_ready(self, number: int) -> bool:
+        """Whether the ``number``-th trial of this session may be proposed now: in order
+        (with a seed), once trials 1..number-parallel are told, and no more of them."""
+        if not self._in_order:
+            return True
+        needed = number - self.parallel
+        self._tell_due(needed)
+        return self._told >= needed
+
+    def _tell_due(self, upto: int) -> None:
+        """Tell the advisor the results of the first ``upto`` launched trials, in launch
+        order, as far as they have ended."""
+        with self._lock:
+            while self._told < min(upto, len(self._launched)) and \
+                    self._launched[self._told] in self._results:
+                tell = self._results.pop(self._launched[self._told])
+                if tell is not None:
+                    tell()
+                self._told += 1
+
+    def _result_in(self, trial_id: int, tell: Callable[[], None] | None) -> None:
+        """A trial ended: its result goes to the advisor now, or in launch order (seed)."""
+        if not self._in_order:
+            if tell is not None:
+                with self._lock:
+                    tell()
+            return
+        with self._lock:
+            self._results[trial_id] = tell
 
     def _may_launch(self, launched: int, deadline: float | None) -> bool:
         if self.stopping or len(self._running) >= self.parallel:
@@ -430,6 +470,7 @@ class Tuner:
         else:
             ended = _Ended("ERRORED", ev.error_info(exc, None))
         finished = self.store.finish_trial(trial.id, ended)
+        self._result_in(trial.id, None)  # never started: nothing to tell
         self._emit(TuningEvent("trial_finished", trial.id, trial=finished))
         return trial.id
 
@@ -523,15 +564,22 @@ class Tuner:
         try:
             trial = self.store.finish_trial(trial_id, outcome, pruned=pruned)
         except StoreError as exc:  # the trial is marked interrupted when the store next opens
+            self._result_in(trial_id, None)
             self._store_failed(exc)
             return
-        with self._lock:
-            if trial.status == TrialStatus.PRUNED:
+        tell: Callable[[], None] | None = None
+        if trial.status == TrialStatus.PRUNED:
+            def tell() -> None:
                 advisor.tell_pruned(proposal)
-            elif trial.status in (TrialStatus.COMPLETED, TrialStatus.ERRORED):
-                advisor.tell(proposal, trial_score(trial))
-            elif (trial.status == TrialStatus.INTERRUPTED and self.retry_interrupted
-                  and trial_id not in self._retried_trials and not self.stopping):
+        elif trial.status in (TrialStatus.COMPLETED, TrialStatus.ERRORED):
+            score = trial_score(trial)
+
+            def tell() -> None:
+                advisor.tell(proposal, score)
+        self._result_in(trial_id, tell)
+        with self._lock:
+            if (trial.status == TrialStatus.INTERRUPTED and self.retry_interrupted
+                    and trial_id not in self._retried_trials and not self.stopping):
                 self._retries.append(proposal.knobs)
             if trial.status == TrialStatus.COMPLETED and follower is not None:
                 self._longest_completed = max(self._longest_completed or 0, follower.points)

@@ -70,6 +70,28 @@ def test_six_trials_two_at_a_time_then_resume(store, experiment_id):
     assert store.get_experiment(experiment_id).trial_count == 8
 
 
+@pytest.mark.slow
+def test_the_same_seed_tries_the_same_knobs_whichever_trial_ends_first(
+        store, experiment_id, monkeypatch):
+    """Two trials at once end in an order the machine decides (its load, the executor: this
+    machine or a cluster). With a seed, results reach the advisor in launch order and trial k
+    is proposed from trials 1..k-2 exactly, so the order they end in changes no knob. Here the
+    low half of x is slow in one tuning and the high half in the other."""
+    first = store.get_experiment(experiment_id)
+    tried = []
+    for slow_half in ("low", "high"):
+        monkeypatch.setenv("QUICK_MODEL_SLOW_HALF", slow_half)
+        experiment = store.create_experiment(  # a tuning of its own: none told the other's
+            model_file_path=first.model_file_path, model_class=first.model_class,
+            task=first.task, train_dataset_uri=first.train_dataset_uri,
+            test_dataset_uri=first.test_dataset_uri, name=f"slow {slow_half}")
+        result = Tuner(store, experiment.id, budget_trials=14, parallel=2, seed=3,
+                       pinned_knobs={"delay": 0.0}).run()
+        assert all(t.status in ("completed", "errored") for t in result.trials)
+        tried.append([t.knobs["x"] for t in result.trials])
+    assert tried[0] == tried[1]
+
+
 def test_errored_trials_are_recorded_and_tuning_goes_on(store, experiment_id):
     result = Tuner(store, experiment_id, budget_trials=3, parallel=2,
                    pinned_knobs={"x": 0.9, "delay": 0.0}).run()

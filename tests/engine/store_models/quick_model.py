@@ -1,6 +1,9 @@
 """A fast IMAGE_CLASSIFICATION model for tuning and CLI tests: its score peaks at x = 0.3,
-it fails in train when x > 0.8, and it sleeps ``delay`` seconds in train (to be stopped)."""
+it fails in train when x > 0.8, and it sleeps ``delay`` seconds in train (to be stopped).
+With QUICK_MODEL_SLOW_HALF=low (or high) in its environment, trials with x below (or above)
+0.5 also sleep 0.8 s: tests choose which of the trials at once ends first."""
 
+import os
 import time
 
 from rafiki.model import BaseModel, FloatKnob, logger
@@ -25,6 +28,9 @@ class QuickModel(BaseModel):
         logger.log("trained")
         print("hello from train", flush=True)
         time.sleep(self._knobs["delay"])
+        slow_half = os.environ.get("QUICK_MODEL_SLOW_HALF")
+        if slow_half and (self._knobs["x"] < 0.5) == (slow_half == "low"):
+            time.sleep(0.8)
         self._trained = True
 
     def evaluate(self, dataset_uri):
