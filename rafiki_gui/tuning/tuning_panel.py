@@ -12,6 +12,7 @@ window; resuming one continues with the advisor warmed by its trials.
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 from collections import Counter
@@ -111,6 +112,7 @@ class TuningPanel(QWidget):
         self.session = session
         self._tuning_pending = False
         self.experiment: Experiment | None = None
+        self._live_notices: list[str] = []  # notes the running tuning said (see _notices)
         self.trials: list[Trial] = []
         self.metrics: dict[int, dict[str, list]] = {}
         self.x_axis_of: dict[str, str] = {}
@@ -521,12 +523,14 @@ class TuningPanel(QWidget):
         worker.sig_trial_events.connect(self._trial_events)
         worker.sig_trial_metrics.connect(self._trial_metrics)
         worker.sig_trial_finished.connect(self._trial_finished)
+        worker.sig_notice.connect(self._tuning_notice)
         worker.sig_returned.connect(self._tuning_returned)
         worker.sig_errored.connect(self._tuning_errored)
         self.worker = worker
         self.last_result = None
         self.last_error = None
         self.tuning_trial_ids = set()
+        self._live_notices = []
         self.tuning_budget = trials
         self.tuning_budget_seconds = minutes * 60 if minutes else None
         self.tuning_parallel = self.parallel_spin.value()
@@ -542,6 +546,21 @@ class TuningPanel(QWidget):
         self._update_controls()
         self.session.ready_ui_for_streaming()  # trials stream in as a run does
         worker.start()
+
+    def _tuning_notice(self, message: str) -> None:
+        """A note the tuning says once (kept in the experiment's settings too): shown under
+        the summary, where a user watching the tuning reads."""
+        if self.experiment is not None:
+            self.experiment = self.session.experiments.get(self.experiment.id) \
+                if self.session.experiments is not None else self.experiment
+        self._live_notices.append(message)
+        self._show_summary()
+
+    def _notices(self) -> list[str]:
+        """The open experiment's stored notes, and those said live not stored yet."""
+        stored = list((self.experiment.settings or {}).get("notices") or []) \
+            if self.experiment is not None else []
+        return stored + [n for n in self._live_notices if n not in stored]
 
     def _tuning_experiment_known(self, experiment_id: int) -> None:
         if self.experiment is None or self.experiment.id != experiment_id:
@@ -763,9 +782,11 @@ class TuningPanel(QWidget):
 
         compute = summarize_compute(self.trials, best_over_time=False)
         spent = f"; {compute.describe()}" if compute.trial_seconds else ""
+        notes = "".join(f"<br><i>note: {html.escape(n)}</i>" for n in self._notices())
         self.status.setText(f"<b>{experiment.name}</b> ({state} {experiment.id}, "
                             f"{experiment.model_class}): {progress}"
-                            f"{' — ' + statuses if statuses else ''}; {best_text}{spent}")
+                            f"{' — ' + statuses if statuses else ''}; {best_text}{spent}"
+                            f"{notes}")
 
     # -- live ------------------------------------------------------------------------------
 

@@ -43,6 +43,8 @@ class TuningWorker(ThreadWorker):
     sig_trial_finished."""
     sig_trial_finished = Signal(object)
     """A trial ended: (rafiki.experiments.Trial as stored, with status, score, error)."""
+    sig_notice = Signal(str)
+    """A line the tuning says once (e.g. pruning on a metric no trial logs): (message)."""
     sig_returned = Signal(object)
     """The tuning ended: (rafiki.tuning.TuningResult)."""
     # sig_started, sig_errored (the tuning could not go on), sig_finished and stop() come
@@ -107,6 +109,8 @@ class TuningWorker(ThreadWorker):
                 self.sig_trial_metrics.emit(event.trial.id,
                                             self._experiments.trial_metrics(event.trial.id))
                 self.sig_trial_finished.emit(event.trial)
+            elif event.kind == "notice":
+                self.sig_notice.emit(str(event.message))
         for trial_id, events in merged:
             self.sig_trial_events.emit(trial_id, events)
 

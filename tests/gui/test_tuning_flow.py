@@ -334,3 +334,17 @@ def test_a_relaunched_window_shows_the_tuning_of_its_setup(qtbot, window):
     assert other.tuning_panel.experiment is None
     assert "No experiment open" in other.tuning_panel.status.text()
     other.close()
+
+
+def test_pruning_on_a_metric_no_trial_logs_is_said_under_the_summary(qtbot, window):
+    """The tuner says it once (pruning cannot prune); the tab shows it where the tuning's
+    summary is read, and again when the experiment is opened later."""
+    panel, session = window.tuning_panel, window.session
+    session.set_knobs({**session.knobs, "epochs": session.knob_config["epochs"].value_min})
+    panel.set_pinned(["epochs"])
+    panel.search_box.set_pruning("median", metric="no_such_metric", step="epoch")
+    result = _tune(qtbot, panel, trials=1, parallel=1)
+    assert result is not None and result.trials[0].status == "completed"
+    assert "note: pruning on no_such_metric: trial 1 never logged it" in panel.status.text()
+    panel.open_experiment(result.experiment_id, restore=False)  # from the store this time
+    assert panel.status.text().count("note: pruning on no_such_metric") == 1
