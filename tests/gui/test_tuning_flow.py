@@ -32,16 +32,21 @@ pytestmark = pytest.mark.skipif(not (EXAMPLE.exists() and TRAIN.exists()),
                                 reason="the example image model or its sample data is absent")
 
 
-@pytest.fixture
-def window(qtbot, rafiki_home):
+def _example_window(qtbot, test_dataset: Path = TEST) -> MainWindow:
     """The workbench window on the example model and its sample datasets, inspected."""
     made = MainWindow(Session(experiments=Experiments(Store())))
     qtbot.addWidget(made)
     made.session.set_train_path(str(TRAIN))
-    made.session.set_test_path(str(TEST))
+    made.session.set_test_path(str(test_dataset))
     with qtbot.waitSignal(made.model_panel.sig_inspection_done, timeout=60_000):
         made.model_panel.open_model(str(EXAMPLE))
     assert made.session.model_class == "ImageClassifier"
+    return made
+
+
+@pytest.fixture
+def window(qtbot, rafiki_home):
+    made = _example_window(qtbot)
     yield made
     made.tuning_panel.shutdown()
     made.close()
@@ -313,12 +318,7 @@ def test_a_relaunched_window_shows_the_tuning_of_its_setup(qtbot, window):
     window.close()
 
     def relaunched(test_dataset: Path) -> MainWindow:
-        again = MainWindow(Session(experiments=Experiments(Store())))
-        qtbot.addWidget(again)
-        again.session.set_train_path(str(TRAIN))
-        again.session.set_test_path(str(test_dataset))
-        with qtbot.waitSignal(again.model_panel.sig_inspection_done, timeout=60_000):
-            again.model_panel.open_model(str(EXAMPLE))
+        again = _example_window(qtbot, test_dataset)
         again.show()
         again.result_tabs.setCurrentWidget(again.tuning_panel)
         return again
