@@ -35,7 +35,7 @@ def zips(tmp_path) -> list[str]:
 
 def test_a_continued_tuning_keeps_each_sessions_settings(zips, tmp_path):
     base = ["tune", str(QUICK_MODEL), *zips, "--trials", "2", "--parallel", "1",
-            "--pin", '{"delay": 0.0}', "--prune-metric", "loss"]
+            "--pin", '{"delay": 0.0, "x": 0.3}', "--prune-metric", "loss"]
     first = _rafiki(*base, "--pruner", "hyperband", home=tmp_path)
     assert first.returncode == 0, first.stderr
     second = _rafiki(*base, "--pruner", "median", "--predict-check", "1", home=tmp_path)
@@ -54,7 +54,7 @@ def test_a_continued_tuning_keeps_each_sessions_settings(zips, tmp_path):
 
 
 def test_the_same_settings_again_show_one_tuning_line(zips, tmp_path):
-    base = ["tune", str(QUICK_MODEL), *zips, "--trials", "1", "--pin", '{"delay": 0.0}']
+    base = ["tune", str(QUICK_MODEL), *zips, "--trials", "1", "--pin", '{"delay": 0.0, "x": 0.3}']
     for _ in range(2):
         done = _rafiki(*base, home=tmp_path)
         assert done.returncode == 0, done.stderr
@@ -64,7 +64,7 @@ def test_the_same_settings_again_show_one_tuning_line(zips, tmp_path):
 
 def test_pruning_on_a_metric_never_logged_is_said_once(zips, tmp_path):
     done = _rafiki("tune", str(QUICK_MODEL), *zips, "--trials", "3", "--parallel", "1",
-                   "--pin", '{"delay": 0.0}', "--prune-metric", "val_accuracy", home=tmp_path)
+                   "--pin", '{"delay": 0.0, "x": 0.3}', "--prune-metric", "val_accuracy", home=tmp_path)
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
     assert len(notes) == 1, done.stderr
@@ -76,7 +76,7 @@ def test_pruning_on_a_metric_never_logged_is_said_once(zips, tmp_path):
 
 def test_pruning_on_a_logged_metric_says_nothing(zips, tmp_path):
     done = _rafiki("tune", str(QUICK_MODEL), *zips, "--trials", "2", "--parallel", "1",
-                   "--pin", '{"delay": 0.0}', "--prune-metric", "loss", home=tmp_path)
+                   "--pin", '{"delay": 0.0, "x": 0.3}', "--prune-metric", "loss", home=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "note:" not in done.stderr
 
