@@ -64,7 +64,8 @@ def test_the_same_settings_again_show_one_tuning_line(zips, tmp_path):
 
 def test_pruning_on_a_metric_never_logged_is_said_once(zips, tmp_path):
     done = _rafiki("tune", str(QUICK_MODEL), *zips, "--trials", "3", "--parallel", "1",
-                   "--pin", '{"delay": 0.0, "x": 0.3}', "--prune-metric", "val_accuracy", home=tmp_path)
+                   "--pin", '{"delay": 0.0, "x": 0.3}', "--prune-metric", "val_accuracy",
+                   home=tmp_path)
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
     assert len(notes) == 1, done.stderr
