@@ -24,8 +24,9 @@ PRUNED = "pruned"  # the store's TrialStatus.PRUNED
 @dataclass
 class ComputeSummary:
     """Trial-seconds spent, seconds saved by pruning, and the best score against wall time
-    (``best_over_time``: (seconds since the first trial started, best score) at each trial
-    that improved it)."""
+    (``best_over_time``: (seconds some trial had run by then, best score) at each trial that
+    improved it: the wall time since the first trial started, less idle time between the
+    sessions of a tuning)."""
 
     trial_seconds: float = 0.0
     seconds_saved: float = 0.0
@@ -42,21 +43,31 @@ class ComputeSummary:
         return text
 
 
+def _busy_spans(trials: Iterable[Any]) -> list[tuple[float, float]]:
+    """The trials' (started, finished) spans merged where they overlap, in time order."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted((t.started, max(t.started, t.finished)) for t in trials):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def busy_seconds(trials: Iterable[Any]) -> float:
     """The wall time during which some trial ran: the union of the trials' spans. A tuning
     continued later (another session, in the window or the CLI) adds its own span, not the
     idle gap between the sessions (which once read "10.9 trial-seconds over 341.1 s")."""
-    spans = sorted((trial.started, max(trial.started, trial.finished)) for trial in trials)
-    total, start, end = 0.0, None, None
-    for span_start, span_end in spans:
-        if end is None or span_start > end:
-            if end is not None:
-                total += end - start
-            start, end = span_start, span_end
-        else:
-            end = max(end, span_end)
-    if end is not None:
-        total += end - start
+    return sum(end - start for start, end in _busy_spans(trials))
+
+
+def _busy_until(spans: list[tuple[float, float]], moment: float) -> float:
+    """How long some trial had run by ``moment`` (the spans of :func:`_busy_spans`)."""
+    total = 0.0
+    for start, end in spans:
+        if start >= moment:
+            break
+        total += min(end, moment) - start
     return total
 
 
@@ -69,8 +80,8 @@ def summarize_compute(trials: Iterable[Any], best_over_time: bool = True) -> Com
     summary = ComputeSummary()
     if not trials:
         return summary
-    origin = min(trial.started for trial in trials)
-    summary.wall_seconds = busy_seconds(trials)
+    spans = _busy_spans(trials)
+    summary.wall_seconds = sum(end - start for start, end in spans)
     for trial in trials:
         summary.trial_seconds += max(0.0, trial.finished - trial.started)
         if trial.status == PRUNED:
@@ -82,5 +93,8 @@ def summarize_compute(trials: Iterable[Any], best_over_time: bool = True) -> Com
     for trial in sorted(trials, key=lambda t: t.finished):
         if is_ranked(trial) and (best is None or best_first_key(trial) < best_first_key(best)):
             best = trial
-            summary.best_over_time.append((trial.finished - origin, float(trial.score)))
+            # against the time trials ran: a tuning continued the next day is not drawn
+            # with a day-long flat line between its sessions
+            summary.best_over_time.append((_busy_until(spans, trial.finished),
+                                           float(trial.score)))
     return summary

@@ -35,7 +35,7 @@ class ComputeChart(ChartView):
         self.summary.setWordWrap(True)
         self.controls.addWidget(self.summary, 1)
         self.layout_.addWidget(self.chart, 1)
-        self.chart.setLabel("bottom", "seconds since the first trial started")
+        self.chart.setLabel("bottom", "seconds of tuning (wall time trials ran)")
         self.chart.setLabel("left", "score")
         self.chart.addLegend(offset=(-10, -10))
         self.best_line = self.chart.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2),

@@ -95,3 +95,12 @@ def test_wall_time_sums_the_spans_trials_ran_not_the_gap_between_sessions():
     summary = summarize_compute(trials)
     assert summary.wall_seconds == 15 and summary.trial_seconds == 21
     assert "21.0 trial-seconds over 15.0 s" in summary.describe()
+
+
+def test_best_over_time_runs_on_the_time_trials_ran_not_the_gap_between_sessions():
+    trials = [_trial(1, 0, 10), _trial(2, 2, 8), _trial(3, 3600, 3603),
+              _trial(4, 3603, 3605)]
+    for trial, score in zip(trials, (0.5, 0.6, 0.7, 0.8), strict=True):
+        trial.score = score
+    # 2 ended at 8 s, 1 at 10 s (not better), then 3 s and 5 s into the second session
+    assert summarize_compute(trials).best_over_time == [(8.0, 0.6), (13.0, 0.7), (15.0, 0.8)]
