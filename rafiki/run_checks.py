@@ -67,8 +67,16 @@ def read_dataset(uri: str) -> tuple[DatasetSummary | None, str | None]:
 
 
 READ_HEADROOM_MB = 1024
-"""The reading child's memory limit above the dataset budget: the interpreter, numpy and a
-decode's transient copies (as the window's dataset reader, rafiki_gui/dataset_reader_process)."""
+"""A dataset-reading child's memory limit above the dataset budget: the interpreter, numpy
+and a decode's transient copies."""
+
+
+def reading_limit_mb() -> int:
+    """The memory limit of a child that reads untrusted dataset zips (this module's and the
+    window's dataset reader, rafiki_gui/dataset_reader_process)."""
+    from .model.dataset_budget import dataset_budget_bytes
+
+    return dataset_budget_bytes() // 2**20 + READ_HEADROOM_MB
 
 
 def _read_all(uris: list[str], limit_mb: int) -> list[tuple[DatasetSummary | None, str | None]]:
@@ -90,12 +98,11 @@ def read_datasets_in_child(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from .model.dataset_budget import dataset_budget_bytes
     from .paths import local_path_of
 
     if all(local_path_of(uri) is None for uri in uris):
         return [(None, None) for _ in uris], meanwhile() if meanwhile else None
-    limit_mb = dataset_budget_bytes() // 2**20 + READ_HEADROOM_MB
+    limit_mb = reading_limit_mb()
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         reading = pool.submit(_read_all, list(uris), limit_mb)
         answer = meanwhile() if meanwhile else None

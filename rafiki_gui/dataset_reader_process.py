@@ -38,8 +38,6 @@ RECYCLE_MB = 400
 MAX_REPLY_BYTES = 64 * 2**20
 """The answer's pickled size is checked before it is read: 40 thumbnails of 256x256 px are
 2.6 MB, so a larger answer (a corpus whose first sentences are endless) is refused."""
-RLIMIT_HEADROOM_MB = 1024
-"""Above the dataset budget: the interpreter, numpy and a decode's transient copies."""
 IDLE_KEPT = 1
 """Warm children kept between reads: one serves the train and test reads in turn."""
 POLL_S = 0.25
@@ -95,9 +93,9 @@ def _serve(conn: Connection, limit_mb: int | None) -> None:
 
 
 def _limit_mb() -> int:
-    from rafiki.model.dataset_budget import dataset_budget_bytes
+    from rafiki.run_checks import reading_limit_mb  # the CLI's dataset checks use the same
 
-    return dataset_budget_bytes() // 2**20 + RLIMIT_HEADROOM_MB
+    return reading_limit_mb()
 
 
 class ReaderProcess:
