@@ -549,10 +549,8 @@ class TuningPanel(QWidget):
 
     def _tuning_notice(self, message: str) -> None:
         """A note the tuning says once (kept in the experiment's settings too): shown under
-        the summary, where a user watching the tuning reads."""
-        if self.experiment is not None:
-            self.experiment = self.session.experiments.get(self.experiment.id) \
-                if self.session.experiments is not None else self.experiment
+        the summary, where a user watching the tuning reads (no store read here: the note
+        is kept, and the stored ones come with the experiment when it is opened)."""
         self._live_notices.append(message)
         self._show_summary()
 
